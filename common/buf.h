@@ -1,0 +1,38 @@
+/*
+ * buf: a growable byte buffer with a hard size cap.
+ *
+ * Embedded by callers (buf_init/buf_done).  Not thread-safe: one owner at a
+ * time.  Appends never abort: when growing would pass the cap or malloc fails
+ * the buffer enters a sticky error state (buf_failed), further appends are
+ * ignored, and the caller turns that into an error (e.g. HTTP 413/503).
+ * The data is always NUL-terminated after len bytes (when cap allows it).
+ */
+#ifndef PRISM_BUF_H
+#define PRISM_BUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;	/* owned; NULL until the first append */
+	size_t len;	/* bytes used, excluding the trailing NUL */
+	size_t cap;	/* bytes allocated */
+	size_t max;	/* hard cap on len; 0 means SIZE_MAX/2 */
+	bool failed;	/* sticky: an append was dropped */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_done(struct buf *b);			/* frees data; b may be reused after buf_init */
+void buf_reset(struct buf *b);			/* len = 0, failed = false, keeps the allocation */
+int buf_reserve(struct buf *b, size_t extra);	/* 0 or -ENOMEM/-E2BIG (and sets failed) */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+static inline bool buf_failed(const struct buf *b) { return b->failed; }
+/* Takes the data out of the buffer (caller frees); the buffer is left empty. */
+char *buf_steal(struct buf *b, size_t *ret_len);
+
+#endif

@@ -1,0 +1,19 @@
+# common/: the static library every daemon links.
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
+COMMON_LIB := $(BUILD)/libprism-common.a
+
+$(COMMON_LIB): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# Unit tests of common: tests/unit/common/test_<module>.c, one binary each.
+COMMON_TEST_SRCS := $(wildcard tests/unit/common/test_*.c)
+COMMON_TESTS := $(COMMON_TEST_SRCS:tests/unit/common/%.c=$(BUILD)/tests/unit/common/%)
+
+$(BUILD)/tests/unit/common/%: $(BUILD)/obj/tests/unit/common/%.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LIBS)
+
+TEST_DEPS += $(COMMON_TESTS)
+TESTS += $(COMMON_TESTS)

@@ -1,0 +1,167 @@
+/*
+ * http: HTTP serving over libmicrohttpd (epoll, thread pool).
+ *
+ * A server owns one MHD daemon per listen address and a static route table
+ * {method, path template, handler}.  Path templates are exact paths whose
+ * segments may be ":name" parameters ("/api/order/:id"); the template string
+ * is what metrics label a request with (never the raw path).  Unknown paths
+ * get 404, a known path with another method 405 + Allow; "GET" routes answer
+ * HEAD too.  Limits live here: body size (413), header/connection memory
+ * (libmicrohttpd answers 431 itself), connection cap, per-connection idle
+ * timeout.  With json_errors the glue's own errors are JSON {"error": ...}.
+ *
+ * A handler runs on one of libmicrohttpd's threads with the whole body read
+ * (bounded by max_body).  It answers with http_respond*() before returning,
+ * or calls http_request_suspend() and later, from any thread, answers and
+ * then calls http_request_resume() (orderd's worker pool uses this to shed
+ * load with 503 instead of blocking I/O threads).
+ *
+ * Thread-safety: handlers and hooks run concurrently on several threads.
+ * A request belongs to the thread handling it until it answers.
+ * Ownership: the glue owns requests and libmicrohttpd's response objects;
+ * request strings are valid until the request completes.
+ */
+#ifndef PRISM_HTTP_H
+#define PRISM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "metrics.h"
+
+struct http_server;
+struct http_request;
+
+enum http_method {
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_DELETE,
+	HTTP_PATCH,
+	HTTP_OPTIONS,
+	HTTP_OTHER,
+	HTTP_METHOD_COUNT,
+};
+
+#define HTTP_ROUTE_UNKNOWN (-1)	/* route index of a request no path matched */
+#define HTTP_MAX_PARAMS 4
+
+typedef void (*http_handler_fn)(struct http_request *req, void *ctx);
+
+struct http_route {
+	const char *method;	/* "GET" (also serves HEAD), "POST", ... */
+	const char *path;	/* template, e.g. "/metrics", "/api/order/:id" */
+	http_handler_fn fn;
+	void *ctx;
+};
+
+struct http_hooks {
+	/* Called when a request is first seen (route resolved), any thread. */
+	void (*on_begin)(void *ctx, struct http_request *req);
+	/* Called once the response is queued; duration from first byte seen. */
+	void (*on_complete)(void *ctx, struct http_request *req, int status, uint64_t duration_ns);
+	void *ctx;
+};
+
+struct http_config {
+	unsigned threads;		/* libmicrohttpd thread pool; 0 = number of CPUs */
+	unsigned conn_limit;		/* concurrent connections per listener (default 1024) */
+	unsigned conn_timeout_s;	/* idle timeout per connection (default 30) */
+	size_t max_body;		/* request body cap, 413 above (default 64 KiB) */
+	size_t conn_memory;		/* per-connection memory incl. headers (default 32 KiB) */
+	size_t max_response;		/* response body cap (default 64 MiB) */
+	bool json_errors;		/* glue errors (404, 405, 413, 503) as JSON */
+	bool request_id;		/* X-Request-Id on every response (client's if sane) */
+	int gzip_level;			/* 1..9, 0 = default (6) */
+	const char *server_name;	/* for logs */
+	struct http_hooks hooks;
+};
+
+/* Fill cfg with the defaults above. */
+void http_config_defaults(struct http_config *cfg);
+
+/* routes is borrowed and must outlive the server. */
+struct http_server *http_server_new(const struct http_config *cfg,
+				    const struct http_route *routes, size_t nroutes);
+/*
+ * Bind one listen address: "host:port", "[v6addr]:port", ":port" (all
+ * addresses, dual-stack).  Port 0 picks a free port (read it back with
+ * http_server_port).  Returns 0 or a negative errno (the caller's message
+ * names the address).
+ */
+int http_server_listen(struct http_server *s, const char *addr);
+/* The bound port of the i-th listen address, or -1. */
+int http_server_port(const struct http_server *s, size_t i);
+/* Start serving on every bound address. */
+int http_server_start(struct http_server *s);
+/* Stop accepting new connections (keeps serving accepted ones). */
+void http_server_quiesce(struct http_server *s);
+/* Wait up to timeout_ms for in-flight requests to finish; returns how many were left. */
+unsigned http_server_drain(struct http_server *s, unsigned timeout_ms);
+/* Stops (if needed) and frees.  NULL is fine. */
+void http_server_free(struct http_server *s);
+/* Requests currently being handled. */
+unsigned http_server_in_flight(const struct http_server *s);
+
+/* ---- request accessors (valid until the request completes) ---- */
+enum http_method http_request_method(const struct http_request *r);
+const char *http_request_method_str(const struct http_request *r);
+const char *http_request_path(const struct http_request *r);	/* decoded, no query */
+int http_request_route(const struct http_request *r);		/* index or HTTP_ROUTE_UNKNOWN */
+const char *http_request_route_path(const struct http_request *r); /* template, or "unknown" */
+const char *http_request_param(const struct http_request *r, const char *name);
+const char *http_request_header(const struct http_request *r, const char *name);
+const char *http_request_query(const struct http_request *r, const char *key);
+/* Calls fn for every value of a repeated query key (e.g. collect[]). */
+void http_request_query_each(const struct http_request *r, const char *key,
+			     void (*fn)(void *ctx, const char *value), void *ctx);
+const char *http_request_body(const struct http_request *r, size_t *ret_len);
+const char *http_request_id(const struct http_request *r);	/* with cfg.request_id */
+const char *http_request_peer(const struct http_request *r);	/* "ip:port" */
+uint64_t http_request_start_ns(const struct http_request *r);	/* CLOCK_MONOTONIC */
+void *http_request_userdata(const struct http_request *r);	/* for handlers, starts NULL */
+void http_request_set_userdata(struct http_request *r, void *p);
+
+/* ---- responses: exactly one per request ---- */
+/* The request's response body buffer, to fill before http_respond_buf(). */
+struct buf *http_response_body(struct http_request *r);
+/* Add a header (copied; at most 8 per response). */
+int http_response_header(struct http_request *r, const char *name, const char *value);
+/* Send the body buffer.  gzip when the client accepts it and compress is set. */
+void http_respond_buf(struct http_request *r, int status, const char *content_type, bool compress);
+/* Send a copy of a body. */
+void http_respond(struct http_request *r, int status, const char *content_type,
+		  const void *body, size_t len);
+/* {"error":"msg"} or {"error":"msg","field":"field"} (field may be NULL). */
+void http_respond_json_error(struct http_request *r, int status, const char *msg, const char *field);
+
+/* Defer the answer: the handler returns, the connection waits. */
+void http_request_suspend(struct http_request *r);
+/* After answering a suspended request (any thread): send it. */
+void http_request_resume(struct http_request *r);
+
+/* ---- stock handlers ---- */
+struct http_metrics_ctx {
+	struct metrics_registry *registry;
+	bool openmetrics;		/* allow OpenMetrics when the client asks */
+};
+/* ctx: struct http_metrics_ctx*. Negotiates format, gzip, 405 on non-GET/HEAD. */
+void http_handle_metrics(struct http_request *r, void *ctx);
+struct http_landing_ctx {
+	const char *title;		/* "prism host-exporter" */
+	const char *telemetry_path;	/* linked */
+	const char *version;
+};
+void http_handle_landing(struct http_request *r, void *ctx);	/* ctx: struct http_landing_ctx* */
+void http_handle_healthy(struct http_request *r, void *ctx);	/* 200 "OK" */
+
+/* gzip-compress in to out (zlib, gzip header).  0 or negative errno. */
+int http_gzip(const void *in, size_t len, int level, struct buf *out);
+
+/* Split "host:port", "[v6]:port", ":port".  host is "" for any. */
+int http_parse_listen_address(const char *addr, char *host, size_t hostlen, uint16_t *ret_port);
+
+#endif

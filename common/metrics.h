@@ -1,0 +1,194 @@
+/*
+ * metrics: a Prometheus metrics registry and its exposition.
+ *
+ * Two ways to produce metrics:
+ *  1. Registered families (counter, gauge, histogram) whose labelled series
+ *     are resolved ONCE into handles (counter_labels() etc.).  Updating a
+ *     handle is one relaxed atomic operation: no lock, no allocation, no
+ *     string work; safe from any thread.
+ *  2. Scrape-time collectors: callbacks that stream whole families into a
+ *     metrics_writer while a scrape runs (the exporters).  The writer refuses
+ *     malformed output: HELP/TYPE once per family, a family's samples kept
+ *     together, no duplicate series, valid names, label arity checked.
+ *
+ * Thread-safety: registering families/series takes a per-registry mutex and
+ * is meant for start-up; family and series lists are append-only and
+ * published with release/acquire, so scrapes (any number, concurrently) take
+ * no lock against updates.  A metrics_writer is owned by one thread.
+ *
+ * Ownership: the registry owns every family and series handle; handles are
+ * valid until metrics_registry_free().  Strings passed in are copied.
+ *
+ * Exposition formats: Prometheus text 0.0.4, and OpenMetrics 1.0.0 when the
+ * caller negotiates it (metrics_negotiate).  No _created series.  Label values
+ * and HELP are escaped (\\, \", \n; HELP escapes only \\ and \n in 0.0.4);
+ * UTF-8 passes through unchanged.  Doubles are printed without locale, as
+ * "+Inf", "-Inf", "NaN", integers without exponent.
+ */
+#ifndef PRISM_METRICS_H
+#define PRISM_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>
+
+#include "buf.h"
+
+enum metric_type {
+	METRIC_COUNTER,
+	METRIC_GAUGE,
+	METRIC_HISTOGRAM,
+	METRIC_UNTYPED,
+};
+
+enum metrics_format {
+	METRICS_FORMAT_TEXT,		/* text/plain; version=0.0.4; charset=utf-8 */
+	METRICS_FORMAT_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0; charset=utf-8 */
+};
+
+#define METRICS_MAX_LABELS 8		/* per family */
+#define METRICS_MAX_BUCKETS 32		/* per histogram, excluding +Inf */
+
+struct metrics_registry;
+struct metric_family;
+struct metrics_writer;
+
+/* Series handles.  Opaque in spirit; defined here so updates inline. */
+struct counter {
+	_Atomic uint64_t v;
+};
+struct gauge {
+	_Atomic uint64_t bits;	/* a double's bit pattern */
+};
+struct histogram {
+	const struct metric_family *fam;	/* for the bounds */
+	_Atomic uint64_t sum_nano;		/* sum of observations, in units of 1e-9 */
+	_Atomic uint64_t buckets[];		/* nbuckets + 1 (+Inf), NOT cumulative */
+};
+
+struct metrics_registry *metrics_registry_new(void);
+void metrics_registry_free(struct metrics_registry *r);
+
+/*
+ * Register a family.  label_names is NULL-terminated (NULL or {NULL} for no
+ * labels).  For histograms, bounds are strictly increasing finite values
+ * (nbounds <= METRICS_MAX_BUCKETS; +Inf is implied).  Returns NULL with errno
+ * EINVAL (bad name, label name, bounds), EEXIST (name taken) or ENOMEM.
+ */
+struct metric_family *metrics_counter_new(struct metrics_registry *r, const char *name,
+					  const char *help, const char *const *label_names);
+struct metric_family *metrics_gauge_new(struct metrics_registry *r, const char *name,
+					const char *help, const char *const *label_names);
+struct metric_family *metrics_histogram_new(struct metrics_registry *r, const char *name,
+					    const char *help, const char *const *label_names,
+					    const double *bounds, size_t nbounds);
+
+/*
+ * Resolve one series: label values in the order of the family's label names
+ * (exactly as many).  The same values return the same handle.  Returns NULL
+ * with errno EINVAL (wrong type/arity, invalid UTF-8) or ENOMEM.
+ * Start-up work: takes the registry mutex.
+ */
+struct counter *counter_labels(struct metric_family *f, const char *const *values);
+struct gauge *gauge_labels(struct metric_family *f, const char *const *values);
+struct histogram *histogram_labels(struct metric_family *f, const char *const *values);
+/* The series of a family without labels. */
+struct counter *counter_get(struct metric_family *f);
+struct gauge *gauge_get(struct metric_family *f);
+struct histogram *histogram_get(struct metric_family *f);
+
+static inline void counter_inc(struct counter *c)
+{
+	atomic_fetch_add_explicit(&c->v, 1, memory_order_relaxed);
+}
+static inline void counter_add(struct counter *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(&c->v, n, memory_order_relaxed);
+}
+static inline uint64_t counter_value(const struct counter *c)
+{
+	return atomic_load_explicit(&c->v, memory_order_relaxed);
+}
+
+void gauge_set(struct gauge *g, double v);
+void gauge_add(struct gauge *g, double v);	/* lock-free CAS loop */
+static inline void gauge_inc(struct gauge *g) { gauge_add(g, 1.0); }
+static inline void gauge_dec(struct gauge *g) { gauge_add(g, -1.0); }
+double gauge_value(const struct gauge *g);
+
+/* Observe a value; NaN is ignored.  Negative values count in the first
+ * bucket whose bound they do not exceed, as the Go client does. */
+void histogram_observe(struct histogram *h, double v);
+/* Observe a duration in nanoseconds, for histograms whose unit is seconds. */
+void histogram_observe_ns(struct histogram *h, uint64_t ns);
+
+/*
+ * Scrape-time collector: called during every exposition, in registration
+ * order, after the registered families.  It writes whole families through w
+ * and returns 0 or a negative errno (the exposition carries on; what it
+ * wrote stays).  ctx is borrowed.
+ */
+typedef int (*metrics_collect_fn)(struct metrics_writer *w, void *ctx);
+int metrics_registry_add_collector(struct metrics_registry *r, metrics_collect_fn fn, void *ctx);
+
+/* Choose the format from an Accept header; OpenMetrics only if allowed. */
+enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allowed);
+const char *metrics_content_type(enum metrics_format f);
+
+/* Write every registered family and every collector's output to out. */
+int metrics_registry_expose(struct metrics_registry *r, enum metrics_format f, struct buf *out);
+
+/* ---- the writer ---- */
+
+/* A writer that appends to out (borrowed, must outlive the writer). */
+struct metrics_writer *metrics_writer_new(struct buf *out, enum metrics_format f);
+void metrics_writer_free(struct metrics_writer *w);
+/*
+ * Append src's output (another writer, e.g. one a collector filled on another
+ * thread) to w.  Fails with -EEXIST, appending nothing, if any family src
+ * wrote was already written to w.  src is left empty and reusable.
+ */
+int metrics_writer_merge(struct metrics_writer *w, struct metrics_writer *src);
+/* Finish: for OpenMetrics appends "# EOF".  No writes after this. */
+int metrics_writer_finish(struct metrics_writer *w);
+
+/*
+ * Begin a family: name, type, help (escaped here), NULL-terminated label
+ * names.  Ends the previous family.  -EINVAL for an invalid name or label
+ * name, -EEXIST if this writer already wrote a family of that name.
+ * Until the next successful writer_family, samples go to this family; after
+ * a failed one, samples are refused (-EINVAL).
+ */
+int writer_family(struct metrics_writer *w, const char *name, enum metric_type t,
+		  const char *help, const char *const *label_names);
+/* One sample of a counter/gauge/untyped family: values as many as label names. */
+int writer_sample(struct metrics_writer *w, const char *const *label_values, double v);
+/* An integer sample (exact above 2^53). */
+int writer_sample_u64(struct metrics_writer *w, const char *const *label_values, uint64_t v);
+/*
+ * One histogram series: bounds[nbounds] finite and increasing, counts
+ * cumulative per bound, count (the +Inf bucket) and sum.
+ */
+int writer_histogram(struct metrics_writer *w, const char *const *label_values,
+		     const double *bounds, const uint64_t *cumulative, size_t nbounds,
+		     uint64_t count, double sum);
+/* Duplicate series, bad arity or invalid UTF-8 give -EINVAL and write nothing. */
+
+/* Append a double in exposition syntax (shared with other formatters). */
+int metrics_format_double(struct buf *out, double v);
+
+/* ---- standard families ---- */
+
+/*
+ * process_cpu_seconds_total, process_resident_memory_bytes,
+ * process_virtual_memory_bytes, process_open_fds, process_max_fds,
+ * process_start_time_seconds (as the Go client computes them, from
+ * /proc/self/stat, /proc/self/fd, /proc/self/limits), read at scrape time.
+ */
+int metrics_register_process(struct metrics_registry *r);
+/* <prefix>_build_info{version,revision,goversion-less} 1. */
+int metrics_register_build_info(struct metrics_registry *r, const char *prefix,
+				const char *version, const char *revision);
+
+#endif

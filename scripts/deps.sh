@@ -1,0 +1,40 @@
+#!/bin/sh
+# Install every Debian 12 package the build, the tests, `make run` and
+# `make bench` need.  Idempotent: does nothing when all are present.
+# Package daemons (prometheus, mariadb, exporters) are installed but never
+# started here: a policy-rc.d refuses service starts during the install, so
+# nothing binds Debian's default ports; prism's own tests use their own ports.
+set -eu
+
+PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config make gzip curl procps iproute2 util-linux
+libmicrohttpd-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
+libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev
+mariadb-server mariadb-client
+prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
+wrk sysbench python3-locust python3-yaml stress-ng valgrind"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && { echo "deps: all packages present"; exit 0; }
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing:$missing"
+
+# Refuse service starts for the duration of the install (invoke-rc.d policy).
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	made_policy=1
+fi
+cleanup() { [ "$made_policy" -eq 1 ] && $SUDO rm -f "$policy"; }
+trap cleanup EXIT INT TERM
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,85 @@
+# Shared helpers for prism's shell tests.  Source it: . "$SRC_DIR/tests/lib/common.sh"
+# Provides: free_port, wait_http, wait_port, on_exit, tmpdir_new, fail, check,
+# and a per-file assertion count printed by finish.
+set -u
+: "${SRC_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${BUILD_DIR:=$SRC_DIR/build}"
+export SRC_DIR BUILD_DIR
+PY=/usr/bin/python3
+
+_on_exit_cmds=()
+# on_exit CMD...: run CMD (a string, eval'd) at exit, last registered first.
+on_exit() { _on_exit_cmds+=("$*"); }
+_run_on_exit() {
+	local i
+	for ((i = ${#_on_exit_cmds[@]} - 1; i >= 0; i--)); do
+		eval "${_on_exit_cmds[$i]}" >/dev/null 2>&1 || true
+	done
+}
+trap _run_on_exit EXIT
+trap 'exit 130' INT TERM
+
+# tmpdir_new: a fresh directory removed at exit; prints its path.
+tmpdir_new() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/prism-test.XXXXXX")
+	on_exit "rm -rf '$d'"
+	echo "$d"
+}
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 t=${2:-20} i
+	for ((i = 0; i < t * 10; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_http URL [SECONDS] [STATUS]: until URL answers (with STATUS, default 200).
+wait_http() {
+	local url=$1 t=${2:-20} want=${3:-200} i code
+	for ((i = 0; i < t * 10; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null)
+		[ "$code" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+_checks=0
+_failures=0
+# check DESCRIPTION CMD...: run CMD; count and report.
+check() {
+	local what=$1
+	shift
+	_checks=$((_checks + 1))
+	if "$@"; then
+		echo "ok $_checks - $what"
+	else
+		_failures=$((_failures + 1))
+		echo "not ok $_checks - $what"
+	fi
+}
+# fail MSG: record a failure without a command.
+fail() {
+	_checks=$((_checks + 1))
+	_failures=$((_failures + 1))
+	echo "not ok $_checks - $*"
+}
+pass() {
+	_checks=$((_checks + 1))
+	echo "ok $_checks - $*"
+}
+# finish: print the plan and exit non-zero if anything failed.
+finish() {
+	echo "1..$_checks"
+	[ "$_failures" -eq 0 ] || { echo "# $_failures of $_checks checks failed"; exit 1; }
+	exit 0
+}
