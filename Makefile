@@ -53,10 +53,19 @@ MANPAGES :=
 BENCHES :=
 CLEAN_EXTRA :=
 
+# Keep objects (they are intermediates of pattern rules) for incremental builds.
+.SECONDARY:
+.DELETE_ON_ERROR:
+
 .PHONY: all check asan tsan bench run install clean deps test-only
 all: programs
 
-include $(sort $(wildcard */*.mk exporters/*/*.mk))
+# common/ first (it defines COMMON_LIB for everyone), then every other
+# fragment in the tree, in a stable order.
+include common/common.mk
+FRAGMENTS := $(filter-out ./common/common.mk,$(sort $(shell find . -name '*.mk' \
+	-not -path './build*' -not -path './.git/*' -not -path './var/*')))
+include $(FRAGMENTS)
 
 programs: $(PROGRAMS)
 

@@ -17,3 +17,6 @@ $(BUILD)/tests/unit/common/%: $(BUILD)/obj/tests/unit/common/%.o $(COMMON_LIB)
 
 TEST_DEPS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
+
+# The concurrency tests also run under ThreadSanitizer (make tsan).
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_threads

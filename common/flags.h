@@ -10,7 +10,7 @@
  * positional argument is an error naming the flag; the caller exits 2.
  * Not thread-safe (start-up only).  Parsed strings point into argv or the
  * default text (never freed); string lists are owned by the flag table user
- * (flags_free_lists).
+ * (flags_free_lists, also after an error or FLAGS_EXIT).
  */
 #ifndef PRISM_FLAGS_H
 #define PRISM_FLAGS_H

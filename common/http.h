@@ -95,13 +95,23 @@ struct http_server *http_server_new(const struct http_config *cfg,
 int http_server_listen(struct http_server *s, const char *addr);
 /* The bound port of the i-th listen address, or -1. */
 int http_server_port(const struct http_server *s, size_t i);
+/*
+ * Apply a web configuration file as Prometheus's --web.config.file
+ * (exporter-toolkit): tls_server_config {cert_file, key_file} serves HTTPS,
+ * basic_auth_users {name: bcrypt hash} answers 401 without valid
+ * credentials (every path).  Other keys are refused.  Call before
+ * http_server_start.  0, or a negative errno with a message in err.
+ */
+int http_server_web_config(struct http_server *s, const char *path, char *err, size_t errlen);
 /* Start serving on every bound address. */
 int http_server_start(struct http_server *s);
 /* Stop accepting new connections (keeps serving accepted ones). */
 void http_server_quiesce(struct http_server *s);
 /* Wait up to timeout_ms for in-flight requests to finish; returns how many were left. */
 unsigned http_server_drain(struct http_server *s, unsigned timeout_ms);
-/* Stops (if needed) and frees.  NULL is fine. */
+/* Stops (if needed) and frees.  NULL is fine.  Every suspended request must
+ * have been resumed first: libmicrohttpd 0.9.75 aborts in MHD_stop_daemon()
+ * otherwise. */
 void http_server_free(struct http_server *s);
 /* Requests currently being handled. */
 unsigned http_server_in_flight(const struct http_server *s);
@@ -138,7 +148,8 @@ void http_respond(struct http_request *r, int status, const char *content_type,
 /* {"error":"msg"} or {"error":"msg","field":"field"} (field may be NULL). */
 void http_respond_json_error(struct http_request *r, int status, const char *msg, const char *field);
 
-/* Defer the answer: the handler returns, the connection waits. */
+/* Defer the answer: the handler returns, the connection waits.  Call it
+ * from the handler itself (on its thread), before handing r to another. */
 void http_request_suspend(struct http_request *r);
 /* After answering a suspended request (any thread): send it. */
 void http_request_resume(struct http_request *r);

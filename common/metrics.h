@@ -47,7 +47,7 @@ enum metrics_format {
 	METRICS_FORMAT_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0; charset=utf-8 */
 };
 
-#define METRICS_MAX_LABELS 8		/* per family */
+#define METRICS_MAX_LABELS 16		/* per family (node_os_info has 12) */
 #define METRICS_MAX_BUCKETS 32		/* per histogram, excluding +Inf */
 
 struct metrics_registry;
@@ -86,7 +86,9 @@ struct metric_family *metrics_histogram_new(struct metrics_registry *r, const ch
 
 /*
  * Resolve one series: label values in the order of the family's label names
- * (exactly as many).  The same values return the same handle.  Returns NULL
+ * (exactly as many; a NULL among them is refused; entries past that count
+ * are never read, so the array need not be NULL-terminated — the same holds
+ * for the writer's label_values).  The same values return the same handle.  Returns NULL
  * with errno EINVAL (wrong type/arity, invalid UTF-8) or ENOMEM.
  * Start-up work: takes the registry mutex.
  */
@@ -120,7 +122,9 @@ double gauge_value(const struct gauge *g);
 /* Observe a value; NaN is ignored.  Negative values count in the first
  * bucket whose bound they do not exceed, as the Go client does. */
 void histogram_observe(struct histogram *h, double v);
-/* Observe a duration in nanoseconds, for histograms whose unit is seconds. */
+/* Observe a duration in nanoseconds, for histograms whose unit is seconds.
+ * The sum is kept in integer nano-units: it wraps past +-9.2e9 units in
+ * total (292 years of seconds; observe large quantities in a scaled unit). */
 void histogram_observe_ns(struct histogram *h, uint64_t ns);
 
 /*

@@ -1,0 +1,169 @@
+/*
+ * buf: a growable byte buffer with a hard size cap (see buf.h).
+ *
+ * Growth doubles the allocation (Redis sds-style amortisation) but never past
+ * max + 1 bytes (the +1 keeps the trailing NUL).  Once an append fails the
+ * buffer is "failed": later appends return -ENOBUFS without touching it, so a
+ * caller may stream many appends and check buf_failed() once at the end.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+static size_t buf_max(const struct buf *b)
+{
+	return b->max ? b->max : SIZE_MAX / 2;
+}
+
+void buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->failed = false;
+}
+
+void buf_done(struct buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->failed = false;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->failed = false;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t max = buf_max(b), need, ncap;
+	char *p;
+
+	if (b->failed)
+		return -ENOBUFS;
+	if (extra > max - b->len) {
+		b->failed = true;
+		return -E2BIG;
+	}
+	need = b->len + extra + 1;	/* + NUL */
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;
+	if (ncap > max + 1)
+		ncap = max + 1;
+	if (ncap < need)
+		ncap = need;
+	p = realloc(b->data, ncap);
+	if (!p) {
+		b->failed = true;
+		return -ENOMEM;
+	}
+	b->data = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	int r = buf_reserve(b, n);
+
+	if (r < 0)
+		return r;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n, r;
+
+	if (b->failed)
+		return -ENOBUFS;
+	/* Try in the space we have first; most formats are short. */
+	va_copy(aq, ap);
+	n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? b->cap - b->len : 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->failed = true;
+		return -EINVAL;
+	}
+	if (b->data && (size_t)n < b->cap - b->len) {
+		if ((size_t)n > buf_max(b) - b->len) {
+			b->data[b->len] = '\0';
+			b->failed = true;
+			return -E2BIG;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
+	r = buf_reserve(b, (size_t)n);
+	if (r < 0) {
+		if (b->data)
+			b->data[b->len] = '\0';
+		return r;
+	}
+	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+char *buf_steal(struct buf *b, size_t *ret_len)
+{
+	char *p = b->data;
+	size_t len = b->len;
+
+	if (!p) {
+		p = malloc(1);
+		if (!p)
+			return NULL;
+		p[0] = '\0';
+		len = 0;
+	}
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->failed = false;
+	if (ret_len)
+		*ret_len = len;
+	return p;
+}

@@ -1,0 +1,1392 @@
+/*
+ * http: the glue between libmicrohttpd 0.9.75 and prism's route tables.
+ *
+ * Request life cycle (all on the libmicrohttpd worker thread that owns the
+ * connection, except a suspended request's answer):
+ *   uri_log_cb        request line seen: per-request state taken from a
+ *                     per-thread cache (or allocated), start time, in_flight++
+ *   access_cb #1      headers read: route resolved, on_begin, early errors
+ *                     (404, 405, 413 by Content-Length) queued at once so
+ *                     libmicrohttpd never reads the body
+ *   access_cb #2..n   body chunks appended to the request's body buffer
+ *   access_cb last    handler runs; its answer (recorded by http_respond*)
+ *                     is queued here; a suspended request gets this call
+ *                     again after http_request_resume()
+ *   completed_cb      state returned to the cache, in_flight--
+ * Responses are only ever queued from access_cb, i.e. on the connection's
+ * own thread, which is what libmicrohttpd requires (MHD_queue_response).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "http.h"
+#include "http_webconfig.h"
+#include "log.h"
+
+#define MAX_LISTENERS 16
+#define MAX_SEGMENTS 16
+#define MAX_RESP_HEADERS 8
+#define HDR_ARENA 1024
+#define PARAM_ARENA 256
+#define REQUEST_ID_MAX 64
+#define CACHE_PER_THREAD 8
+#define CACHE_KEEP_BYTES (1u << 20)	/* buffers larger than this are not kept */
+
+struct segment {
+	const char *s;
+	size_t len;
+	bool param;
+};
+
+struct route_rt {
+	enum http_method method;	/* HTTP_OTHER for methods outside the enum */
+	const char *method_str;
+	struct segment seg[MAX_SEGMENTS];
+	size_t nseg;
+	bool valid;
+};
+
+struct listener {
+	int fd;			/* ours until MHD_start_daemon, then MHD's until quiesce */
+	int port;
+	bool fd_owned;		/* we must close fd */
+	struct MHD_Daemon *mhd;
+	char addr[128];
+};
+
+struct http_server {
+	struct http_config cfg;
+	const struct http_route *routes;
+	struct route_rt *rt;
+	size_t nroutes;
+	struct listener ls[MAX_LISTENERS];
+	size_t nls;
+	_Atomic unsigned in_flight;
+	atomic_bool quiesced;
+	bool started;
+	struct web_config *web;	/* NULL: plain HTTP, no auth */
+	char id_prefix[12];
+	_Atomic uint64_t id_seq;
+};
+
+struct resp_header {
+	const char *name, *value;
+};
+
+struct http_request {
+	struct http_server *s;
+	struct MHD_Connection *conn;
+	enum http_method method;
+	const char *method_str;
+	const char *path;
+	int route;
+	uint64_t start_ns;
+	void *userdata;
+
+	/* state flags; all written by the connection's thread except as noted */
+	bool begun, handled, suspended, too_large;
+	bool responded;		/* the answer is recorded (may be set by a worker while suspended) */
+	int status;
+	bool compress;
+	const char *content_type;
+
+	struct buf body;
+	struct buf resp;
+	struct buf gz;
+
+	size_t nparams;
+	const char *param_name[HTTP_MAX_PARAMS];
+	size_t param_name_len[HTTP_MAX_PARAMS];
+	const char *param_val[HTTP_MAX_PARAMS];
+	char param_arena[PARAM_ARENA];
+
+	struct resp_header hdr[MAX_RESP_HEADERS];
+	size_t nhdr, hdr_used;
+	char hdr_arena[HDR_ARENA];
+
+	char id[REQUEST_ID_MAX + 1];
+	char peer[INET6_ADDRSTRLEN + 16];
+	struct http_request *next;	/* cache link */
+};
+
+/* ---------------------------------------------------------------- */
+/* Per-thread cache: request state and a deflate stream, so the hot path
+ * allocates nothing once a worker thread has warmed up. */
+
+struct thread_cache {
+	struct http_request *free;
+	unsigned nfree;
+	z_stream zs;
+	int zlevel;		/* 0 = zs not initialised */
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static __thread struct thread_cache *tcache;
+
+static void request_destroy(struct http_request *r)
+{
+	buf_done(&r->body);
+	buf_done(&r->resp);
+	buf_done(&r->gz);
+	free(r);
+}
+
+static void cache_destroy(void *p)
+{
+	struct thread_cache *c = p;
+	struct http_request *r;
+
+	if (!c)
+		return;
+	while ((r = c->free)) {
+		c->free = r->next;
+		request_destroy(r);
+	}
+	if (c->zlevel)
+		deflateEnd(&c->zs);
+	free(c);
+	tcache = NULL;
+}
+
+static void cache_key_init(void)
+{
+	(void)pthread_key_create(&cache_key, cache_destroy);
+}
+
+static struct thread_cache *cache_get(void)
+{
+	if (tcache)
+		return tcache;
+	pthread_once(&cache_once, cache_key_init);
+	tcache = calloc(1, sizeof(*tcache));
+	if (tcache)
+		(void)pthread_setspecific(cache_key, tcache);
+	return tcache;
+}
+
+static struct http_request *request_get(struct http_server *s)
+{
+	struct thread_cache *c = cache_get();
+	struct http_request *r;
+
+	if (c && c->free) {
+		r = c->free;
+		c->free = r->next;
+		c->nfree--;
+	} else {
+		r = malloc(sizeof(*r));
+		if (!r)
+			return NULL;
+		buf_init(&r->body, 0);
+		buf_init(&r->resp, 0);
+		buf_init(&r->gz, 0);
+	}
+	/* reset everything before the buffers, keep their allocations */
+	r->s = s;
+	r->conn = NULL;
+	r->method = HTTP_OTHER;
+	r->method_str = "";
+	r->path = "";
+	r->route = HTTP_ROUTE_UNKNOWN;
+	r->userdata = NULL;
+	r->begun = r->handled = r->suspended = r->too_large = r->responded = false;
+	r->status = 0;
+	r->compress = false;
+	r->content_type = NULL;
+	buf_reset(&r->body);
+	r->body.max = s->cfg.max_body;
+	buf_reset(&r->resp);
+	r->resp.max = s->cfg.max_response;
+	buf_reset(&r->gz);
+	r->gz.max = s->cfg.max_response;
+	r->nparams = 0;
+	r->nhdr = r->hdr_used = 0;
+	r->id[0] = '\0';
+	r->peer[0] = '\0';
+	r->next = NULL;
+	return r;
+}
+
+static void request_put(struct http_request *r)
+{
+	struct thread_cache *c = tcache;
+
+	if (c && c->nfree < CACHE_PER_THREAD && r->body.cap <= CACHE_KEEP_BYTES &&
+	    r->resp.cap <= CACHE_KEEP_BYTES && r->gz.cap <= CACHE_KEEP_BYTES) {
+		r->next = c->free;
+		c->free = r;
+		c->nfree++;
+		return;
+	}
+	request_destroy(r);
+}
+
+/* ---------------------------------------------------------------- */
+
+void http_config_defaults(struct http_config *cfg)
+{
+	*cfg = (struct http_config){
+		.threads = 0,
+		.conn_limit = 1024,
+		.conn_timeout_s = 30,
+		.max_body = 64 * 1024,
+		.conn_memory = 32 * 1024,
+		.max_response = 64u * 1024 * 1024,
+		.json_errors = false,
+		.request_id = false,
+		.gzip_level = 0,
+		.server_name = "prism",
+	};
+}
+
+static enum http_method method_from_str(const char *m)
+{
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+					     "OPTIONS" };
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(m, names[i]) == 0)
+			return (enum http_method)i;
+	return HTTP_OTHER;
+}
+
+/* Split "/a/:b/c" into segments (pointers into the borrowed template). */
+static bool split_template(const char *path, struct route_rt *rt)
+{
+	const char *p = path;
+
+	rt->nseg = 0;
+	if (!p || *p != '/')
+		return false;
+	if (strcmp(p, "/") == 0)
+		return true;
+	while (*p == '/') {
+		const char *e;
+
+		p++;
+		e = strchr(p, '/');
+		if (!e)
+			e = p + strlen(p);
+		if (rt->nseg == MAX_SEGMENTS)
+			return false;
+		rt->seg[rt->nseg].param = (*p == ':');
+		rt->seg[rt->nseg].s = rt->seg[rt->nseg].param ? p + 1 : p;
+		rt->seg[rt->nseg].len = (size_t)(e - p) - (rt->seg[rt->nseg].param ? 1 : 0);
+		rt->nseg++;
+		p = e;
+	}
+	return true;
+}
+
+struct http_server *http_server_new(const struct http_config *cfg, const struct http_route *routes,
+				    size_t nroutes)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	unsigned char rnd[5] = { 0 };
+	long ncpu;
+
+	if (!s)
+		return NULL;
+	if (cfg)
+		s->cfg = *cfg;
+	else
+		http_config_defaults(&s->cfg);
+	if (!s->cfg.threads) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		s->cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (!s->cfg.conn_limit)
+		s->cfg.conn_limit = 1024;
+	/* libmicrohttpd splits the limit across pool threads: each needs one */
+	if (s->cfg.conn_limit < s->cfg.threads)
+		s->cfg.threads = s->cfg.conn_limit;
+	if (!s->cfg.conn_memory)
+		s->cfg.conn_memory = 32 * 1024;
+	if (!s->cfg.max_response)
+		s->cfg.max_response = 64u * 1024 * 1024;
+	if (s->cfg.gzip_level < 1 || s->cfg.gzip_level > 9)
+		s->cfg.gzip_level = 6;
+	if (!s->cfg.server_name)
+		s->cfg.server_name = "prism";
+	s->routes = routes;
+	s->nroutes = nroutes;
+	s->rt = calloc(nroutes ? nroutes : 1, sizeof(*s->rt));
+	if (!s->rt) {
+		free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < nroutes; i++) {
+		s->rt[i].method_str = routes[i].method ? routes[i].method : "GET";
+		s->rt[i].method = method_from_str(s->rt[i].method_str);
+		s->rt[i].valid = split_template(routes[i].path, &s->rt[i]);
+		if (!s->rt[i].valid)
+			log_warn("invalid route template", "server", s->cfg.server_name, "path",
+				 routes[i].path ? routes[i].path : "(null)", NULL);
+	}
+	for (size_t i = 0; i < MAX_LISTENERS; i++)
+		s->ls[i].fd = -1;
+	/* X-Request-Id: a per-process random prefix plus a counter (unique, cheap) */
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+		uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
+
+		memcpy(rnd, &t, sizeof(rnd));
+	}
+	snprintf(s->id_prefix, sizeof(s->id_prefix), "%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+		 rnd[2], rnd[3], rnd[4]);
+	return s;
+}
+
+int http_parse_listen_address(const char *addr, char *host, size_t hostlen, uint16_t *ret_port)
+{
+	const char *colon, *hs, *he;
+	char *end;
+	unsigned long port;
+
+	if (!addr || !host || hostlen == 0)
+		return -EINVAL;
+	if (addr[0] == '[') {
+		he = strchr(addr, ']');
+		if (!he || he[1] != ':')
+			return -EINVAL;
+		hs = addr + 1;
+		colon = he + 1;
+		if (he == hs)
+			return -EINVAL;
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon)
+			return -EINVAL;
+		hs = addr;
+		he = colon;
+		/* an unbracketed IPv6 address is ambiguous: refuse it */
+		if (memchr(hs, ':', (size_t)(he - hs)))
+			return -EINVAL;
+	}
+	if (colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port > 65535)
+		return -EINVAL;
+	if ((size_t)(he - hs) >= hostlen)
+		return -ENAMETOOLONG;
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*ret_port = (uint16_t)port;
+	return 0;
+}
+
+static int bind_one(int family, const struct sockaddr *sa, socklen_t salen, bool dual, int *ret_fd)
+{
+	int fd, one = 1, zero = 0, r;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual ? &zero : &one, sizeof(int)) < 0)
+		goto fail;
+	if (bind(fd, sa, salen) < 0)
+		goto fail;
+	if (listen(fd, SOMAXCONN) < 0)
+		goto fail;
+	*ret_fd = fd;
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+int http_server_listen(struct http_server *s, const char *addr)
+{
+	struct listener *l;
+	char host[256], portstr[8];
+	uint16_t port;
+	int r, fd = -1;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+	} u;
+	socklen_t slen = sizeof(u);
+
+	if (!s || s->nls == MAX_LISTENERS || s->started)
+		return -EINVAL;
+	r = http_parse_listen_address(addr, host, sizeof(host), &port);
+	if (r < 0)
+		return r;
+	if (host[0] == '\0') {
+		/* ":port" = every address, IPv4 too (dual-stack), like Go's net.Listen */
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+					   .sin6_addr = IN6ADDR_ANY_INIT };
+		r = bind_one(AF_INET6, (struct sockaddr *)&a6, sizeof(a6), true, &fd);
+		if (r == -EAFNOSUPPORT) {
+			struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+						  .sin_addr.s_addr = htonl(INADDR_ANY) };
+			r = bind_one(AF_INET, (struct sockaddr *)&a4, sizeof(a4), false, &fd);
+		}
+	} else {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+		struct addrinfo *res = NULL, *ai;
+		int g;
+
+		snprintf(portstr, sizeof(portstr), "%u", port);
+		g = getaddrinfo(host, portstr, &hints, &res);
+		if (g != 0)
+			return g == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+		r = -EADDRNOTAVAIL;
+		for (ai = res; ai; ai = ai->ai_next) {
+			r = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, false, &fd);
+			if (r == 0)
+				break;
+		}
+		freeaddrinfo(res);
+	}
+	if (r < 0)
+		return r;
+	if (getsockname(fd, &u.sa, &slen) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	l = &s->ls[s->nls++];
+	l->fd = fd;
+	l->fd_owned = true;
+	l->port = ntohs(u.sa.sa_family == AF_INET6 ? u.in6.sin6_port : u.in.sin_port);
+	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	return 0;
+}
+
+int http_server_port(const struct http_server *s, size_t i)
+{
+	if (!s || i >= s->nls)
+		return -1;
+	return s->ls[i].port;
+}
+
+unsigned http_server_in_flight(const struct http_server *s)
+{
+	return s ? atomic_load(&((struct http_server *)(uintptr_t)s)->in_flight) : 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* libmicrohttpd callbacks */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	struct http_server *s = cls;
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_warn("libmicrohttpd", "server", s->cfg.server_name, "error", msg, NULL);
+}
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *s = cls;
+	struct http_request *r = request_get(s);
+
+	if (!r)
+		return NULL;
+	r->conn = conn;
+	r->start_ns = now_ns();
+	atomic_fetch_add_explicit(&s->in_flight, 1, memory_order_relaxed);
+	return r;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *con_cls;
+
+	if (!r)
+		return;
+	*con_cls = NULL;
+	request_put(r);
+	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
+}
+
+static bool match_route(struct http_request *r, const struct route_rt *rt, const char *path)
+{
+	const char *p = path;
+	size_t used = 0, np = 0;
+
+	if (!rt->valid)
+		return false;
+	if (rt->nseg == 0)
+		return strcmp(path, "/") == 0;
+	for (size_t i = 0; i < rt->nseg; i++) {
+		const char *e;
+		size_t len;
+
+		if (*p != '/')
+			return false;
+		p++;
+		e = strchrnul(p, '/');
+		len = (size_t)(e - p);
+		if (rt->seg[i].param) {
+			if (len == 0 || np == HTTP_MAX_PARAMS || used + len + 1 > PARAM_ARENA)
+				return false;
+			memcpy(r->param_arena + used, p, len);
+			r->param_arena[used + len] = '\0';
+			r->param_name[np] = rt->seg[i].s;
+			r->param_name_len[np] = rt->seg[i].len;
+			r->param_val[np] = r->param_arena + used;
+			np++;
+			used += len + 1;
+		} else if (len != rt->seg[i].len || memcmp(p, rt->seg[i].s, len) != 0) {
+			return false;
+		}
+		p = e;
+	}
+	if (*p != '\0')
+		return false;
+	r->nparams = np;
+	return true;
+}
+
+static bool route_allows(const struct route_rt *rt, enum http_method m, const char *ms)
+{
+	if (rt->method == HTTP_GET)
+		return m == HTTP_GET || m == HTTP_HEAD;
+	if (rt->method == HTTP_OTHER)
+		return strcmp(rt->method_str, ms) == 0;
+	return rt->method == m;
+}
+
+/* The Allow header for a path that matched with another method (RFC 9110 section 10.2.1). */
+static void build_allow(struct http_request *r, const char *path, char *out, size_t n)
+{
+	struct http_server *s = r->s;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const char *m = s->rt[i].method_str;
+
+		if (!match_route(r, &s->rt[i], path))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			if (k == 1) {
+				if (s->rt[i].method != HTTP_GET)
+					break;
+				m = "HEAD";
+			}
+			/* skip duplicates */
+			size_t ml = strlen(m);
+			bool dup = false;
+
+			for (const char *q = out; *q;) {
+				const char *c = strchrnul(q, ',');
+
+				if ((size_t)(c - q) == ml && memcmp(q, m, ml) == 0)
+					dup = true;
+				q = *c ? c + 2 : c;
+			}
+			if (dup)
+				continue;
+			len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s",
+						len ? ", " : "", m);
+			if (len >= n) {
+				out[n - 1] = '\0';
+				return;
+			}
+		}
+	}
+	r->nparams = 0;
+}
+
+static bool request_id_sane(const char *v)
+{
+	size_t n = 0;
+
+	if (!v || !*v)
+		return false;
+	for (; v[n]; n++) {
+		char c = v[n];
+
+		if (n >= REQUEST_ID_MAX)
+			return false;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void request_id_make(struct http_request *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *client = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+	uint64_t n;
+	char tmp[17];
+	int i = 16;
+
+	if (request_id_sane(client)) {
+		strcpy(r->id, client);
+		return;
+	}
+	n = atomic_fetch_add_explicit(&r->s->id_seq, 1, memory_order_relaxed) + 1;
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = hex[n & 15];
+		n >>= 4;
+	} while (n && i > 0);
+	snprintf(r->id, sizeof(r->id), "%s-%s", r->s->id_prefix, tmp + i);
+}
+
+/* Does Accept-Encoding allow gzip?  RFC 9110 section 12.5.3: tokens with optional q. */
+static bool accepts_gzip(const char *ae)
+{
+	int gzip = -1, star = -1;	/* -1 absent, 0 refused, 1 accepted */
+
+	if (!ae)
+		return false;
+	while (*ae) {
+		const char *tok, *te, *e;
+		double q = 1.0;
+
+		while (*ae == ' ' || *ae == '\t' || *ae == ',')
+			ae++;
+		if (!*ae)
+			break;
+		tok = ae;
+		e = strchrnul(ae, ',');
+		te = tok;
+		while (te < e && *te != ';' && *te != ' ' && *te != '\t')
+			te++;
+		for (const char *p = te; p < e; p++) {
+			if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+				q = strtod(p + 2, NULL);
+				break;
+			}
+		}
+		if ((size_t)(te - tok) == 4 && strncasecmp(tok, "gzip", 4) == 0)
+			gzip = q > 0;
+		else if ((size_t)(te - tok) == 6 && strncasecmp(tok, "x-gzip", 6) == 0)
+			gzip = gzip < 0 ? q > 0 : gzip;
+		else if (te - tok == 1 && *tok == '*')
+			star = q > 0;
+		ae = e;
+	}
+	if (gzip >= 0)
+		return gzip == 1;
+	return star == 1;
+}
+
+static int gzip_into(struct thread_cache *c, const void *in, size_t len, int level, struct buf *out)
+{
+	z_stream *zs;
+	uLong bound;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	zs = &c->zs;
+	if (!c->zlevel) {
+		memset(zs, 0, sizeof(*zs));
+		/* windowBits 15 + 16: a gzip wrapper (RFC 1952) instead of zlib's */
+		if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return -ENOMEM;
+		c->zlevel = level;
+	} else {
+		if (deflateReset(zs) != Z_OK)
+			return -EIO;
+		if (c->zlevel != level) {
+			if (deflateParams(zs, level, Z_DEFAULT_STRATEGY) != Z_OK)
+				return -EIO;
+			c->zlevel = level;
+		}
+	}
+	bound = deflateBound(zs, (uLong)len);
+	buf_reset(out);
+	r = buf_reserve(out, (size_t)bound + 1);
+	if (r < 0)
+		return r;
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = (uInt)len;
+	zs->next_out = (Bytef *)out->data;
+	zs->avail_out = (uInt)bound;
+	r = deflate(zs, Z_FINISH);
+	if (r != Z_STREAM_END)
+		return -EIO;
+	out->len = (size_t)bound - zs->avail_out;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int http_gzip(const void *in, size_t len, int level, struct buf *out)
+{
+	if (level < 1 || level > 9)
+		level = 6;
+	if (len > UINT32_MAX / 2)
+		return -E2BIG;
+	return gzip_into(cache_get(), in, len, level, out);
+}
+
+static void set_error_body(struct http_request *r, int status, const char *msg)
+{
+	if (r->s->cfg.json_errors) {
+		http_respond_json_error(r, status, msg, NULL);
+	} else {
+		char tmp[256];
+		int n = snprintf(tmp, sizeof(tmp), "%d %s\n", status, msg);
+
+		http_respond(r, status, "text/plain; charset=utf-8", tmp, (size_t)n);
+	}
+}
+
+static enum MHD_Result queue(struct http_request *r)
+{
+	struct MHD_Response *resp;
+	const struct buf *b = &r->resp;
+	bool gz = false;
+	enum MHD_Result ret;
+	int status = r->status;
+
+	if (buf_failed(&r->resp)) {
+		/* the handler's output passed max_response or malloc failed */
+		r->responded = false;
+		buf_reset(&r->resp);
+		r->nhdr = r->hdr_used = 0;
+		set_error_body(r, 500, "response too large");
+		status = r->status;
+	}
+	if (r->compress && b->len > 0 &&
+	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+		if (gzip_into(tcache, b->data, b->len, r->s->cfg.gzip_level, &r->gz) == 0) {
+			b = &r->gz;
+			gz = true;
+		}
+	}
+	/* The buffer lives in the request state, freed only in completed_cb,
+	 * after libmicrohttpd has sent it. */
+	resp = MHD_create_response_from_buffer(b->len, b->len ? b->data : (void *)"",
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (r->compress) {
+		/* the representation depends on Accept-Encoding either way */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+		if (gz)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	}
+	if (r->s->cfg.request_id && r->id[0])
+		MHD_add_response_header(resp, "X-Request-Id", r->id);
+	for (size_t i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr[i].name, r->hdr[i].value);
+	/* After quiesce, tell keep-alive clients to go elsewhere; after an
+	 * unread body the connection cannot be reused either. */
+	if (r->too_large || atomic_load_explicit(&r->s->quiesced, memory_order_relaxed))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	if (r->s->cfg.hooks.on_complete)
+		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, now_ns() - r->start_ns);
+	return ret;
+}
+
+/* First call: resolve the route, answer what needs no body. */
+static void begin(struct http_request *r, const char *url, const char *method)
+{
+	struct http_server *s = r->s;
+	bool path_known = false;
+	const char *cl;
+
+	r->begun = true;
+	r->method_str = method;
+	r->method = method_from_str(method);
+	r->path = url;
+	for (size_t i = 0; i < s->nroutes; i++) {
+		if (!match_route(r, &s->rt[i], url))
+			continue;
+		path_known = true;
+		if (route_allows(&s->rt[i], r->method, method)) {
+			r->route = (int)i;
+			break;
+		}
+	}
+	if (r->route == HTTP_ROUTE_UNKNOWN)
+		r->nparams = 0;
+	if (s->cfg.request_id)
+		request_id_make(r);
+	if (s->cfg.hooks.on_begin)
+		s->cfg.hooks.on_begin(s->cfg.hooks.ctx, r);
+	/* basic auth guards every path, unknown ones too (exporter-toolkit) */
+	if (s->web && s->web->nusers &&
+	    !web_config_check_basic(s->web, MHD_lookup_connection_value(
+						    r->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION))) {
+		set_error_body(r, 401, "unauthorized");
+		http_response_header(r, "WWW-Authenticate", "Basic");
+		return;
+	}
+	if (r->route == HTTP_ROUTE_UNKNOWN) {
+		if (path_known) {
+			char allow[128];
+
+			build_allow(r, url, allow, sizeof(allow));
+			set_error_body(r, 405, "method not allowed");
+			http_response_header(r, "Allow", allow);
+		} else {
+			set_error_body(r, 404, "not found");
+		}
+		return;
+	}
+	/* Refuse an announced oversized body before reading a byte of it. */
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || end == cl || n > s->cfg.max_body) {
+			r->too_large = true;
+			set_error_body(r, 413, "request body too large");
+		}
+	}
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct http_request *r = *con_cls;
+
+	if (!r)
+		return MHD_NO;	/* state allocation failed: drop the connection */
+	if (!r->begun) {
+		r->conn = conn;
+		begin(r, url, method);
+		return r->responded ? queue(r) : MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (r->too_large)
+			return MHD_YES;	/* discard (chunked body past the cap) */
+		if (r->body.len + n > r->s->cfg.max_body) {
+			r->too_large = true;
+			return MHD_YES;
+		}
+		if (buf_append(&r->body, upload_data, n) < 0)
+			r->too_large = true;
+		return MHD_YES;
+	}
+	if (!r->handled) {
+		const struct http_route *rt = &r->s->routes[r->route];
+
+		r->handled = true;
+		if (r->too_large) {
+			set_error_body(r, 413, "request body too large");
+			return queue(r);
+		}
+		rt->fn(r, rt->ctx);
+		/* Once suspended, a worker may answer at any moment: touch nothing. */
+		if (r->suspended)
+			return MHD_YES;
+	} else if (r->suspended) {
+		/* resumed: the worker's answer happened-before MHD_resume_connection */
+		r->suspended = false;
+	}
+	if (!r->responded) {
+		log_error("handler did not answer", "server", r->s->cfg.server_name, "path",
+			  r->path, NULL);
+		set_error_body(r, 500, "internal error");
+	}
+	return queue(r);
+}
+
+/* ---------------------------------------------------------------- */
+
+int http_server_start(struct http_server *s)
+{
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	bool tls = s && s->web && s->web->cert_pem;
+
+	/* after quiesce the listen sockets are closed: MHD would make its own */
+	if (!s || s->nls == 0 || s->started || atomic_load(&s->quiesced))
+		return -EINVAL;
+	for (size_t i = 0; i < s->nls; i++) {
+		struct listener *l = &s->ls[i];
+
+		struct MHD_OptionItem opts[16];
+		size_t no = 0;
+
+#define OPT(o, v, p) (opts[no++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
+		/* the logger first, so option warnings reach it too */
+		OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
+		OPT(MHD_OPTION_LISTEN_SOCKET, l->fd, NULL);
+		OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.conn_limit, NULL);
+		OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, NULL);
+		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.conn_memory, NULL);
+		OPT(MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s);
+		OPT(MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s);
+		/* a pool of 1 is no pool: libmicrohttpd warns about it */
+		if (s->cfg.threads > 1)
+			OPT(MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, NULL);
+		if (tls) {
+			/* PEM key and certificate, handed to GnuTLS at start */
+			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->web->key_pem);
+			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->web->cert_pem);
+		}
+		OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+
+		l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_ARRAY, opts,
+					  MHD_OPTION_END);
+		if (!l->mhd) {
+			log_error("cannot start HTTP server", "server", s->cfg.server_name,
+				  "address", l->addr, NULL);
+			for (size_t j = 0; j < i; j++) {
+				MHD_stop_daemon(s->ls[j].mhd);
+				s->ls[j].mhd = NULL;
+				s->ls[j].fd = -1;	/* MHD closed it */
+				s->ls[j].fd_owned = false;
+			}
+			return -EIO;
+		}
+		l->fd_owned = false;
+	}
+	s->started = true;
+	return 0;
+}
+
+void http_server_quiesce(struct http_server *s)
+{
+	if (!s || atomic_exchange(&s->quiesced, true))
+		return;
+	for (size_t i = 0; i < s->nls; i++) {
+		struct listener *l = &s->ls[i];
+
+		if (l->mhd) {
+			/* MHD hands the listen socket back; closing it makes new
+			 * connections fail at once instead of waiting in the backlog */
+			MHD_socket fd = MHD_quiesce_daemon(l->mhd);
+
+			if (fd != MHD_INVALID_SOCKET)
+				close(fd);
+			l->fd = -1;
+		} else if (l->fd >= 0 && l->fd_owned) {
+			close(l->fd);
+			l->fd = -1;
+		}
+		l->fd_owned = false;
+	}
+}
+
+unsigned http_server_drain(struct http_server *s, unsigned timeout_ms)
+{
+	struct timespec ts = { 0, 5 * 1000000 };
+	unsigned waited = 0, n;
+
+	if (!s)
+		return 0;
+	while ((n = atomic_load_explicit(&s->in_flight, memory_order_acquire)) > 0 &&
+	       waited < timeout_ms) {
+		nanosleep(&ts, NULL);
+		waited += 5;
+	}
+	return n;
+}
+
+void http_server_free(struct http_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nls; i++) {
+		struct listener *l = &s->ls[i];
+
+		if (l->mhd)
+			MHD_stop_daemon(l->mhd);
+		if (l->fd >= 0 && l->fd_owned)
+			close(l->fd);
+	}
+	web_config_free(s->web);
+	free(s->rt);
+	free(s);
+}
+
+int http_server_web_config(struct http_server *s, const char *path, char *err, size_t errlen)
+{
+	struct web_config *c = NULL;
+	int r;
+
+	if (!s || !path || s->started)
+		return -EINVAL;
+	r = web_config_load(path, &c, err, errlen);
+	if (r < 0)
+		return r;
+	if (c->cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "%s: TLS requested but libmicrohttpd was built without it", path);
+		web_config_free(c);
+		return -ENOTSUP;
+	}
+	web_config_free(s->web);
+	s->web = c;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* request accessors */
+
+enum http_method http_request_method(const struct http_request *r)
+{
+	return r->method;
+}
+
+const char *http_request_method_str(const struct http_request *r)
+{
+	return r->method_str;
+}
+
+const char *http_request_path(const struct http_request *r)
+{
+	return r->path;
+}
+
+int http_request_route(const struct http_request *r)
+{
+	return r->route;
+}
+
+const char *http_request_route_path(const struct http_request *r)
+{
+	if (r->route == HTTP_ROUTE_UNKNOWN)
+		return "unknown";
+	return r->s->routes[r->route].path;
+}
+
+const char *http_request_param(const struct http_request *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < r->nparams; i++)
+		if (r->param_name_len[i] == n && memcmp(r->param_name[i], name, n) == 0)
+			return r->param_val[i];
+	return NULL;
+}
+
+const char *http_request_header(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_query(const struct http_request *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct query_each_ctx {
+	const char *key;
+	void (*fn)(void *ctx, const char *value);
+	void *ctx;
+};
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct query_each_ctx *q = cls;
+
+	if (key && strcmp(key, q->key) == 0)
+		q->fn(q->ctx, value ? value : "");
+	return MHD_YES;
+}
+
+void http_request_query_each(const struct http_request *r, const char *key,
+			     void (*fn)(void *ctx, const char *value), void *ctx)
+{
+	struct query_each_ctx q = { key, fn, ctx };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_each_cb, &q);
+}
+
+const char *http_request_body(const struct http_request *r, size_t *ret_len)
+{
+	if (ret_len)
+		*ret_len = r->body.len;
+	return r->body.data ? r->body.data : "";
+}
+
+const char *http_request_id(const struct http_request *r)
+{
+	return r->id;
+}
+
+const char *http_request_peer(const struct http_request *r)
+{
+	struct http_request *w = (struct http_request *)(uintptr_t)r;
+	const union MHD_ConnectionInfo *ci;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (w->peer[0])
+		return w->peer;
+	ci = MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr) {
+		strcpy(w->peer, "unknown");
+		return w->peer;
+	}
+	if (ci->client_addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		snprintf(w->peer, sizeof(w->peer), "[%s]:%u", ip, ntohs(a->sin6_port));
+	} else if (ci->client_addr->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)ci->client_addr;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		snprintf(w->peer, sizeof(w->peer), "%s:%u", ip, ntohs(a->sin_port));
+	} else {
+		strcpy(w->peer, "unknown");
+	}
+	return w->peer;
+}
+
+uint64_t http_request_start_ns(const struct http_request *r)
+{
+	return r->start_ns;
+}
+
+void *http_request_userdata(const struct http_request *r)
+{
+	return r->userdata;
+}
+
+void http_request_set_userdata(struct http_request *r, void *p)
+{
+	r->userdata = p;
+}
+
+/* ---------------------------------------------------------------- */
+/* responses: recorded here, queued by access_cb on the connection's thread */
+
+struct buf *http_response_body(struct http_request *r)
+{
+	return &r->resp;
+}
+
+static const char *arena_copy(struct http_request *r, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (r->hdr_used + n > HDR_ARENA)
+		return NULL;
+	p = r->hdr_arena + r->hdr_used;
+	memcpy(p, s, n);
+	r->hdr_used += n;
+	return p;
+}
+
+int http_response_header(struct http_request *r, const char *name, const char *value)
+{
+	const char *n, *v;
+	size_t used = r->hdr_used;
+
+	if (r->nhdr == MAX_RESP_HEADERS)
+		return -E2BIG;
+	/* CR/LF in a header would split the response (RFC 9110 section 5.5) */
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return -EINVAL;
+	n = arena_copy(r, name);
+	v = n ? arena_copy(r, value) : NULL;
+	if (!v) {
+		r->hdr_used = used;
+		return -E2BIG;
+	}
+	r->hdr[r->nhdr++] = (struct resp_header){ n, v };
+	return 0;
+}
+
+void http_respond_buf(struct http_request *r, int status, const char *content_type, bool compress)
+{
+	if (r->responded) {
+		log_warn("second response ignored", "server", r->s->cfg.server_name, "path",
+			 r->path, NULL);
+		return;
+	}
+	r->status = status;
+	r->content_type = content_type;
+	r->compress = compress;
+	r->responded = true;
+}
+
+void http_respond(struct http_request *r, int status, const char *content_type, const void *body,
+		  size_t len)
+{
+	if (r->responded) {
+		log_warn("second response ignored", "server", r->s->cfg.server_name, "path",
+			 r->path, NULL);
+		return;
+	}
+	buf_reset(&r->resp);
+	buf_append(&r->resp, body, len);
+	http_respond_buf(r, status, content_type, false);
+}
+
+static void json_string(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				buf_printf(b, "\\u%04x", *p);
+			else
+				buf_putc(b, (char)*p);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+void http_respond_json_error(struct http_request *r, int status, const char *msg, const char *field)
+{
+	struct buf *b = &r->resp;
+
+	if (r->responded) {
+		log_warn("second response ignored", "server", r->s->cfg.server_name, "path",
+			 r->path, NULL);
+		return;
+	}
+	buf_reset(b);
+	buf_puts(b, "{\"error\":");
+	json_string(b, msg ? msg : "");
+	if (field) {
+		buf_puts(b, ",\"field\":");
+		json_string(b, field);
+	}
+	buf_puts(b, "}\n");
+	http_respond_buf(r, status, "application/json", false);
+}
+
+void http_request_suspend(struct http_request *r)
+{
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void http_request_resume(struct http_request *r)
+{
+	MHD_resume_connection(r->conn);
+}
+
+/* ---------------------------------------------------------------- */
+/* stock handlers */
+
+void http_handle_metrics(struct http_request *r, void *ctx)
+{
+	struct http_metrics_ctx *m = ctx;
+	enum metrics_format f;
+	struct buf *b;
+	int e;
+
+	if (r->method != HTTP_GET && r->method != HTTP_HEAD) {
+		http_response_header(r, "Allow", "GET, HEAD");
+		set_error_body(r, 405, "method not allowed");
+		return;
+	}
+	f = metrics_negotiate(http_request_header(r, "Accept"), m->openmetrics);
+	b = http_response_body(r);
+	buf_reset(b);
+	e = metrics_registry_expose(m->registry, f, b);
+	if (e < 0 || buf_failed(b)) {
+		char err[64];
+
+		buf_reset(b);
+		snprintf(err, sizeof(err), "%d", e);
+		log_error("metrics exposition failed", "server", r->s->cfg.server_name, "errno",
+			  err, NULL);
+		set_error_body(r, e == -E2BIG || buf_failed(b) ? 503 : 500,
+			       "metrics exposition failed");
+		return;
+	}
+	http_respond_buf(r, 200, metrics_content_type(f), true);
+}
+
+static void html_escaped(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, *s);
+		}
+	}
+}
+
+void http_handle_landing(struct http_request *r, void *ctx)
+{
+	const struct http_landing_ctx *l = ctx;
+	const char *title = l && l->title ? l->title : "prism";
+	const char *path = l && l->telemetry_path ? l->telemetry_path : "/metrics";
+	struct buf *b = http_response_body(r);
+
+	buf_reset(b);
+	buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	html_escaped(b, title);
+	buf_puts(b, "</title></head>\n<body>\n<h1>");
+	html_escaped(b, title);
+	buf_puts(b, "</h1>\n");
+	if (l && l->version) {
+		buf_puts(b, "<p>Version ");
+		html_escaped(b, l->version);
+		buf_puts(b, "</p>\n");
+	}
+	buf_puts(b, "<p><a href=\"");
+	html_escaped(b, path);
+	buf_puts(b, "\">Metrics</a></p>\n</body></html>\n");
+	http_respond_buf(r, 200, "text/html; charset=utf-8", true);
+}
+
+void http_handle_healthy(struct http_request *r, void *ctx)
+{
+	http_respond(r, 200, "text/plain; charset=utf-8", "OK", 2);
+}

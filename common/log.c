@@ -1,0 +1,364 @@
+/*
+ * log: one line per event (logfmt or JSON) with a single write(2), or one
+ * sd_journal_sendv() call when stderr is connected to the journal.
+ *
+ * The line is built in a stack buffer, so logging allocates nothing; an
+ * event longer than LINE_MAX_BYTES is cut and marked with "..." (its
+ * closing quote/brace kept so the line stays parseable).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+#define LINE_MAX_BYTES 8192
+#define JOURNAL_MAX_FIELDS 32
+
+const char *const log_level_names[] = { "debug", "info", "warn", "error", NULL };
+const char *const log_format_names[] = { "logfmt", "json", NULL };
+
+static _Atomic int cur_level = LOGL_INFO;
+static _Atomic int cur_format = LOG_FORMAT_LOGFMT;
+static _Atomic int out_fd = 2;
+static _Atomic int journal_on = -1;	/* -1: not decided yet */
+
+/*
+ * systemd sets JOURNAL_STREAM="<dev>:<ino>" for a service whose stdout or
+ * stderr is a journal stream (systemd.exec(5)); it is only meaningful when
+ * fd matches it, since a child may have redirected stderr elsewhere.
+ */
+static bool journal_detect(int fd)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if (!e || sscanf(e, "%llu:%llu%n", &dev, &ino, &n) != 2 || e[n] != '\0')
+		return false;
+	if (fstat(fd, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+static bool journal_active(void)
+{
+	int j = atomic_load_explicit(&journal_on, memory_order_relaxed);
+
+	if (j < 0) {
+		j = journal_detect(2);
+		atomic_store_explicit(&journal_on, j, memory_order_relaxed);
+	}
+	return j == 1;
+}
+
+static int name_index(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int log_setup(const char *level, const char *format)
+{
+	int l = LOGL_INFO, f = LOG_FORMAT_LOGFMT;
+
+	if (level && (l = name_index(log_level_names, level)) < 0)
+		return -EINVAL;
+	if (format && (f = name_index(log_format_names, format)) < 0)
+		return -EINVAL;
+	atomic_store(&cur_level, l);
+	atomic_store(&cur_format, f);
+	atomic_store(&journal_on, journal_detect(2));
+	return 0;
+}
+
+void log_set_fd(int fd)
+{
+	atomic_store(&out_fd, fd);
+}
+
+void log_set_journal(bool on)
+{
+	atomic_store(&journal_on, on ? 1 : 0);
+}
+
+bool log_enabled(enum log_level lvl)
+{
+	return (int)lvl >= atomic_load_explicit(&cur_level, memory_order_relaxed);
+}
+
+/* A bounded line writer: appends while there is room and remembers truncation. */
+struct line {
+	char *p;
+	size_t len, cap;
+	bool cut;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+	if (l->len + n > l->cap) {
+		n = l->cap - l->len;
+		l->cut = true;
+	}
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+}
+
+static void puts_(struct line *l, const char *s)
+{
+	put(l, s, strlen(s));
+}
+
+static void putch(struct line *l, char c)
+{
+	put(l, &c, 1);
+}
+
+static void put_hex4(struct line *l, unsigned char c)
+{
+	char tmp[8];
+
+	snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+	put(l, tmp, 6);
+}
+
+/* go-logfmt quotes a value that is empty or has a space, '=', '"' or a control byte. */
+static bool logfmt_needs_quote(const char *v)
+{
+	if (*v == '\0')
+		return true;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/* Escapes shared by logfmt's quoted values and JSON strings (RFC 8259 section 7). */
+static void put_escaped(struct line *l, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		switch (*p) {
+		case '"': put(l, "\\\"", 2); break;
+		case '\\': put(l, "\\\\", 2); break;
+		case '\n': put(l, "\\n", 2); break;
+		case '\r': put(l, "\\r", 2); break;
+		case '\t': put(l, "\\t", 2); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				put_hex4(l, *p);
+			else
+				putch(l, (char)*p);
+		}
+	}
+}
+
+static void put_logfmt_value(struct line *l, const char *v)
+{
+	if (!logfmt_needs_quote(v)) {
+		puts_(l, v);
+		return;
+	}
+	putch(l, '"');
+	put_escaped(l, v);
+	putch(l, '"');
+}
+
+/* Keys come from code, but keep them well-formed anyway: no space, '=', quote. */
+static void put_logfmt_key(struct line *l, const char *k)
+{
+	if (*k == '\0') {
+		puts_(l, "_");
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		putch(l, (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f) ? '_' : (char)*p);
+}
+
+static void put_json_string(struct line *l, const char *v)
+{
+	putch(l, '"');
+	put_escaped(l, v);
+	putch(l, '"');
+}
+
+static void format_ts(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(ts.tv_nsec / 1000000));
+}
+
+/* Build one event; returns its length (the line always ends in '\n'). */
+static size_t format_line(char *buf, size_t cap, int fmt, enum log_level lvl, const char *msg,
+			  va_list ap)
+{
+	/* reserve room for the tail: "..." + closing '"' / '}' + '\n' */
+	struct line l = { .p = buf, .cap = cap - 8 };
+	char ts[96];
+	const char *k, *v;
+
+	format_ts(ts, sizeof(ts));
+	if (!msg)
+		msg = "";
+	if (fmt == LOG_FORMAT_JSON) {
+		puts_(&l, "{\"ts\":\"");
+		puts_(&l, ts);
+		puts_(&l, "\",\"level\":\"");
+		puts_(&l, log_level_names[lvl]);
+		puts_(&l, "\",\"msg\":");
+		put_json_string(&l, msg);
+	} else {
+		puts_(&l, "ts=");
+		puts_(&l, ts);
+		puts_(&l, " level=");
+		puts_(&l, log_level_names[lvl]);
+		puts_(&l, " msg=");
+		put_logfmt_value(&l, msg);
+	}
+	while (!l.cut && (k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (!v)
+			v = "";
+		if (fmt == LOG_FORMAT_JSON) {
+			putch(&l, ',');
+			put_json_string(&l, k);
+			putch(&l, ':');
+			put_json_string(&l, v);
+		} else {
+			putch(&l, ' ');
+			put_logfmt_key(&l, k);
+			putch(&l, '=');
+			put_logfmt_value(&l, v);
+		}
+	}
+	if (l.cut) {
+		/* keep the line parseable: close an open string/object */
+		l.cap += 8;
+		puts_(&l, fmt == LOG_FORMAT_JSON ? "...\"}" : "...\"");
+	} else if (fmt == LOG_FORMAT_JSON) {
+		l.cap += 8;
+		putch(&l, '}');
+	} else {
+		l.cap += 8;
+	}
+	putch(&l, '\n');
+	return l.len;
+}
+
+static const char *const journal_prio_str[] = { "7", "6", "4", "3" };	/* syslog(3) DEBUG, INFO, WARNING, ERR */
+
+/* Journal field names: uppercase letters, digits and '_', not starting with '_' or a digit. */
+static size_t journal_field_name(char *out, size_t cap, const char *k)
+{
+	size_t n = 0;
+
+	if (cap < 2)
+		return 0;
+	if (*k == '_' || (*k >= '0' && *k <= '9'))
+		out[n++] = 'F';
+	for (; *k && n < cap - 1 && n < 64; k++) {
+		char c = *k;
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			c = '_';
+		out[n++] = c;
+	}
+	if (n == 0)
+		out[n++] = 'F';
+	return n;
+}
+
+static void journal_send(enum log_level lvl, const char *msg, va_list ap)
+{
+	struct iovec iov[JOURNAL_MAX_FIELDS + 2];
+	char scratch[LINE_MAX_BYTES];
+	size_t niov = 0, used = 0;
+	const char *k, *v;
+
+	/*
+	 * Journal fields are NAME=value with any bytes in the value (no
+	 * escaping; sd_journal_sendv(3)), one iovec each, laid out one after
+	 * another in scratch; a field that does not fit is dropped.
+	 */
+	for (int i = -2; niov < JOURNAL_MAX_FIELDS + 2; i++) {
+		char name[72];
+		size_t nl, vl;
+
+		if (i == -2) {
+			nl = strlen(strcpy(name, "MESSAGE"));
+			v = msg ? msg : "";
+		} else if (i == -1) {
+			nl = strlen(strcpy(name, "PRIORITY"));
+			v = journal_prio_str[lvl];
+		} else {
+			if ((k = va_arg(ap, const char *)) == NULL)
+				break;
+			v = va_arg(ap, const char *);
+			if (!v)
+				v = "";
+			nl = journal_field_name(name, sizeof(name), k);
+		}
+		vl = strlen(v);
+		if (used + nl + 1 + vl > sizeof(scratch))
+			continue;
+		memcpy(scratch + used, name, nl);
+		scratch[used + nl] = '=';
+		memcpy(scratch + used + nl + 1, v, vl);
+		iov[niov++] = (struct iovec){ scratch + used, nl + 1 + vl };
+		used += nl + 1 + vl;
+	}
+	sd_journal_sendv(iov, (int)niov);
+}
+
+void log_kv(enum log_level lvl, const char *msg, ...)
+{
+	char buf[LINE_MAX_BYTES];
+	va_list ap;
+	size_t n;
+	ssize_t w;
+	int fd;
+
+	if (!log_enabled(lvl) || (unsigned)lvl > LOGL_ERROR)
+		return;
+	va_start(ap, msg);
+	if (journal_active()) {
+		journal_send(lvl, msg, ap);
+		va_end(ap);
+		return;
+	}
+	n = format_line(buf, sizeof(buf), atomic_load_explicit(&cur_format, memory_order_relaxed),
+			lvl, msg, ap);
+	va_end(ap);
+	fd = atomic_load_explicit(&out_fd, memory_order_relaxed);
+	/* One write(2) per event: a short write on a pipe/terminal is retried
+	 * for the rest, which can only interleave if the kernel split it. */
+	for (size_t off = 0; off < n; off += (size_t)w) {
+		w = write(fd, buf + off, n - off);
+		if (w < 0 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			break;
+	}
+}
