@@ -108,3 +108,7 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(OBJ_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# make print-VAR: the value of a make variable (for tests and scripts).
+print-%:
+	@echo $($*)

@@ -457,7 +457,11 @@ int http_server_listen(struct http_server *s, const char *addr)
 			return g == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
 		r = -EADDRNOTAVAIL;
 		for (ai = res; ai; ai = ai->ai_next) {
-			r = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, false, &fd);
+			/* "[::]:port" is every address, IPv4 too, as in Go */
+			bool any6 = ai->ai_family == AF_INET6 &&
+				    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr);
+
+			r = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, any6, &fd);
 			if (r == 0)
 				break;
 		}
@@ -947,9 +951,10 @@ int http_server_start(struct http_server *s)
 	/* after quiesce the listen sockets are closed: MHD would make its own */
 	if (!s || s->nls == 0 || s->started || atomic_load(&s->quiesced))
 		return -EINVAL;
+	if (tls)
+		flags |= MHD_USE_TLS;
 	for (size_t i = 0; i < s->nls; i++) {
 		struct listener *l = &s->ls[i];
-
 		struct MHD_OptionItem opts[16];
 		size_t no = 0;
 

@@ -100,18 +100,23 @@ bool log_enabled(enum log_level lvl)
 	return (int)lvl >= atomic_load_explicit(&cur_level, memory_order_relaxed);
 }
 
-/* A bounded line writer: appends while there is room and remembers truncation. */
+/*
+ * A bounded line writer.  Each put is all-or-nothing, so an escape sequence
+ * is never split; once something does not fit the line is "cut" and every
+ * later put is dropped.  in_quote tells the closer whether a quoted string
+ * must be terminated to keep the line parseable.
+ */
 struct line {
 	char *p;
 	size_t len, cap;
-	bool cut;
+	bool cut, in_quote;
 };
 
 static void put(struct line *l, const char *s, size_t n)
 {
-	if (l->len + n > l->cap) {
-		n = l->cap - l->len;
+	if (l->cut || l->len + n > l->cap) {
 		l->cut = true;
+		return;
 	}
 	memcpy(l->p + l->len, s, n);
 	l->len += n;
@@ -127,14 +132,6 @@ static void putch(struct line *l, char c)
 	put(l, &c, 1);
 }
 
-static void put_hex4(struct line *l, unsigned char c)
-{
-	char tmp[8];
-
-	snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-	put(l, tmp, 6);
-}
-
 /* go-logfmt quotes a value that is empty or has a space, '=', '"' or a control byte. */
 static bool logfmt_needs_quote(const char *v)
 {
@@ -146,52 +143,77 @@ static bool logfmt_needs_quote(const char *v)
 	return false;
 }
 
-/* Escapes shared by logfmt's quoted values and JSON strings (RFC 8259 section 7). */
-static void put_escaped(struct line *l, const char *v)
+/* One character as logfmt's quoted values and JSON strings escape it (RFC 8259 section 7). */
+static void put_escaped_char(struct line *l, unsigned char c)
 {
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		switch (*p) {
-		case '"': put(l, "\\\"", 2); break;
-		case '\\': put(l, "\\\\", 2); break;
-		case '\n': put(l, "\\n", 2); break;
-		case '\r': put(l, "\\r", 2); break;
-		case '\t': put(l, "\\t", 2); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				put_hex4(l, *p);
-			else
-				putch(l, (char)*p);
+	char tmp[8];
+
+	switch (c) {
+	case '"': put(l, "\\\"", 2); break;
+	case '\\': put(l, "\\\\", 2); break;
+	case '\n': put(l, "\\n", 2); break;
+	case '\r': put(l, "\\r", 2); break;
+	case '\t': put(l, "\\t", 2); break;
+	default:
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+			put(l, tmp, 6);
+		} else {
+			putch(l, (char)c);
 		}
 	}
 }
 
+/* "value" with escapes; in_quote stays set if the line is cut inside. */
+static void put_quoted(struct line *l, const char *v)
+{
+	putch(l, '"');
+	if (l->cut)
+		return;
+	l->in_quote = true;
+	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut; p++)
+		put_escaped_char(l, *p);
+	putch(l, '"');
+	if (!l->cut)
+		l->in_quote = false;
+}
+
 static void put_logfmt_value(struct line *l, const char *v)
 {
-	if (!logfmt_needs_quote(v)) {
-		puts_(l, v);
+	if (logfmt_needs_quote(v)) {
+		put_quoted(l, v);
 		return;
 	}
-	putch(l, '"');
-	put_escaped(l, v);
-	putch(l, '"');
+	for (; *v && !l->cut; v++)
+		putch(l, *v);
 }
 
-/* Keys come from code, but keep them well-formed anyway: no space, '=', quote. */
+/* " key=" in one piece.  Keys come from code, but keep them well-formed anyway. */
 static void put_logfmt_key(struct line *l, const char *k)
 {
-	if (*k == '\0') {
-		puts_(l, "_");
-		return;
-	}
-	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
-		putch(l, (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f) ? '_' : (char)*p);
+	char tmp[80];
+	size_t n = 0;
+
+	tmp[n++] = ' ';
+	if (*k == '\0')
+		tmp[n++] = '_';
+	for (const unsigned char *p = (const unsigned char *)k; *p && n < sizeof(tmp) - 2; p++)
+		tmp[n++] = (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f) ? '_' : (char)*p;
+	tmp[n++] = '=';
+	put(l, tmp, n);
 }
 
-static void put_json_string(struct line *l, const char *v)
+/* ,"key": in one piece (a cut never leaves a key without its value). */
+static void put_json_key(struct line *l, const char *k)
 {
-	putch(l, '"');
-	put_escaped(l, v);
-	putch(l, '"');
+	char tmp[400];
+	struct line kl = { .p = tmp, .cap = sizeof(tmp) };
+
+	putch(&kl, ',');
+	put_quoted(&kl, k);
+	putch(&kl, ':');
+	if (!kl.cut)
+		put(l, tmp, kl.len);
 }
 
 static void format_ts(char *out, size_t n)
@@ -210,10 +232,11 @@ static void format_ts(char *out, size_t n)
 static size_t format_line(char *buf, size_t cap, int fmt, enum log_level lvl, const char *msg,
 			  va_list ap)
 {
-	/* reserve room for the tail: "..." + closing '"' / '}' + '\n' */
+	/* reserve room for the tail: "..." + closing '"' and '}' + '\n' */
 	struct line l = { .p = buf, .cap = cap - 8 };
 	char ts[96];
 	const char *k, *v;
+	bool cut;
 
 	format_ts(ts, sizeof(ts));
 	if (!msg)
@@ -224,7 +247,7 @@ static size_t format_line(char *buf, size_t cap, int fmt, enum log_level lvl, co
 		puts_(&l, "\",\"level\":\"");
 		puts_(&l, log_level_names[lvl]);
 		puts_(&l, "\",\"msg\":");
-		put_json_string(&l, msg);
+		put_quoted(&l, msg);
 	} else {
 		puts_(&l, "ts=");
 		puts_(&l, ts);
@@ -238,27 +261,22 @@ static size_t format_line(char *buf, size_t cap, int fmt, enum log_level lvl, co
 		if (!v)
 			v = "";
 		if (fmt == LOG_FORMAT_JSON) {
-			putch(&l, ',');
-			put_json_string(&l, k);
-			putch(&l, ':');
-			put_json_string(&l, v);
+			put_json_key(&l, k);
+			put_quoted(&l, v);
 		} else {
-			putch(&l, ' ');
 			put_logfmt_key(&l, k);
-			putch(&l, '=');
 			put_logfmt_value(&l, v);
 		}
 	}
-	if (l.cut) {
-		/* keep the line parseable: close an open string/object */
-		l.cap += 8;
-		puts_(&l, fmt == LOG_FORMAT_JSON ? "...\"}" : "...\"");
-	} else if (fmt == LOG_FORMAT_JSON) {
-		l.cap += 8;
+	cut = l.cut;
+	l.cap += 8;
+	l.cut = false;
+	if (l.in_quote)
+		puts_(&l, "...\"");
+	else if (cut && fmt != LOG_FORMAT_JSON)
+		puts_(&l, "...");
+	if (fmt == LOG_FORMAT_JSON)
 		putch(&l, '}');
-	} else {
-		l.cap += 8;
-	}
 	putch(&l, '\n');
 	return l.len;
 }
@@ -288,7 +306,7 @@ static size_t journal_field_name(char *out, size_t cap, const char *k)
 	return n;
 }
 
-static void journal_send(enum log_level lvl, const char *msg, va_list ap)
+static int journal_send(enum log_level lvl, const char *msg, va_list ap)
 {
 	struct iovec iov[JOURNAL_MAX_FIELDS + 2];
 	char scratch[LINE_MAX_BYTES];
@@ -327,7 +345,7 @@ static void journal_send(enum log_level lvl, const char *msg, va_list ap)
 		iov[niov++] = (struct iovec){ scratch + used, nl + 1 + vl };
 		used += nl + 1 + vl;
 	}
-	sd_journal_sendv(iov, (int)niov);
+	return sd_journal_sendv(iov, (int)niov);
 }
 
 void log_kv(enum log_level lvl, const char *msg, ...)
@@ -342,9 +360,18 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 		return;
 	va_start(ap, msg);
 	if (journal_active()) {
-		journal_send(lvl, msg, ap);
-		va_end(ap);
-		return;
+		va_list ap2;
+		int r;
+
+		va_copy(ap2, ap);
+		r = journal_send(lvl, msg, ap2);
+		va_end(ap2);
+		if (r >= 0) {
+			va_end(ap);
+			return;
+		}
+		/* a send error (sd_journal_sendv(3) returns 0 when no journald
+		 * listens at all): the line still goes to stderr */
 	}
 	n = format_line(buf, sizeof(buf), atomic_load_explicit(&cur_format, memory_order_relaxed),
 			lvl, msg, ap);

@@ -6,12 +6,12 @@
 # nothing binds Debian's default ports; prism's own tests use their own ports.
 set -eu
 
-PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config make gzip curl procps iproute2 util-linux
+PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config make gzip curl openssl procps iproute2 util-linux
 libmicrohttpd-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
 libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev
 mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
-wrk sysbench python3-locust python3-yaml stress-ng valgrind"
+wrk sysbench python3-locust python3-yaml python3-jinja2 stress-ng valgrind man-db groff-base"
 
 missing=""
 for p in $PKGS; do

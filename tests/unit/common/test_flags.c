@@ -1,0 +1,218 @@
+/* flags: kingpin-style parsing, defaults, errors naming the flag, --help/--version. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../harness.h"
+#include "flags.h"
+
+static bool a_bool, a_om;
+static const char *a_str, *a_level;
+static struct flag_list a_list;
+static long a_int;
+static double a_dur;
+static uint64_t a_size;
+static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
+
+static const struct flag tab[] = {
+	{ "web.listen-address", FLAG_LIST, &a_list, ":9100", "Addresses to listen on.", NULL, 0, 0 },
+	{ "web.telemetry-path", FLAG_STRING, &a_str, "/metrics", "Path of the metrics.", NULL, 0, 0 },
+	{ "collector.cpu", FLAG_BOOL, &a_bool, "true", "CPU collector.", NULL, 0, 0 },
+	{ "web.openmetrics", FLAG_BOOL, &a_om, NULL, "OpenMetrics.", NULL, 0, 0 },
+	{ "web.max-requests", FLAG_INT, &a_int, "40", "Max requests.", NULL, 0, 1000 },
+	{ "scrape.timeout", FLAG_DURATION, &a_dur, "10s", "Timeout.", NULL, 0, 0 },
+	{ "web.max-body", FLAG_SIZE, &a_size, "64KiB", "Body cap.", NULL, 0, 0 },
+	{ "log.level", FLAG_ENUM, &a_level, "info", "Log level.", levels, 0, 0 },
+};
+#define NTAB (sizeof(tab) / sizeof(tab[0]))
+static const struct flags_program prog = { "testd", "A test daemon.", "1.2.3", "abcdef" };
+
+/* Run flags_parse on a NULL-terminated argument list; capture out/err. */
+static int run(char *out, size_t outn, char *err, size_t errn, ...)
+{
+	char *argv[32] = { "testd" };
+	int argc = 1, r;
+	va_list ap;
+	FILE *o = fmemopen(out, outn, "w"), *e = fmemopen(err, errn, "w");
+	const char *a;
+
+	va_start(ap, errn);
+	while ((a = va_arg(ap, const char *)) && argc < 31)
+		argv[argc++] = (char *)(uintptr_t)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	flags_free_lists(tab, NTAB);
+	r = flags_parse(tab, NTAB, &prog, argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+static char out[16384], err[4096];
+
+static void test_defaults(void)
+{
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), NULL), 0);
+	CHECK_INT(a_list.n, 1);
+	CHECK_STR(a_list.v[0], ":9100");
+	CHECK_STR(a_str, "/metrics");
+	CHECK(a_bool == true);
+	CHECK(a_om == false);
+	CHECK_INT(a_int, 40);
+	CHECK(a_dur == 10.0);
+	CHECK_INT(a_size, 65536);
+	CHECK_STR(a_level, "info");
+}
+
+static void test_values(void)
+{
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.listen-address=:1", "--web.listen-address",
+		      "[::1]:2", "--web.telemetry-path", "/m", "--no-collector.cpu", "--web.openmetrics",
+		      "--web.max-requests=7", "--scrape.timeout=1m30s", "--web.max-body", "10MB",
+		      "--log.level=debug", NULL), 0);
+	CHECK_INT(a_list.n, 2);	/* the first use replaced the default */
+	CHECK_STR(a_list.v[0], ":1");
+	CHECK_STR(a_list.v[1], "[::1]:2");
+	CHECK_STR(a_str, "/m");
+	CHECK(a_bool == false);
+	CHECK(a_om == true);
+	CHECK_INT(a_int, 7);
+	CHECK(a_dur == 90.0);
+	CHECK_INT(a_size, 10ull << 20);
+	CHECK_STR(a_level, "debug");
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--collector.cpu=false", "--web.openmetrics=true", NULL), 0);
+	CHECK(a_bool == false);
+	CHECK(a_om == true);
+}
+
+static void test_errors(void)
+{
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--nope", NULL), -EINVAL);
+	CHECK(strstr(err, "testd: error: unknown long flag '--nope'") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-requests=abc", NULL), -EINVAL);
+	CHECK(strstr(err, "--web.max-requests") != NULL && strstr(err, "\"abc\"") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-requests=1001", NULL), -EINVAL);
+	CHECK(strstr(err, "--web.max-requests") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.telemetry-path", NULL), -EINVAL);
+	CHECK(strstr(err, "expected argument for flag '--web.telemetry-path'") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "positional", NULL), -EINVAL);
+	CHECK(strstr(err, "unexpected positional") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "-x", NULL), -EINVAL);
+	CHECK(strstr(err, "'-x'") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--log.level=loud", NULL), -EINVAL);
+	CHECK(strstr(err, "--log.level") != NULL && strstr(err, "debug, info, warn, error") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--scrape.timeout=5", NULL), -EINVAL);
+	CHECK(strstr(err, "--scrape.timeout") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--collector.cpu=maybe", NULL), -EINVAL);
+	CHECK(strstr(err, "--collector.cpu") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--no-web.telemetry-path", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-body=12XB", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--", NULL), -EINVAL);
+}
+
+static void test_help_version(void)
+{
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--version", NULL), FLAGS_EXIT);
+	CHECK_STR(out, "testd, version 1.2.3 (revision abcdef)\n");
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-requests=3", "--help", NULL), FLAGS_EXIT);
+	CHECK(strstr(out, "usage: testd [<flags>]") != NULL);
+	CHECK(strstr(out, "A test daemon.") != NULL);
+	/* every flag, with its default */
+	CHECK(strstr(out, "--web.listen-address=\":9100\" ...") != NULL);
+	CHECK(strstr(out, "--web.telemetry-path=\"/metrics\"") != NULL);
+	CHECK(strstr(out, "--[no-]collector.cpu") != NULL && strstr(out, "(default: true)") != NULL);
+	CHECK(strstr(out, "--[no-]web.openmetrics") != NULL && strstr(out, "(default: false)") != NULL);
+	CHECK(strstr(out, "--web.max-requests=\"40\"") != NULL);
+	CHECK(strstr(out, "--scrape.timeout=\"10s\"") != NULL);
+	CHECK(strstr(out, "--web.max-body=\"64KiB\"") != NULL);
+	CHECK(strstr(out, "--log.level=\"info\"") != NULL && strstr(out, "One of: [debug, info, warn, error]") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "-h", NULL), FLAGS_EXIT);
+}
+
+static void test_duration(void)
+{
+	double d = -1;
+
+	CHECK_INT(flags_parse_duration("250ms", &d), 0);
+	CHECK(d == 0.25);
+	CHECK_INT(flags_parse_duration("5s", &d), 0);
+	CHECK(d == 5);
+	CHECK_INT(flags_parse_duration("1m30s", &d), 0);
+	CHECK(d == 90);
+	CHECK_INT(flags_parse_duration("2h", &d), 0);
+	CHECK(d == 7200);
+	CHECK_INT(flags_parse_duration("1d", &d), 0);
+	CHECK(d == 86400);
+	CHECK_INT(flags_parse_duration("1w", &d), 0);
+	CHECK(d == 7 * 86400);
+	CHECK_INT(flags_parse_duration("1y", &d), 0);
+	CHECK(d == 365 * 86400.0);
+	CHECK_INT(flags_parse_duration("1h1m1s1ms", &d), 0);
+	CHECK(d > 3661.0009 && d < 3661.0011);
+	CHECK_INT(flags_parse_duration("0", &d), 0);
+	CHECK(d == 0);
+	CHECK_INT(flags_parse_duration("0s", &d), 0);
+	CHECK_INT(flags_parse_duration("", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("5", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("s", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("1s1m", &d), -EINVAL);	/* units out of order */
+	CHECK_INT(flags_parse_duration("1m1m", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("1.5s", &d), -EINVAL);	/* Prometheus: integers only */
+	CHECK_INT(flags_parse_duration("-1s", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("5sec", &d), -EINVAL);
+	CHECK_INT(flags_parse_duration("99999999999999999999999s", &d), -EINVAL);
+}
+
+static void test_size(void)
+{
+	uint64_t b = 0;
+
+	CHECK_INT(flags_parse_size("1024", &b), 0);
+	CHECK_INT(b, 1024);
+	CHECK_INT(flags_parse_size("64KiB", &b), 0);
+	CHECK_INT(b, 65536);
+	CHECK_INT(flags_parse_size("64KB", &b), 0);
+	CHECK_INT(b, 65536);
+	CHECK_INT(flags_parse_size("10MB", &b), 0);
+	CHECK_INT(b, 10ull << 20);
+	CHECK_INT(flags_parse_size("1GiB", &b), 0);
+	CHECK_INT(b, 1ull << 30);
+	CHECK_INT(flags_parse_size("2TB", &b), 0);
+	CHECK_INT(b, 2ull << 40);
+	CHECK_INT(flags_parse_size("7B", &b), 0);
+	CHECK_INT(b, 7);
+	CHECK_INT(flags_parse_size("", &b), -EINVAL);
+	CHECK_INT(flags_parse_size("KiB", &b), -EINVAL);
+	CHECK_INT(flags_parse_size("1 KiB", &b), -EINVAL);
+	CHECK_INT(flags_parse_size("-1", &b), -EINVAL);
+	CHECK_INT(flags_parse_size("1XB", &b), -EINVAL);
+	CHECK_INT(flags_parse_size("99999999PiB", &b), -EINVAL);	/* overflow */
+}
+
+static void test_bool(void)
+{
+	bool v = false;
+
+	CHECK_INT(flags_parse_bool("true", &v), 0);
+	CHECK(v);
+	CHECK_INT(flags_parse_bool("0", &v), 0);
+	CHECK(!v);
+	CHECK_INT(flags_parse_bool("T", &v), 0);
+	CHECK(v);
+	CHECK_INT(flags_parse_bool("no", &v), -EINVAL);
+	CHECK_INT(flags_parse_bool("", &v), -EINVAL);
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_values);
+	RUN(test_errors);
+	RUN(test_help_version);
+	RUN(test_duration);
+	RUN(test_size);
+	RUN(test_bool);
+	flags_free_lists(tab, NTAB);
+	return harness_done();
+}

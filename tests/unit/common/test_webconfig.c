@@ -1,0 +1,177 @@
+/* http_webconfig: parsing exporter-toolkit's web config and basic auth
+ * against bcrypt hashes made here with libxcrypt's crypt_gensalt/crypt_r. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "../../../common/http_webconfig.c"
+
+static char dir[] = "/tmp/prism-test-webconfig.XXXXXX";
+static char path[256], err[512];
+
+static void put(const char *name, const char *text)
+{
+	char p[300];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static int load(const char *yaml, struct web_config **c)
+{
+	put("web.yml", yaml);
+	err[0] = '\0';
+	*c = NULL;
+	return web_config_load(path, c, err, sizeof(err));
+}
+
+static char *bcrypt(const char *pw)
+{
+	static char hash[CRYPT_OUTPUT_SIZE];
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data cd = { 0 };
+
+	crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof(salt));
+	snprintf(hash, sizeof(hash), "%s", crypt_r(pw, salt, &cd));
+	return hash;
+}
+
+static char *basic(const char *user_pass)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static char out[512];
+	const unsigned char *s = (const unsigned char *)user_pass;
+	size_t n = strlen(user_pass), o = 6;
+
+	memcpy(out, "Basic ", 6);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = s[i] << 16 | (i + 1 < n ? s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void test_empty_and_errors(void)
+{
+	struct web_config *c;
+
+	CHECK_INT(load("", &c), 0);	/* an empty file: plain HTTP, no auth */
+	CHECK(c && !c->cert_pem && c->nusers == 0);
+	web_config_free(c);
+	CHECK_INT(load("basic_auth_users:\n", &c), 0);
+	CHECK(c && c->nusers == 0);
+	web_config_free(c);
+	CHECK_INT(load("- a\n- b\n", &c), -EINVAL);
+	CHECK(strstr(err, "expected a mapping") != NULL);
+	CHECK_INT(load("foo: 1\n", &c), -EINVAL);
+	CHECK(strstr(err, "foo is not supported") != NULL);
+	CHECK_INT(load("tls_server_config: {cert_file: a}\n", &c), -EINVAL);
+	CHECK(strstr(err, "needs both cert_file and key_file") != NULL);
+	CHECK_INT(load("tls_server_config: {cert_file: a, key_file: b, min_version: TLS13}\n", &c), -EINVAL);
+	CHECK(strstr(err, "tls_server_config.min_version is not supported") != NULL);
+	CHECK_INT(load("tls_server_config: {cert_file: nothere.crt, key_file: b}\n", &c), -ENOENT);
+	CHECK(strstr(err, "nothere.crt") != NULL && strstr(err, dir) != NULL);	/* resolved next to the file */
+	CHECK_INT(load("tls_server_config: [1]\n", &c), -EINVAL);
+	CHECK_INT(load("basic_auth_users: {u: notbcrypt}\n", &c), -EINVAL);
+	CHECK(strstr(err, "basic_auth_users.u: not a bcrypt hash") != NULL);
+	CHECK_INT(load("basic_auth_users: [a]\n", &c), -EINVAL);
+	CHECK_INT(load("basic_auth_users: {a: [\n", &c), -EINVAL);
+	CHECK(strstr(err, "web.yml:") != NULL);
+	CHECK(web_config_load("/nonexistent/web.yml", &c, err, sizeof(err)) == -ENOENT);
+	CHECK(strstr(err, "/nonexistent/web.yml") != NULL);
+	web_config_free(NULL);
+}
+
+static void test_tls_files(void)
+{
+	struct web_config *c;
+
+	put("s.crt", "-----BEGIN CERTIFICATE-----\nMII=\n-----END CERTIFICATE-----\n");
+	put("s.key", "-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----\n");
+	CHECK_INT(load("tls_server_config:\n  cert_file: s.crt\n  key_file: s.key\n", &c), 0);
+	CHECK(c && c->cert_pem && strstr(c->cert_pem, "BEGIN CERTIFICATE"));
+	CHECK(c && c->key_pem && strstr(c->key_pem, "PRIVATE KEY"));
+	web_config_free(c);
+	CHECK_INT(load("tls_server_config:\n  cert_file: s.key\n  key_file: s.key\n", &c), -EINVAL);
+	CHECK(strstr(err, "not a PEM certificate") != NULL);
+	CHECK_INT(load("tls_server_config:\n  cert_file: s.crt\n  key_file: s.crt\n", &c), -EINVAL);
+	CHECK(strstr(err, "not a PEM private key") != NULL);
+}
+
+static void test_basic_auth(void)
+{
+	struct web_config *c;
+	char yaml[512], hb[80];
+	uint64_t gen;
+
+	snprintf(hb, sizeof(hb), "%s", bcrypt("pw of bob"));
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: '%s'\n  bob: '%s'\n", bcrypt("wonder:land"), hb);
+	CHECK_INT(load(yaml, &c), 0);
+	if (!c)
+		return;
+	CHECK_INT(c->nusers, 2);
+	CHECK(web_config_check_basic(c, basic("alice:wonder:land")));	/* ':' in a password */
+	CHECK(web_config_check_basic(c, basic("alice:wonder:land")));	/* cached */
+	CHECK(web_config_check_basic(c, basic("bob:pw of bob")));
+	CHECK(!web_config_check_basic(c, basic("bob:pw of bo")));
+	CHECK(!web_config_check_basic(c, basic("bob:pw of bobx")));
+	CHECK(!web_config_check_basic(c, basic("alice:pw of bob")));
+	CHECK(!web_config_check_basic(c, basic("carol:x")));
+	CHECK(!web_config_check_basic(c, basic("alice")));
+	CHECK(!web_config_check_basic(c, basic(":")));
+	CHECK(!web_config_check_basic(c, "Bearer abc"));
+	CHECK(!web_config_check_basic(c, "Basic !!!!"));
+	CHECK(!web_config_check_basic(c, "Basic YWxpY2U6d29uZGVyOmxhbmQ=x"));
+	CHECK(!web_config_check_basic(c, NULL));
+	CHECK(web_config_check_basic(c, "basic   YWxpY2U6d29uZGVyOmxhbmQ="));	/* scheme is case-insensitive */
+	gen = ((struct web_config_full *)c)->gen;
+	web_config_free(c);
+	/* a new config: the cached password of the old one must not apply */
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: '%s'\n", bcrypt("new"));
+	CHECK_INT(load(yaml, &c), 0);
+	CHECK(((struct web_config_full *)c)->gen != gen);
+	CHECK(!web_config_check_basic(c, basic("alice:wonder:land")));
+	CHECK(web_config_check_basic(c, basic("alice:new")));
+	web_config_free(c);
+}
+
+static void test_b64(void)
+{
+	char out[16];
+
+	CHECK_INT(b64decode("YWJj", out, sizeof(out)), 3);
+	CHECK_STR(out, "abc");
+	CHECK_INT(b64decode("YWI=", out, sizeof(out)), 2);
+	CHECK_STR(out, "ab");
+	CHECK_INT(b64decode("YQ", out, sizeof(out)), 1);
+	CHECK_INT(b64decode("Y Q", out, sizeof(out)), -1);
+	CHECK_INT(b64decode("YWJjZGVmZ2hpamtsbW5vcHFy", out, sizeof(out)), -1);	/* too long */
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/web.yml", dir);
+	RUN(test_empty_and_errors);
+	RUN(test_tls_files);
+	RUN(test_basic_auth);
+	RUN(test_b64);
+	auth_cache_free(acache);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			return 1;
+	}
+	return harness_done();
+}
