@@ -10,11 +10,22 @@ PY=/usr/bin/python3
 _on_exit_cmds=()
 # on_exit CMD...: run CMD (a string, eval'd) at exit, last registered first.
 on_exit() { _on_exit_cmds+=("$*"); }
+# tmpdir_new is used as d=$(tmpdir_new): it runs in a subshell, where an
+# on_exit would be lost, so it lists its directories in this file instead,
+# which the main shell empties at exit (after the on_exit commands, which
+# may still use them).
+_tmpdir_list=$(mktemp "${TMPDIR:-/tmp}/prism-tmpdirs.XXXXXX")
 _run_on_exit() {
-	local i
+	local i d
 	for ((i = ${#_on_exit_cmds[@]} - 1; i >= 0; i--)); do
 		eval "${_on_exit_cmds[$i]}" >/dev/null 2>&1 || true
 	done
+	if [ -f "$_tmpdir_list" ]; then
+		while IFS= read -r d; do
+			[ -n "$d" ] && rm -rf "$d"
+		done <"$_tmpdir_list"
+		rm -f "$_tmpdir_list"
+	fi
 }
 trap _run_on_exit EXIT
 trap 'exit 130' INT TERM
@@ -23,7 +34,7 @@ trap 'exit 130' INT TERM
 tmpdir_new() {
 	local d
 	d=$(mktemp -d "${TMPDIR:-/tmp}/prism-test.XXXXXX")
-	on_exit "rm -rf '$d'"
+	echo "$d" >>"$_tmpdir_list"
 	echo "$d"
 }
 
