@@ -1,0 +1,272 @@
+# Real MariaDB instances for prism's tests, benchmarks and `make run`.
+# Source it after (or instead of) tests/lib/common.sh:
+#     . "$SRC_DIR/tests/lib/mariadb.sh"
+#
+# Every function acts on the instance described by the MARIADB_* variables,
+# so a script may run several instances at once by saving and restoring them
+# (or by using subshells); each instance has its own directory and port.
+#
+#   mariadb_start DIR
+#       Create DIR/data with mariadb-install-db if it does not exist yet (no
+#       option files are read: --no-defaults), then start mariadbd in the
+#       background on 127.0.0.1:$MARIADB_PORT (a free port when unset) with
+#       its socket at DIR/mysqld.sock, performance_schema on, a 128M buffer
+#       pool and MariaDB's default durability (innodb_flush_log_at_trx_commit
+#       left at 1).  Waits (bounded, MARIADB_START_TIMEOUT, default 60 s)
+#       until `mariadb-admin ping` answers; on failure prints DIR/error.log
+#       and returns 1.  Exports MARIADB_DIR MARIADB_SOCKET MARIADB_PORT
+#       MARIADB_PID.  The server is stopped at exit (on_exit) unless
+#       MARIADB_KEEP=1.  Extra server options: MARIADB_EXTRA_ARGS (words).
+#   mariadb_root [ARGS...]
+#       The mariadb client as root over the socket, utf8mb4 (batch mode when
+#       stdin is not a terminal), e.g. `mariadb_root -N -e 'SELECT 1'`.
+#   mariadb_load [--no-seed]
+#       Load db/schema.sql or apply db/migrations/ (db/migrate.sh), load
+#       db/grants.sql with generated test passwords and (unless --no-seed)
+#       db/seed.sql.  Writes, mode 0600:
+#         $MARIADB_DIR/orderd.cnf    [client] user=app_user password host port database
+#         $MARIADB_DIR/exporter.cnf  [client] user=exporter password host port
+#       and exports MARIADB_APP_PASSWORD MARIADB_EXPORTER_PASSWORD.  The
+#       passwords are kept in $MARIADB_DIR/passwords and reused, so loading
+#       again (or after a restart) keeps the .cnf files valid.  Safe to run
+#       on an already loaded database: existing rows are kept and the seed
+#       is only inserted into an empty customer table.
+#   mariadb_stop
+#       SIGTERM and wait (bounded, 60 s, then SIGKILL) for a clean shutdown.
+#   mariadb_kill
+#       SIGKILL: a crash, for recovery tests.
+#   mariadb_restart
+#       Start again on the same DIR and port (after mariadb_stop or
+#       mariadb_kill, or stopping it first if it still runs) and wait until
+#       it answers.
+#   mariadb_alive
+#       True while the server process exists.
+#
+# Needs: mariadb-install-db, mariadbd, mariadb, mariadb-admin (Debian's
+# mariadb-server and mariadb-client).
+
+# common.sh resets the on_exit list when sourced, so source it only once.
+# shellcheck source=common.sh
+declare -F on_exit >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+MARIADBD=${MARIADBD:-$(command -v mariadbd || echo /usr/sbin/mariadbd)}
+
+# _mariadb_pid_running PID [DIR]: true while PID exists and is not a zombie
+# (a server we started is our child: until it is reaped, kill -0 succeeds),
+# and, with DIR, is the mariadbd of DIR: pids are recycled (pid_max may be
+# 32768), and a pid remembered for an on_exit must never hit another
+# test's server.
+_mariadb_pid_running() {
+	local pid=$1 dir=${2:-} state
+	[ -n "$pid" ] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	if [ "$state" = Z ]; then
+		wait "$pid" 2>/dev/null
+		return 1
+	fi
+	if [ -n "$dir" ]; then
+		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "--datadir=$dir/data" || return 1
+	fi
+	return 0
+}
+
+mariadb_alive() { _mariadb_pid_running "${MARIADB_PID:-}" "${MARIADB_DIR:-}"; }
+
+# _mariadb_stop_pid PID DIR [SECONDS]: TERM, wait, then KILL, if PID is
+# still DIR's server.  on_exit gets it with both baked in, so every
+# instance of a script is stopped, and only those.
+_mariadb_stop_pid() {
+	local pid=$1 dir=$2 t=${3:-60} i
+	_mariadb_pid_running "$pid" "$dir" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < t * 10; i++)); do
+		_mariadb_pid_running "$pid" "$dir" || return 0
+		sleep 0.1
+	done
+	echo "mariadb: pid $pid did not stop in ${t}s, killing it" >&2
+	kill -KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		_mariadb_pid_running "$pid" "$dir" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+_mariadb_install() {
+	local dir=$1
+	local -a runas=()
+	[ "$(id -u)" -eq 0 ] && runas=(--user=root)
+	if ! mariadb-install-db --no-defaults --datadir="$dir/data.new" \
+		--auth-root-authentication-method=socket --skip-test-db \
+		"${runas[@]}" >"$dir/install.log" 2>&1; then
+		echo "mariadb: mariadb-install-db failed:" >&2
+		tail -n 30 "$dir/install.log" >&2
+		rm -rf "$dir/data.new"
+		return 1
+	fi
+	# Only a complete datadir gets the final name: an interrupted install
+	# is redone next time instead of leaving a half-built one behind.
+	mv "$dir/data.new" "$dir/data"
+}
+
+# _mariadb_launch: start mariadbd for MARIADB_DIR/MARIADB_PORT, wait ready.
+_mariadb_launch() {
+	local dir=$MARIADB_DIR t=${MARIADB_START_TIMEOUT:-60} i
+	local -a runas=() extra=()
+	[ "$(id -u)" -eq 0 ] && runas=(--user=root)
+	# shellcheck disable=SC2206
+	[ -n "${MARIADB_EXTRA_ARGS:-}" ] && extra=($MARIADB_EXTRA_ARGS)
+	: >"$dir/error.log"
+	# The character set is Debian's (mariadb.conf.d/50-server.cnf), so the
+	# tests see what a packaged server does; the rest is MariaDB's default.
+	"$MARIADBD" --no-defaults \
+		--datadir="$dir/data" \
+		--socket="$MARIADB_SOCKET" \
+		--port="$MARIADB_PORT" \
+		--bind-address=127.0.0.1 \
+		--pid-file="$dir/mysqld.pid" \
+		--log-error="$dir/error.log" \
+		"${runas[@]}" \
+		--character-set-server=utf8mb4 \
+		--collation-server=utf8mb4_general_ci \
+		--innodb-buffer-pool-size=128M \
+		--performance-schema=ON \
+		--performance-schema-consumer-events-statements-current=ON \
+		--performance-schema-consumer-events-statements-history=ON \
+		"${extra[@]}" \
+		</dev/null >>"$dir/mariadbd.out" 2>&1 &
+	MARIADB_PID=$!
+	export MARIADB_PID
+	# No "Killed" job notice from bash when a test crashes it on purpose;
+	# a disowned child that exits stays a zombie until we exit, which
+	# _mariadb_pid_running counts as gone.
+	disown "$MARIADB_PID" 2>/dev/null || true
+	for ((i = 0; i < t * 10; i++)); do
+		if mariadb-admin --no-defaults -uroot -S "$MARIADB_SOCKET" \
+			--connect-timeout=2 ping >/dev/null 2>&1; then
+			return 0
+		fi
+		# (no DIR check: the child may not have exec'd mariadbd yet)
+		if ! _mariadb_pid_running "$MARIADB_PID"; then
+			echo "mariadb: mariadbd exited during startup; $dir/error.log:" >&2
+			tail -n 40 "$dir/error.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "mariadb: not ready after ${t}s; $dir/error.log:" >&2
+	tail -n 40 "$dir/error.log" >&2
+	_mariadb_stop_pid "$MARIADB_PID" "$dir" 10
+	return 1
+}
+
+mariadb_start() {
+	local dir=${1:?mariadb_start DIR}
+	mkdir -p "$dir" || return 1
+	dir=$(cd "$dir" && pwd)
+	MARIADB_DIR=$dir
+	MARIADB_SOCKET=$dir/mysqld.sock
+	# unix(7): sun_path holds 108 bytes including the terminating NUL.
+	if [ "${#MARIADB_SOCKET}" -gt 107 ]; then
+		echo "mariadb: socket path too long: $MARIADB_SOCKET" >&2
+		return 1
+	fi
+	: "${MARIADB_PORT:=$(free_port)}"
+	export MARIADB_DIR MARIADB_SOCKET MARIADB_PORT
+	if [ -f "$dir/mysqld.pid" ] && _mariadb_pid_running "$(cat "$dir/mysqld.pid")" "$dir"; then
+		echo "mariadb: a server already runs on $dir (pid $(cat "$dir/mysqld.pid"))" >&2
+		return 1
+	fi
+	[ -d "$dir/data" ] || _mariadb_install "$dir" || return 1
+	_mariadb_launch || return 1
+	if [ "${MARIADB_KEEP:-0}" != 1 ]; then
+		on_exit "_mariadb_stop_pid $MARIADB_PID '$MARIADB_DIR' 30"
+	fi
+	return 0
+}
+
+# shellcheck disable=SC2120 # callers elsewhere pass arguments
+mariadb_root() {
+	# utf8mb4 whatever the locale (the client follows LANG: C means latin1).
+	mariadb --no-defaults --default-character-set=utf8mb4 -uroot \
+		-S "$MARIADB_SOCKET" "$@"
+}
+
+mariadb_stop() {
+	_mariadb_stop_pid "${MARIADB_PID:-}" "$MARIADB_DIR" 60
+}
+
+mariadb_kill() {
+	local pid=${MARIADB_PID:-} i
+	_mariadb_pid_running "$pid" "$MARIADB_DIR" || return 0
+	kill -KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		_mariadb_pid_running "$pid" "$MARIADB_DIR" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+mariadb_restart() {
+	local old=${MARIADB_PID:-}
+	_mariadb_stop_pid "$old" "$MARIADB_DIR" 60 || return 1
+	# The port was ours a moment ago; TIME_WAIT does not block a listener
+	# (mariadbd sets SO_REUSEADDR), so the same port comes back.
+	_mariadb_launch || return 1
+	if [ "${MARIADB_KEEP:-0}" != 1 ]; then
+		on_exit "_mariadb_stop_pid $MARIADB_PID '$MARIADB_DIR' 30"
+	fi
+	return 0
+}
+
+_mariadb_password_new() {
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# _mariadb_write_cnf FILE USER PASSWORD [DATABASE]
+_mariadb_write_cnf() {
+	local file=$1 user=$2 pw=$3 db=${4:-}
+	(
+		umask 077
+		{
+			echo "# written by tests/lib/mariadb.sh for the server in $MARIADB_DIR"
+			echo "[client]"
+			echo "user=$user"
+			echo "password=$pw"
+			echo "host=127.0.0.1"
+			echo "port=$MARIADB_PORT"
+			if [ -n "$db" ]; then echo "database=$db"; fi
+		} >"$file.tmp"
+	) && chmod 0600 "$file.tmp" && mv "$file.tmp" "$file"
+}
+
+mariadb_load() {
+	local seed=1 src=${SRC_DIR:?} pwfile
+	[ "${1:-}" = --no-seed ] && seed=0
+	pwfile=$MARIADB_DIR/passwords
+	if [ ! -s "$pwfile" ]; then
+		(
+			umask 077
+			echo "MARIADB_APP_PASSWORD=$(_mariadb_password_new)"
+			echo "MARIADB_EXPORTER_PASSWORD=$(_mariadb_password_new)"
+		) >"$pwfile" || return 1
+	fi
+	# shellcheck disable=SC1090
+	. "$pwfile"
+	export MARIADB_APP_PASSWORD MARIADB_EXPORTER_PASSWORD
+	# migrate.sh loads schema.sql into an empty server, and applies what
+	# is missing to an existing database.
+	MIGRATE_MARIADB="mariadb --no-defaults --default-character-set=utf8mb4 -uroot -S $MARIADB_SOCKET" \
+		"$src/db/migrate.sh" >/dev/null || { echo "mariadb: db/migrate.sh failed" >&2; return 1; }
+	{
+		printf "SET @app_password = '%s', @exporter_password = '%s';\n" \
+			"$MARIADB_APP_PASSWORD" "$MARIADB_EXPORTER_PASSWORD"
+		cat "$src/db/grants.sql"
+	} | mariadb_root || { echo "mariadb: db/grants.sql failed" >&2; return 1; }
+	if [ "$seed" = 1 ]; then
+		mariadb_root <"$src/db/seed.sql" || { echo "mariadb: db/seed.sql failed" >&2; return 1; }
+	fi
+	_mariadb_write_cnf "$MARIADB_DIR/orderd.cnf" app_user "$MARIADB_APP_PASSWORD" orders_db &&
+		_mariadb_write_cnf "$MARIADB_DIR/exporter.cnf" exporter "$MARIADB_EXPORTER_PASSWORD"
+}
