@@ -1,4 +1,3 @@
 # db/: SQL files and shell tools, nothing to compile.  Registers the tests
-# of tests/integration/db/ and the orderd benchmark.
-include tests/integration/db/db.mk
+# the orderd benchmark (tests/integration/db/db.mk registers the tests).
 BENCHES += $(wildcard bench/orderd-bench.sh)
