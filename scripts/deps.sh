@@ -11,7 +11,8 @@ libmicrohttpd-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
 libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev
 mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
-wrk sysbench python3-locust python3-yaml python3-jinja2 stress-ng valgrind man-db groff-base"
+wrk sysbench python3-locust python3-yaml python3-jinja2 stress-ng valgrind man-db groff-base
+ansible-core"
 
 missing=""
 for p in $PKGS; do
