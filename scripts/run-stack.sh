@@ -17,8 +17,10 @@
 #   orderd          $BUILD_DIR/orderd, API :15000, metrics :18000
 #   host-exporter   $BUILD_DIR/host-exporter                           :19100
 #   mysql-exporter  $BUILD_DIR/mysql-exporter                          :19104
-#   prometheus      prometheus-rules/local/prometheus.yml              :19090
-#   alertmanager    prometheus-rules/local/alertmanager.yml            :19093
+#   prometheus      rules and config rendered by prometheus-rules/render-local.sh
+#                   with the ports in use, 30 days retention            :19090
+#   alertmanager    likewise rendered                                  :19093
+#   webhook         Alertmanager's receiver, alerts -> var/log/alerts.jsonl :19095
 # If one fails to start, the script says which, shows its log tail, stops
 # the others and exits 1.
 #
@@ -26,7 +28,8 @@
 #   PRISM_VAR_DIR               state directory (default ./var of the repo)
 #   PRISM_PORT_MARIADB PRISM_PORT_ORDERD PRISM_PORT_ORDERD_METRICS
 #   PRISM_PORT_HOST_EXPORTER PRISM_PORT_MYSQL_EXPORTER PRISM_PORT_PROMETHEUS
-#   PRISM_PORT_ALERTMANAGER     port overrides, so a test can run a second
+#   PRISM_PORT_ALERTMANAGER PRISM_PORT_WEBHOOK
+#                               port overrides, so a test can run a second
 #                               stack while a human's `make run` is up;
 #                               Prometheus's config is rendered with them
 #   PRISM_STACK_ONLY            space-separated component names to start
@@ -61,7 +64,8 @@ P_HOST=${PRISM_PORT_HOST_EXPORTER:-19100}
 P_MYSQL=${PRISM_PORT_MYSQL_EXPORTER:-19104}
 P_PROM=${PRISM_PORT_PROMETHEUS:-19090}
 P_AM=${PRISM_PORT_ALERTMANAGER:-19093}
-for p in "$P_MARIADB" "$P_ORDERD" "$P_ORDERD_METRICS" "$P_HOST" "$P_MYSQL" "$P_PROM" "$P_AM"; do
+P_WEBHOOK=${PRISM_PORT_WEBHOOK:-19095}
+for p in "$P_MARIADB" "$P_ORDERD" "$P_ORDERD_METRICS" "$P_HOST" "$P_MYSQL" "$P_PROM" "$P_AM" "$P_WEBHOOK"; do
 	if ! [[ "$p" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$p" -gt 65535 ]; then
 		echo "run-stack: bad port '$p' in a PRISM_PORT_* variable" >&2
 		exit 2
@@ -75,7 +79,7 @@ AM_CONFIG=$SRC_DIR/prometheus-rules/local/alertmanager.yml
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || echo /usr/bin/prometheus)}
 ALERTMANAGER=${ALERTMANAGER:-$(command -v prometheus-alertmanager || command -v alertmanager || echo /usr/bin/prometheus-alertmanager)}
 # Stop order is the reverse of this.
-ALL="mariadb orderd host-exporter mysql-exporter prometheus alertmanager"
+ALL="mariadb orderd host-exporter mysql-exporter webhook prometheus alertmanager"
 
 say() { echo "run-stack: $*"; }
 
@@ -229,66 +233,30 @@ if wanted mysql-exporter && [ -x "$BUILD_DIR/mysql-exporter" ]; then
 		--config.my-cnf="$VAR/exporter.cnf"
 fi
 
-# Fallback when render-local.sh is absent: a copy of the checked-in config
-# with the ports in use and absolute rule file paths (relative ones are
-# relative to the config file, which moves to $VAR).
-render_prometheus_config() {
-	PORTMAP="13306=$P_MARIADB 15000=$P_ORDERD 18000=$P_ORDERD_METRICS 19100=$P_HOST 19104=$P_MYSQL 19090=$P_PROM 19093=$P_AM" \
-	/usr/bin/python3 - "$PROM_CONFIG" "$VAR/prometheus.yml" <<'EOF'
-import os, re, sys, yaml
-src, dst = sys.argv[1], sys.argv[2]
-ports = dict(kv.split("=") for kv in os.environ["PORTMAP"].split())
-with open(src) as f:
-    cfg = yaml.safe_load(f) or {}
-def fix(v):
-    if isinstance(v, str):
-        m = re.fullmatch(r"(.*):(\d+)", v)
-        if m and m.group(2) in ports:
-            return "%s:%s" % (m.group(1), ports[m.group(2)])
-        return v
-    if isinstance(v, list):
-        return [fix(x) for x in v]
-    if isinstance(v, dict):
-        return {k: fix(x) for k, x in v.items()}
-    return v
-for key in ("scrape_configs", "alerting"):
-    if key in cfg:
-        cfg[key] = fix(cfg[key])
-base = os.path.dirname(os.path.abspath(src))
-cfg["rule_files"] = [p if os.path.isabs(p) else os.path.join(base, p)
-                     for p in (cfg.get("rule_files") or [])]
-with open(dst, "w") as f:
-    f.write("# rendered by scripts/run-stack.sh from %s; do not edit\n" % src)
-    yaml.safe_dump(cfg, f, sort_keys=False)
-EOF
-}
-
-# With the default ports the checked-in prometheus-rules/local/ serves as
-# is; with overridden ones, prometheus-rules/render-local.sh renders the same
-# templates with them (else the python fallback above rewrites the ports).
-prom_config=$PROM_CONFIG am_config=$AM_CONFIG
-if [ "$P_ORDERD_METRICS $P_HOST $P_MYSQL $P_PROM $P_AM" != "18000 19100 19104 19090 19093" ] &&
-	{ wanted prometheus || wanted alertmanager; } && [ -f "$PROM_CONFIG" ]; then
-	if [ -x "$SRC_DIR/prometheus-rules/render-local.sh" ]; then
-		PRISM_PORT_ORDERD_METRICS=$P_ORDERD_METRICS PRISM_PORT_HOST_EXPORTER=$P_HOST \
-		PRISM_PORT_MYSQL_EXPORTER=$P_MYSQL PRISM_PORT_PROMETHEUS=$P_PROM \
-		PRISM_PORT_ALERTMANAGER=$P_AM \
-			"$SRC_DIR/prometheus-rules/render-local.sh" "$VAR/prometheus-config" \
-			>>"$LOG/prometheus.log" 2>&1 ||
-			fail_start prometheus "prometheus-rules/render-local.sh failed"
-		prom_config=$VAR/prometheus-config/prometheus.yml
-		am_config=$VAR/prometheus-config/alertmanager.yml
-	else
-		render_prometheus_config >>"$LOG/prometheus.log" 2>&1 ||
-			fail_start prometheus "could not render $PROM_CONFIG"
-		prom_config=$VAR/prometheus.yml
-	fi
+# Prometheus and Alertmanager configs are rendered from the monitor role's
+# templates with the ports in use (prometheus-rules/render-local.sh, which
+# also checks them with promtool and amtool); Alertmanager's receiver is a
+# local webhook listener whose alerts land in $LOG/alerts.jsonl.
+prom_config=$VAR/prometheus-config/prometheus.yml
+am_config=$VAR/prometheus-config/alertmanager.yml
+if { wanted prometheus || wanted alertmanager; } && [ -x "$SRC_DIR/prometheus-rules/render-local.sh" ]; then
+	PRISM_PORT_ORDERD_METRICS=$P_ORDERD_METRICS PRISM_PORT_HOST_EXPORTER=$P_HOST \
+	PRISM_PORT_MYSQL_EXPORTER=$P_MYSQL PRISM_PORT_PROMETHEUS=$P_PROM \
+	PRISM_PORT_ALERTMANAGER=$P_AM PRISM_PORT_WEBHOOK=$P_WEBHOOK \
+		"$SRC_DIR/prometheus-rules/render-local.sh" "$VAR/prometheus-config" \
+		>>"$LOG/prometheus.log" 2>&1 ||
+		fail_start prometheus "prometheus-rules/render-local.sh failed"
+fi
+if wanted webhook && [ -f "$am_config" ]; then
+	launch webhook "$P_WEBHOOK" /usr/bin/python3 "$SRC_DIR/prometheus-rules/webhook-listener.py" \
+		--host 127.0.0.1 --port "$P_WEBHOOK" --out "$LOG/alerts.jsonl"
 fi
 if wanted prometheus && [ -f "$prom_config" ] && [ -x "$PROMETHEUS" ]; then
 	mkdir -p "$VAR/prometheus"
 	launch prometheus "$P_PROM" "$PROMETHEUS" \
 		--config.file="$prom_config" \
 		--storage.tsdb.path="$VAR/prometheus" \
+		--storage.tsdb.retention.time=30d \
 		--web.listen-address="127.0.0.1:$P_PROM" \
 		--web.enable-lifecycle
 fi
@@ -313,6 +281,7 @@ for n in $ALL; do
 	mysql-exporter) echo "  mysql-exporter  http://127.0.0.1:$P_MYSQL/metrics" ;;
 	prometheus) echo "  Prometheus      http://127.0.0.1:$P_PROM/" ;;
 	alertmanager) echo "  Alertmanager    http://127.0.0.1:$P_AM/" ;;
+	webhook) echo "  alert webhook   http://127.0.0.1:$P_WEBHOOK/ (alerts in $LOG/alerts.jsonl)" ;;
 	esac
 done
 for n in orderd host-exporter mysql-exporter; do

@@ -10,7 +10,7 @@
 RS=$SRC_DIR/scripts/run-stack.sh
 export PRISM_VAR_DIR
 PRISM_VAR_DIR=$(tmpdir_new)/var
-for v in MARIADB ORDERD ORDERD_METRICS HOST_EXPORTER MYSQL_EXPORTER PROMETHEUS ALERTMANAGER; do
+for v in MARIADB ORDERD ORDERD_METRICS HOST_EXPORTER MYSQL_EXPORTER PROMETHEUS ALERTMANAGER WEBHOOK; do
 	export "PRISM_PORT_$v=$(free_port)"
 done
 on_exit "'$RS' --stop"
@@ -49,6 +49,8 @@ for n in $started; do
 	mysql-exporter) check "mysql-exporter answers" test "$(code "http://127.0.0.1:$PRISM_PORT_MYSQL_EXPORTER/metrics")" = 200 ;;
 	prometheus) check "Prometheus answers" test "$(code "http://127.0.0.1:$PRISM_PORT_PROMETHEUS/-/ready")" = 200 ;;
 	alertmanager) check "Alertmanager answers" test "$(code "http://127.0.0.1:$PRISM_PORT_ALERTMANAGER/-/ready")" = 200 ;;
+	webhook) check "the alert webhook listens" wait_port "$PRISM_PORT_WEBHOOK" 5
+		check "Alertmanager's config sends to the webhook's port" grep -q "127.0.0.1:$PRISM_PORT_WEBHOOK" "$VAR/prometheus-config/alertmanager.yml" ;;
 	*) fail "unknown component $n" ;;
 	esac
 done
@@ -69,7 +71,8 @@ if [[ " $started " == *" prometheus "* ]]; then
 		sleep 0.1
 	done
 	check "Prometheus scrapes every started component ($up of $want up)" test "${up:-0}" -ge "$want"
-	check "rendered config uses the overridden orderd metrics port" grep -q "127.0.0.1:$PRISM_PORT_ORDERD_METRICS" "$VAR"/prometheus-config/prometheus.yml "$VAR"/prometheus.yml
+	check "rendered config uses the overridden orderd metrics port" grep -q "127.0.0.1:$PRISM_PORT_ORDERD_METRICS" "$VAR"/prometheus-config/prometheus.yml
+	check "Prometheus keeps 30 days" bash -c "curl -s --max-time 3 'http://127.0.0.1:$PRISM_PORT_PROMETHEUS/api/v1/status/flags' | grep -q '\"storage.tsdb.retention.time\":\"30d\"'"
 fi
 
 out=$("$RS" --detach 2>&1)
