@@ -1,0 +1,129 @@
+/*
+ * netdev: node_network_{receive,transmit}_*_total{device} from /proc/net/dev
+ * (net/core/net-procfs.c: "name: 8 receive then 8 transmit counters"), plus
+ * receive_nohandler from sysfs (class/net/<dev>/statistics/rx_nohandler),
+ * which node_exporter 1.5 gets over netlink and /proc/net/dev lacks.  Device
+ * include/exclude as --collector.netdev.device-{include,exclude}.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+
+static const char *const fields[] = {
+	"receive_bytes", "receive_packets", "receive_errs", "receive_drop", "receive_fifo",
+	"receive_frame", "receive_compressed", "receive_multicast",
+	"transmit_bytes", "transmit_packets", "transmit_errs", "transmit_drop", "transmit_fifo",
+	"transmit_colls", "transmit_carrier", "transmit_compressed",
+	"receive_nohandler",
+};
+#define NPROC 16
+#define NFIELDS 17
+
+struct dev {
+	const char *name;
+	uint64_t v[NFIELDS];
+	bool nohandler;
+};
+
+static int grow(struct rbuf *b, size_t want)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *p;
+
+	while (cap < want)
+		cap *= 2;
+	if (cap == b->cap)
+		return 0;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
+{
+	static const char *const dl[] = { "device", NULL };
+	struct rbuf *b = c->rb[0], *arr = c->rb[1], *tmp = c->rb[2];
+	struct dev *devs;
+	char *cur, *line;
+	size_t ndev = 0, i, f;
+	int r, lineno = 0;
+
+	r = pf_read(c, b, c->cfg->procfs, "net/dev");
+	if (r < 0)
+		return r;
+	cur = b->data;
+	while ((line = pf_next_line(&cur))) {
+		char *colon, *name;
+		struct dev *d;
+		uint64_t v[NPROC];
+
+		if (++lineno <= 2)
+			continue;	/* the two header lines */
+		colon = strchr(line, ':');
+		if (!colon)
+			return ctx_error(c, -EINVAL, "invalid line in %s/net/dev: %s", c->cfg->procfs, line);
+		*colon = '\0';
+		name = line;
+		while (*name == ' ')
+			name++;
+		if (!*name)
+			continue;
+		if (scan_u64s(colon + 1, v, NPROC) != NPROC)
+			return ctx_error(c, -EINVAL, "invalid line in %s/net/dev for %s", c->cfg->procfs, name);
+		if (device_filter_ignored(&c->cfg->netdev_filter, name))
+			continue;
+		r = grow(arr, (ndev + 1) * sizeof(struct dev));
+		if (r < 0)
+			return ctx_error(c, r, "out of memory");
+		d = (struct dev *)(void *)arr->data + ndev++;
+		d->name = name;
+		memcpy(d->v, v, sizeof(v));
+		d->v[NPROC] = 0;
+		d->nohandler = false;
+	}
+	devs = (struct dev *)(void *)arr->data;
+	for (i = 0; i < ndev; i++) {
+		char rel[PATH_MAX], path[PATH_MAX];
+		uint64_t u;
+
+		/* Optional (older kernels, fixtures without sysfs): skipped. */
+		if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", devs[i].name) >=
+			    (int)sizeof(rel) ||
+		    pf_path(path, sizeof(path), c->cfg->sysfs, rel) < 0)
+			continue;
+		if (pf_read_quiet(tmp, path) == 0 && scan_u64s(tmp->data, &u, 1) == 1) {
+			devs[i].v[NPROC] = u;
+			devs[i].nohandler = true;
+		}
+	}
+	for (f = 0; f < NFIELDS; f++) {
+		char name[96], help[96];
+		bool any = false;
+
+		for (i = 0; i < ndev && !any; i++)
+			any = f < NPROC || devs[i].nohandler;
+		if (!any)
+			continue;
+		snprintf(name, sizeof(name), "node_network_%s_total", fields[f]);
+		snprintf(help, sizeof(help), "Network device statistic %s.", fields[f]);
+		r = writer_family(w, name, METRIC_COUNTER, help, dl);
+		if (r < 0)
+			return r;
+		for (i = 0; i < ndev; i++) {
+			const char *lv[] = { devs[i].name };
+
+			if (f == NPROC && !devs[i].nohandler)
+				continue;
+			(void)writer_sample_u64(w, lv, devs[i].v[f]);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* Helpers shared by the collectors (see util.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util.h"
+
+int wr_one(struct metrics_writer *w, const char *name, enum metric_type t, const char *help,
+	   double v)
+{
+	int r = writer_family(w, name, t, help, no_labels);
+
+	if (r < 0)
+		return r;
+	return writer_sample(w, no_labels, v);
+}
+
+int wr_one_u64(struct metrics_writer *w, const char *name, enum metric_type t,
+	       const char *help, uint64_t v)
+{
+	int r = writer_family(w, name, t, help, no_labels);
+
+	if (r < 0)
+		return r;
+	return writer_sample_u64(w, no_labels, v);
+}
+
+size_t scan_u64s(const char *s, uint64_t *v, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		uint64_t x = 0;
+		int digits = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		while (*s >= '0' && *s <= '9') {
+			x = x * 10 + (uint64_t)(*s - '0');
+			s++;
+			digits++;
+		}
+		if (!digits || (*s && *s != ' ' && *s != '\t' && *s != '\n'))
+			break;
+		v[n++] = x;
+	}
+	return n;
+}
+
+void xsnprintf(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+}

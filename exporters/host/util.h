@@ -1,0 +1,37 @@
+/*
+ * Small helpers shared by the collectors: one-sample families and a
+ * non-destructive number scanner.  Thread-safety: none needed (pure).
+ */
+#ifndef HOST_UTIL_H
+#define HOST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+
+static const char *const no_labels[] = { NULL };
+
+/* A family with one unlabelled sample. */
+int wr_one(struct metrics_writer *w, const char *name, enum metric_type t, const char *help,
+	   double v);
+int wr_one_u64(struct metrics_writer *w, const char *name, enum metric_type t,
+	       const char *help, uint64_t v);
+
+/* Parse up to max unsigned decimal numbers separated by blanks from s;
+ * stops at the first non-number.  Returns how many were parsed. */
+size_t scan_u64s(const char *s, uint64_t *v, size_t max);
+
+/* snprintf that may truncate on purpose (messages, labels). */
+void xsnprintf(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Does s start with prefix? */
+static inline int has_prefix(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
+#endif

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Concurrent scrapes (issue 4): 8 parallel curl loops against one
+# host-exporter (fixture tree plus the live /proc through collect[]); every
+# answer must be a complete, well-formed exposition with every collector
+# successful and the same families as a lone scrape.  Also run under
+# ThreadSanitizer by `make tsan`.
+. "$SRC_DIR/tests/lib/common.sh"
+
+HE=$BUILD_DIR/host-exporter
+FX=$SRC_DIR/tests/fixtures/host
+d=$(tmpdir_new)
+n=${HOST_CONC_SCRAPES:-25}
+
+port=$(free_port)
+"$HE" --web.listen-address="127.0.0.1:$port" --path.procfs="$FX/proc" --path.sysfs="$FX/sys" \
+	--path.rootfs="$FX/rootfs" --path.udev.data="$FX/udev" \
+	--collector.textfile.directory="$FX/textfile" >"$d/he.log" 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+check "exporter answers" wait_http "http://127.0.0.1:$port/-/healthy" 20
+curl -sf "http://127.0.0.1:$port/metrics" -o "$d/ref.txt"
+
+loops=()
+for w in $(seq 1 8); do
+	(
+		for i in $(seq 1 "$n"); do
+			if [ $((i % 2)) = 0 ]; then
+				curl -sf --compressed "http://127.0.0.1:$port/metrics" -o "$d/w$w.$i.txt" || echo fail >"$d/w$w.$i.err"
+			else
+				curl -sf "http://127.0.0.1:$port/metrics" -o "$d/w$w.$i.txt" || echo fail >"$d/w$w.$i.err"
+			fi
+		done
+	) &
+	loops+=($!)
+done
+wait "${loops[@]}"
+check "all scrapes returned 200" bash -c "! ls '$d'/*.err 2>/dev/null | grep -q ."
+$PY - "$d" "$n" <<'PY'
+import glob, re, sys
+d, n = sys.argv[1], int(sys.argv[2])
+
+def families(path):
+    fams, cur, seen = [], None, set()
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("# TYPE "):
+            name = line.split()[2]
+            assert name not in seen, "%s: %s twice" % (path, name)
+            seen.add(name)
+            fams.append(name)
+            cur = name
+        elif line and not line.startswith("#"):
+            m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$', line)
+            assert m, "%s: bad line %r" % (path, line)
+            float(m.group(3))
+            base = re.sub(r'_(bucket|sum|count)$', '', m.group(1))
+            assert m.group(1) == cur or base == cur, "%s: %s outside its family" % (path, line)
+    return fams
+
+ref = families(d + "/ref.txt")
+files = glob.glob(d + "/w*.txt")
+assert len(files) == 8 * n, "expected %d outputs, got %d" % (8 * n, len(files))
+for f in files:
+    fams = families(f)
+    assert fams == ref, "%s: families differ from a lone scrape" % f
+    text = open(f).read()
+    assert text.count('node_scrape_collector_success{') == 16, f
+    assert ' 0\n' not in "".join(l + "\n" for l in text.splitlines() if l.startswith("node_scrape_collector_success")), f
+print("%d outputs valid" % len(files))
+PY
+check "every concurrent output is complete and well-formed" [ $? = 0 ]
+check "exporter still alive" kill -0 $pid
+
+# The same with abandoned collectors: loadavg is a FIFO nobody writes, the
+# deadline is short, 8 scrapers at once; late workers are released at the end.
+cp -r "$FX/proc" "$d/proc"
+rm "$d/proc/loadavg"
+mkfifo "$d/proc/loadavg"
+port2=$(free_port)
+"$HE" --web.listen-address="127.0.0.1:$port2" --path.procfs="$d/proc" --path.sysfs="$FX/sys" \
+	--path.rootfs="$FX/rootfs" --collector.textfile.directory="$FX/textfile" \
+	--collector.timeout=500ms >"$d/he2.log" 2>&1 &
+pid2=$!
+on_exit "kill -9 $pid2"
+check "second exporter answers" wait_http "http://127.0.0.1:$port2/-/healthy" 20
+loops=()
+for w in $(seq 1 8); do
+	( for i in 1 2 3; do curl -sf --max-time 10 "http://127.0.0.1:$port2/metrics" -o "$d/t$w.$i.txt" || echo fail >"$d/t$w.$i.err"; done ) &
+	loops+=($!)
+done
+wait "${loops[@]}"
+check "timeouts under concurrency: all 200" bash -c "! ls '$d'/t*.err 2>/dev/null | grep -q ."
+check "timeouts under concurrency: loadavg success 0 everywhere" \
+	[ "$(grep -l '^node_scrape_collector_success{collector="loadavg"} 0$' "$d"/t*.txt | wc -l)" = 24 ]
+check "timeouts under concurrency: 15 others succeed everywhere" \
+	[ "$(grep -c '^node_scrape_collector_success{collector="[a-z]*"} 1$' "$d"/t*.txt | grep -vc ':15$')" = 0 ]
+# Release the stuck workers (each open() of the FIFO waits for a writer).
+( for i in $(seq 1 40); do echo "1 2 3 1/1 1" >"$d/proc/loadavg"; done ) &
+feeder=$!
+sleep 1
+kill $feeder 2>/dev/null
+for p in $pid $pid2; do
+	kill -TERM $p
+	rc=124
+	for i in $(seq 1 100); do
+		if ! kill -0 $p 2>/dev/null; then wait $p; rc=$?; break; fi
+		sleep 0.1
+	done
+	check "exporter $p exits 0 on SIGTERM (no sanitizer report)" [ "$rc" = 0 ]
+done
+check "no ThreadSanitizer report" bash -c "! grep -q ThreadSanitizer '$d'/he*.log"
+finish

@@ -1,0 +1,224 @@
+/*
+ * Unit tests of host-exporter's helpers and collector parsers: tokenisers,
+ * PCRE2 flag-regex semantics (Go's RE2 MatchString), device filters, and the
+ * collectors on small hand-written /proc files (odd and broken input).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "harness.h"
+#include "util.h"
+
+struct host_config host_cfg;
+
+static char root[256];
+
+static void put(const char *rel, const char *content)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = path + strlen(root) + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	fputs(content, f);
+	fclose(f);
+}
+
+/* Run one collector on root; returns its rc, output in out (caller frees). */
+static int run(int (*fn)(struct collector_ctx *, struct metrics_writer *), char **out, char *err)
+{
+	struct rbuf rb[CTX_RBUFS] = { { 0 } };
+	struct collector_ctx c = { .cfg = &host_cfg, .deadline_ns = UINT64_MAX / 2 };
+	struct buf b;
+	struct metrics_writer *w;
+	int r;
+
+	for (int i = 0; i < CTX_RBUFS; i++)
+		c.rb[i] = &rb[i];
+	buf_init(&b, 0);
+	w = metrics_writer_new(&b, METRICS_FORMAT_TEXT);
+	r = fn(&c, w);
+	metrics_writer_finish(w);
+	metrics_writer_free(w);
+	*out = b.data ? strdup(b.data) : strdup("");
+	buf_done(&b);
+	if (err)
+		strcpy(err, c.err);
+	for (int i = 0; i < CTX_RBUFS; i++)
+		rbuf_free(&rb[i]);
+	return r;
+}
+
+static void test_tokens(void)
+{
+	char s[] = "  a\tbb  ccc ", *f[4];
+	uint64_t v[4];
+
+	CHECK_INT(pf_split(s, f, 4), 3);
+	CHECK_STR(f[0], "a");
+	CHECK_STR(f[2], "ccc");
+	CHECK_INT(scan_u64s(" 1 22\t333 x 4", v, 4), 3);
+	CHECK_INT(v[2], 333);
+	CHECK_INT(scan_u64s("12abc", v, 4), 0);
+	CHECK_INT(pf_u64("18446744073709551615", &v[0]), 0);
+	CHECK(v[0] == UINT64_MAX);
+	CHECK_INT(pf_u64("18446744073709551616", &v[0]), -ERANGE);
+	CHECK_INT(pf_u64("-1", &v[0]), -EINVAL);
+	CHECK_INT(pf_u64("", &v[0]), -EINVAL);
+}
+
+static void test_path(void)
+{
+	char p[64];
+
+	CHECK_INT(pf_path(p, sizeof(p), "/", "stat"), 0);
+	CHECK_STR(p, "/stat");
+	CHECK_INT(pf_path(p, sizeof(p), "/proc/", "/net/dev"), 0);
+	CHECK_STR(p, "/proc/net/dev");
+	CHECK_INT(pf_path(p, 8, "/proc", "net/dev"), -ENAMETOOLONG);
+}
+
+static void test_regex(void)
+{
+	struct host_regex r = { "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", NULL };
+	struct host_regex un = { "pg.*fault", NULL };
+	struct host_regex bad = { "([a-z", NULL };
+	struct device_filter f = { { NULL, NULL }, { "^lo$", NULL } };
+	char err[128];
+
+	CHECK_INT(host_regex_compile(&r, err, sizeof(err)), 0);
+	CHECK(host_regex_match(&r, "sda1"));
+	CHECK(host_regex_match(&r, "nvme0n1p2"));
+	CHECK(!host_regex_match(&r, "nvme0n1"));
+	CHECK(!host_regex_match(&r, "sda"));
+	CHECK(!host_regex_match(&r, "dm-0"));
+	/* Go: '$' is the end of text, not before a final newline. */
+	CHECK(!host_regex_match(&r, "sda1\n"));
+	/* MatchString is unanchored. */
+	CHECK_INT(host_regex_compile(&un, err, sizeof(err)), 0);
+	CHECK(host_regex_match(&un, "xx_pgmajfault_yy"));
+	CHECK_INT(host_regex_compile(&bad, err, sizeof(err)), -EINVAL);
+	CHECK(strlen(err) > 0);
+	CHECK_INT(host_regex_compile(&f.exclude, err, sizeof(err)), 0);
+	CHECK(device_filter_ignored(&f, "lo"));
+	CHECK(!device_filter_ignored(&f, "lo0"));
+	f.include.src = "^eth";
+	CHECK_INT(host_regex_compile(&f.include, err, sizeof(err)), 0);
+	CHECK(!device_filter_ignored(&f, "eth0"));	/* include wins */
+	CHECK(device_filter_ignored(&f, "wlan0"));
+	host_regex_free(&r);
+	host_regex_free(&un);
+	host_regex_free(&f.exclude);
+	host_regex_free(&f.include);
+	host_regex_thread_done();
+}
+
+static void test_meminfo(void)
+{
+	char *out, err[256];
+
+	put("meminfo", "MemTotal: 2 kB\nActive(anon): 1 kB\n\nHugePages_Total: 3\nZswap: 4 kB\nSecPageTables: 0 kB\n");
+	CHECK_INT(run(collect_meminfo, &out, NULL), 0);
+	CHECK(strstr(out, "node_memory_MemTotal_bytes 2048\n") != NULL);
+	CHECK(strstr(out, "node_memory_Active_anon_bytes 1024\n") != NULL);
+	CHECK(strstr(out, "# HELP node_memory_Active_anon_bytes Memory information field Active_anon_bytes.\n") != NULL);
+	CHECK(strstr(out, "node_memory_HugePages_Total 3\n") != NULL);
+	CHECK(strstr(out, "node_memory_Zswap_bytes 4096\n") != NULL);
+	CHECK(strstr(out, "node_memory_SecPageTables_bytes 0\n") != NULL);
+	free(out);
+	put("meminfo", "MemTotal: 2 kB\nBroken: x kB\n");
+	CHECK_INT(run(collect_meminfo, &out, err), -EINVAL);
+	CHECK(strstr(err, "invalid value") != NULL);
+	free(out);
+	put("meminfo", "MemTotal: 2 kB extra words\n");
+	CHECK_INT(run(collect_meminfo, &out, err), -EINVAL);
+	CHECK(strstr(err, "invalid line") != NULL);
+	free(out);
+}
+
+static void test_cpu(void)
+{
+	char *out;
+
+	host_cfg.cpu_guest = true;
+	put("stat", "cpu  1 2 3 4\ncpu0 100 0 0 0 0 0 0 0 50 25\ncpu1 1 2 3 4\ncpuX 1\n");
+	CHECK_INT(run(collect_cpu, &out, NULL), 0);
+	CHECK(strstr(out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1\n") != NULL);
+	CHECK(strstr(out, "node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"} 0.04\n") != NULL);
+	CHECK(strstr(out, "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"} 0\n") != NULL);
+	CHECK(strstr(out, "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"user\"} 0.5\n") != NULL);
+	CHECK(strstr(out, "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"nice\"} 0.25\n") != NULL);
+	CHECK(strstr(out, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"nice\"} 0\n") != NULL);
+	CHECK(strstr(out, "cpu=\"X\"") == NULL);
+	free(out);
+	host_cfg.cpu_guest = false;
+	CHECK_INT(run(collect_cpu, &out, NULL), 0);
+	CHECK(strstr(out, "guest") == NULL);
+	free(out);
+}
+
+static void test_diskstats(void)
+{
+	char *out;
+
+	host_cfg.disk_filter = (struct device_filter){ { NULL, NULL }, { NULL, NULL } };
+	put("diskstats", "8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n8 1 sda1 1 2 3 4\n"
+			 "8 16 sdb 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n");
+	CHECK_INT(run(collect_diskstats, &out, NULL), 0);
+	CHECK(strstr(out, "node_disk_read_bytes_total{device=\"sda\"} 1536\n") != NULL);
+	CHECK(strstr(out, "node_disk_flush_requests_total{device=\"sdb\"} 16\n") != NULL);
+	CHECK(strstr(out, "node_disk_flush_requests_total{device=\"sda\"}") == NULL);
+	CHECK(strstr(out, "node_disk_discarded_sectors_total{device=\"sdb\"} 14\n") != NULL);
+	CHECK(strstr(out, "sda1") == NULL);
+	free(out);
+}
+
+static void test_missing(void)
+{
+	char *out, err[256];
+
+	unlink(strcat(strcpy(err, root), "/loadavg"));
+	CHECK_INT(run(collect_loadavg, &out, err), -ENOENT);
+	CHECK(strstr(err, "loadavg: No such file") != NULL);
+	free(out);
+	put("loadavg", "garbage\n");
+	CHECK_INT(run(collect_loadavg, &out, err), -EINVAL);
+	free(out);
+	/* no PSI at all: ErrNoData */
+	CHECK_INT(run(collect_pressure, &out, err), -ENODATA);
+	free(out);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/host-unit.XXXXXX";
+	char cmd[300];
+
+	if (!mkdtemp(tmpl))
+		return 1;
+	snprintf(root, sizeof(root), "%s", tmpl);
+	host_cfg.procfs = root;
+	host_cfg.sysfs = root;
+	host_cfg.rootfs = root;
+	RUN(test_tokens);
+	RUN(test_path);
+	RUN(test_regex);
+	RUN(test_meminfo);
+	RUN(test_cpu);
+	RUN(test_diskstats);
+	RUN(test_missing);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return 1;
+	return harness_done();
+}
