@@ -1,0 +1,464 @@
+/*
+ * api: orderd's routes, their handlers on libmicrohttpd's threads, the
+ * request metrics (resolved once into enum-indexed arrays) and the
+ * per-request log line.
+ *
+ * Handlers that need the DB validate first, take a job from the pool (503 +
+ * Retry-After at once when none is free: shed, never reset), suspend the
+ * request and queue the job; a worker answers and resumes it.
+ */
+#include "orderd.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+struct orderd_metrics om;
+struct db_pool *api_db;
+
+/* ---- error tags (userdata of a request: a pointer into this array) ---- */
+
+static const enum err_type err_tags[ERR_TYPE_COUNT] = {
+	ERR_NONE, ERR_VALIDATION, ERR_MALFORMED, ERR_NOT_FOUND, ERR_METHOD, ERR_TOO_LARGE,
+	ERR_MEDIA_TYPE, ERR_IDEMPOTENCY, ERR_OVERLOADED, ERR_DB_UNAVAILABLE, ERR_DB, ERR_SIMULATED,
+	ERR_CLIENT_GONE, ERR_INTERNAL,
+};
+
+static const char *const err_names[ERR_TYPE_COUNT] = {
+	[ERR_NONE] = "none",
+	[ERR_VALIDATION] = "validation",
+	[ERR_MALFORMED] = "malformed_request",
+	[ERR_NOT_FOUND] = "not_found",
+	[ERR_METHOD] = "method_not_allowed",
+	[ERR_TOO_LARGE] = "payload_too_large",
+	[ERR_MEDIA_TYPE] = "unsupported_media_type",
+	[ERR_IDEMPOTENCY] = "idempotency_conflict",
+	[ERR_OVERLOADED] = "overloaded",
+	[ERR_DB_UNAVAILABLE] = "db_unavailable",
+	[ERR_DB] = "db_error",
+	[ERR_SIMULATED] = "simulated",
+	[ERR_CLIENT_GONE] = "client_closed",
+	[ERR_INTERNAL] = "internal",
+};
+
+void api_mark(struct http_request *r, enum err_type t)
+{
+	http_request_set_userdata(r, (void *)(uintptr_t)&err_tags[t]);
+}
+
+void api_fail(struct http_request *r, int status, enum err_type t, const char *msg,
+	      const char *field)
+{
+	api_mark(r, t);
+	http_respond_json_error(r, status, msg, field && *field ? field : NULL);
+}
+
+void api_unavailable(struct http_request *r, enum err_type t, const char *msg)
+{
+	api_mark(r, t);
+	/* RFC 9110 section 10.2.3: when to come back. */
+	http_response_header(r, "Retry-After", "1");
+	http_respond_json_error(r, 503, msg, NULL);
+}
+
+/* ---- handlers ---- */
+
+/* application/json, optionally with parameters (RFC 9110 section 8.3). */
+static bool content_type_json(struct http_request *r)
+{
+	const char *ct = http_request_header(r, "Content-Type");
+	size_t n = sizeof("application/json") - 1;
+
+	if (!ct)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+static void shed(struct http_request *r)
+{
+	api_unavailable(r, ERR_OVERLOADED, "server overloaded, retry later");
+}
+
+static void h_order_get(struct http_request *r, void *ctx)
+{
+	struct db_job *j;
+	int64_t id;
+
+	if (order_id_parse(http_request_param(r, "id"), &id) < 0) {
+		api_fail(r, 400, ERR_VALIDATION, "order id must be an integer between 1 and 2147483647",
+			 "order_id");
+		return;
+	}
+	j = db_job_get(api_db);
+	if (!j) {
+		shed(r);
+		return;
+	}
+	j->kind = JOB_GET_ORDER;
+	j->req = r;
+	j->order_id = id;
+	http_request_suspend(r);
+	db_job_submit(api_db, j);
+}
+
+static void h_order_post(struct http_request *r, void *ctx)
+{
+	struct order_error err = { 0 };
+	const char *body, *key;
+	struct db_job *j;
+	size_t len;
+
+	if (!content_type_json(r)) {
+		api_fail(r, 415, ERR_MEDIA_TYPE, "Content-Type must be application/json", NULL);
+		return;
+	}
+	key = http_request_header(r, "Idempotency-Key");
+	if (key && order_idem_key_check(key) < 0) {
+		api_fail(r, 400, ERR_VALIDATION,
+			 "Idempotency-Key must be 1 to 128 visible ASCII characters", "Idempotency-Key");
+		return;
+	}
+	j = db_job_get(api_db);
+	if (!j) {
+		shed(r);
+		return;
+	}
+	body = http_request_body(r, &len);
+	if (order_parse(body ? body : "", body ? len : 0, &j->order, &err) < 0) {
+		db_job_put(api_db, j);
+		api_fail(r, 400, err.field[0] ? ERR_VALIDATION : ERR_MALFORMED, err.msg, err.field);
+		return;
+	}
+	j->kind = JOB_CREATE_ORDER;
+	j->req = r;
+	j->has_key = key != NULL;
+	if (key) {
+		snprintf(j->key, sizeof(j->key), "%s", key);
+		order_req_hash(&j->order, j->hash);
+	} else {
+		j->key[0] = '\0';
+	}
+	http_request_suspend(r);
+	db_job_submit(api_db, j);
+}
+
+/* Seed 004's echo: {"status":"success","data":<the JSON sent>}. */
+static void h_echo(struct http_request *r, void *ctx)
+{
+	struct json_tokener *tok;
+	json_object *root;
+	const char *body;
+	size_t len;
+	struct buf *out;
+
+	if (!content_type_json(r)) {
+		api_fail(r, 415, ERR_MEDIA_TYPE, "Content-Type must be application/json", NULL);
+		return;
+	}
+	body = http_request_body(r, &len);
+	if (!body)
+		body = "", len = 0;
+	if (!order_utf8_valid(body, len)) {
+		api_fail(r, 400, ERR_MALFORMED, "request body is not valid UTF-8", NULL);
+		return;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		api_fail(r, 500, ERR_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		bool utf8 = json_tokener_get_error(tok) == json_tokener_error_parse_utf8_string;
+
+		json_object_put(root);
+		json_tokener_free(tok);
+		api_fail(r, 400, ERR_MALFORMED,
+			 utf8 ? "request body is not valid UTF-8" : "malformed JSON", NULL);
+		return;
+	}
+	out = http_response_body(r);
+	buf_puts(out, "{\"status\":\"success\",\"data\":");
+	buf_puts(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_putc(out, '}');
+	json_object_put(root);
+	json_tokener_free(tok);
+	http_respond_buf(r, 200, "application/json", false);
+}
+
+/* Seed 004's alert drill: ?type=client is 400, anything else 500. */
+static void h_error(struct http_request *r, void *ctx)
+{
+	const char *type = http_request_query(r, "type");
+
+	if (type && strcmp(type, "client") == 0)
+		api_fail(r, 400, ERR_SIMULATED, "simulated client error", NULL);
+	else
+		api_fail(r, 500, ERR_SIMULATED, "simulated server error", NULL);
+}
+
+static void h_health(struct http_request *r, void *ctx)
+{
+	bool up = db_pool_ready(api_db);
+	char body[96];
+	int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"database\":\"%s\"}",
+			 up ? "up" : "down");
+
+	http_respond(r, 200, "application/json", body, (size_t)n);
+}
+
+static void h_liveness(struct http_request *r, void *ctx)
+{
+	static const char body[] = "{\"status\":\"alive\"}";
+
+	http_respond(r, 200, "application/json", body, sizeof(body) - 1);
+}
+
+static void h_readiness(struct http_request *r, void *ctx)
+{
+	static const char ok[] = "{\"status\":\"ready\",\"database\":\"up\"}";
+	static const char no[] = "{\"status\":\"not ready\",\"database\":\"down\"}";
+
+	if (db_pool_ready(api_db)) {
+		http_respond(r, 200, "application/json", ok, sizeof(ok) - 1);
+	} else {
+		api_mark(r, ERR_DB_UNAVAILABLE);
+		http_respond(r, 503, "application/json", no, sizeof(no) - 1);
+	}
+}
+
+const struct http_route api_routes[ROUTE_COUNT] = {
+	[ROUTE_ORDER_GET] = { "GET", "/api/order/:id", h_order_get, NULL },
+	[ROUTE_ORDER_POST] = { "POST", "/api/order", h_order_post, NULL },
+	[ROUTE_ECHO] = { "POST", "/api/echo", h_echo, NULL },
+	[ROUTE_ERROR] = { "GET", "/api/error", h_error, NULL },
+	[ROUTE_HEALTH] = { "GET", "/health", h_health, NULL },
+	[ROUTE_LIVENESS] = { "GET", "/health/liveness", h_liveness, NULL },
+	[ROUTE_READINESS] = { "GET", "/health/readiness", h_readiness, NULL },
+};
+
+/* ---- metrics ---- */
+
+static const char *const method_names[METHOD_LABELS] = { "GET", "HEAD", "POST", "OTHER" };
+/* Every status orderd or its HTTP glue answers (499: the client went away
+ * before the answer, as nginx counts it); anything else is "other". */
+static const int status_codes[STATUS_LABELS - 1] = {
+	200, 201, 400, 404, 405, 408, 413, 415, 422, 431, 499, 500, 503,
+};
+
+static unsigned method_index(enum http_method m)
+{
+	switch (m) {
+	case HTTP_GET: return 0;
+	case HTTP_HEAD: return 1;
+	case HTTP_POST: return 2;
+	default: return 3;
+	}
+}
+
+static unsigned status_index(int status)
+{
+	for (unsigned i = 0; i < STATUS_LABELS - 1; i++)
+		if (status_codes[i] == status)
+			return i;
+	return STATUS_LABELS - 1;
+}
+
+static unsigned route_index(const struct http_request *r)
+{
+	int i = http_request_route(r);
+
+	return i < 0 || i >= ROUTE_COUNT ? ROUTE_UNKNOWN : (unsigned)i;
+}
+
+static const char *route_label(unsigned i)
+{
+	return i == ROUTE_UNKNOWN ? "unknown" : api_routes[i].path;
+}
+
+int metrics_init(struct metrics_registry *reg, bool requests_on)
+{
+	static const char *const req_labels[] = { "endpoint", "method", "status", NULL };
+	static const char *const dur_labels[] = { "endpoint", "method", NULL };
+	static const char *const err_labels[] = { "type", "endpoint", NULL };
+	static const char *const q_labels[] = { "query", NULL };
+	/* Suited to a 300 ms SLO (issue 3). */
+	static const double http_bounds[] = { .005, .01, .025, .05, .1, .2, .3, .5, 1, 2.5, 5 };
+	static const double db_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
+					    1, 2.5, 5 };
+	static const char *const q_names[Q_COUNT] = {
+		[Q_GET_ORDER] = "get_order",
+		[Q_GET_CUSTOMER] = "get_customer",
+		[Q_INSERT_CUSTOMER] = "insert_customer",
+		[Q_INSERT_ORDER] = "insert_order",
+		[Q_INSERT_ITEMS] = "insert_items",
+		[Q_FIND_IDEMPOTENT] = "find_idempotent",
+		[Q_COMMIT] = "commit",
+		[Q_PING] = "ping",
+	};
+	struct metric_family *req, *dur, *err, *q, *f;
+
+	om.reg = reg;
+	om.requests_on = requests_on;
+	req = metrics_counter_new(reg, "orderd_http_requests_total",
+				  "HTTP requests answered, by route template, method and status.",
+				  req_labels);
+	dur = metrics_histogram_new(reg, "orderd_http_request_duration_seconds",
+				    "HTTP request duration from first byte to response queued.",
+				    dur_labels, http_bounds, sizeof(http_bounds) / sizeof(http_bounds[0]));
+	err = metrics_counter_new(reg, "orderd_errors_total",
+				  "Requests answered with an error, by error type and route template.",
+				  err_labels);
+	q = metrics_histogram_new(reg, "orderd_db_query_duration_seconds",
+				  "Database statement round-trip time, by statement.", q_labels,
+				  db_bounds, sizeof(db_bounds) / sizeof(db_bounds[0]));
+	if (!req || !dur || !err || !q)
+		return -errno;
+	/* Resolve every series now: the request path only adds atomically. */
+	for (unsigned ro = 0; ro < ROUTE_LABELS; ro++)
+		for (unsigned m = 0; m < METHOD_LABELS; m++) {
+			const char *dv[] = { route_label(ro), method_names[m] };
+
+			om.duration[ro][m] = histogram_labels(dur, dv);
+			if (!om.duration[ro][m])
+				return -errno;
+			for (unsigned s = 0; s < STATUS_LABELS; s++) {
+				char code[8];
+				const char *rv[] = { route_label(ro), method_names[m], code };
+
+				if (s < STATUS_LABELS - 1)
+					snprintf(code, sizeof(code), "%d", status_codes[s]);
+				else
+					snprintf(code, sizeof(code), "other");
+				om.requests[ro][m][s] = counter_labels(req, rv);
+				if (!om.requests[ro][m][s])
+					return -errno;
+			}
+		}
+	for (unsigned t = ERR_NONE + 1; t < ERR_TYPE_COUNT; t++)
+		for (unsigned ro = 0; ro < ROUTE_LABELS; ro++) {
+			const char *ev[] = { err_names[t], route_label(ro) };
+
+			om.errors[t][ro] = counter_labels(err, ev);
+			if (!om.errors[t][ro])
+				return -errno;
+		}
+	for (unsigned i = 0; i < Q_COUNT; i++) {
+		const char *qv[] = { q_names[i] };
+
+		om.query[i] = histogram_labels(q, qv);
+		if (!om.query[i])
+			return -errno;
+	}
+	f = metrics_counter_new(reg, "orderd_orders_created_total", "Orders committed.", NULL);
+	if (!f || !(om.orders_created = counter_get(f)))
+		return -errno;
+	f = metrics_gauge_new(reg, "orderd_ready",
+			      "1 when /health/readiness answers 200 (the database answers), else 0.",
+			      NULL);
+	if (!f || !(om.ready = gauge_get(f)))
+		return -errno;
+	return 0;
+}
+
+/* ---- per-request hooks: metrics and the log line ---- */
+
+enum log_mode { LOGREQ_ALL, LOGREQ_ERRORS, LOGREQ_NONE, LOGREQ_SAMPLE };
+static enum log_mode log_mode = LOGREQ_ALL;
+static uint32_t log_sample_threshold;	/* of 2^32 */
+
+int api_log_requests_set(const char *spec)
+{
+	char *end;
+	double rate;
+
+	if (strcmp(spec, "all") == 0) {
+		log_mode = LOGREQ_ALL;
+	} else if (strcmp(spec, "errors") == 0) {
+		log_mode = LOGREQ_ERRORS;
+	} else if (strcmp(spec, "none") == 0) {
+		log_mode = LOGREQ_NONE;
+	} else {
+		errno = 0;
+		rate = strtod(spec, &end);
+		if (errno || end == spec || *end || !(rate > 0) || rate > 1)
+			return -EINVAL;
+		log_mode = rate >= 1 ? LOGREQ_ALL : LOGREQ_SAMPLE;
+		log_sample_threshold = (uint32_t)(rate * 4294967295.0);
+	}
+	return 0;
+}
+
+/* Per-thread xorshift32 for sampling: no shared state on the request path. */
+static bool sample(void)
+{
+	static _Thread_local uint32_t x;
+
+	if (!x)
+		x = (uint32_t)(uintptr_t)&x ^ 0x9e3779b9u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x < log_sample_threshold;
+}
+
+static enum err_type err_from_status(int status)
+{
+	switch (status) {
+	case 400: return ERR_MALFORMED;
+	case 404: return ERR_NOT_FOUND;
+	case 405: return ERR_METHOD;
+	case 413: return ERR_TOO_LARGE;
+	case 415: return ERR_MEDIA_TYPE;
+	case 499: return ERR_CLIENT_GONE;
+	case 503: return ERR_OVERLOADED;
+	default: return ERR_INTERNAL;
+	}
+}
+
+void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t duration_ns)
+{
+	unsigned ro = route_index(r), m = method_index(http_request_method(r));
+
+	if (om.requests_on) {
+		counter_inc(om.requests[ro][m][status_index(status)]);
+		histogram_observe_ns(om.duration[ro][m], duration_ns);
+	}
+	if (status >= 400) {
+		const enum err_type *tag = http_request_userdata(r);
+		enum err_type t = tag ? *tag : err_from_status(status);
+
+		if (t == ERR_NONE)
+			t = err_from_status(status);
+		counter_inc(om.errors[t][ro]);
+	}
+	if (log_mode == LOGREQ_NONE || (log_mode == LOGREQ_ERRORS && status < 400) ||
+	    (log_mode == LOGREQ_SAMPLE && !sample()) || !log_enabled(LOGL_INFO))
+		return;
+	{
+		char st[8], dur[24];
+		const char *id = http_request_id(r);
+
+		snprintf(st, sizeof(st), "%d", status);
+		snprintf(dur, sizeof(dur), "%.6f", (double)duration_ns / 1e9);
+		log_info("request", "method", http_request_method_str(r), "endpoint", route_label(ro),
+			 "path", http_request_path(r), "status", st, "duration_seconds", dur,
+			 "request_id", id ? id : "", NULL);
+	}
+}

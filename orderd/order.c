@@ -1,0 +1,607 @@
+/*
+ * order: request validation, exact money, canonical hash and JSON output.
+ * See order.h.
+ */
+#include "order.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- money ---- */
+
+int order_money_parse(const char *s, size_t len, int64_t *ret_cents)
+{
+	size_t i = 0, intdigits = 0, fracdigits = 0;
+	int64_t units = 0, frac = 0;
+	bool neg = false;
+
+	if (len == 0)
+		return -EINVAL;
+	if (s[0] == '-') {
+		neg = true;
+		i++;
+	}
+	/* JSON number grammar (RFC 8259 section 6): no leading zeros, no '+'. */
+	if (i >= len || s[i] < '0' || s[i] > '9')
+		return -EINVAL;
+	if (s[i] == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9')
+		return -EINVAL;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (++intdigits > 8) {
+			/* keep scanning: a longer number is still a number, just too big */
+			continue;
+		}
+		units = units * 10 + (s[i] - '0');
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		if (i >= len || s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			fracdigits++;
+			if (fracdigits <= 2)
+				frac = frac * 10 + (s[i] - '0');
+		}
+	}
+	if (i != len)
+		return -EINVAL;		/* exponent, NaN, Infinity, garbage */
+	if (fracdigits > 2)
+		return -ENOTSUP;
+	if (fracdigits == 1)
+		frac *= 10;
+	if (neg && (units != 0 || frac != 0))
+		return -EDOM;
+	if (intdigits > 8)
+		return neg ? -EDOM : -ERANGE;
+	*ret_cents = units * 100 + frac;
+	return 0;
+}
+
+size_t order_money_format(int64_t cents, char *out, size_t outlen)
+{
+	int n;
+
+	if (cents < 0)
+		n = snprintf(out, outlen, "-%" PRId64 ".%02" PRId64, -cents / 100, -cents % 100);
+	else
+		n = snprintf(out, outlen, "%" PRId64 ".%02" PRId64, cents / 100, cents % 100);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+int order_id_parse(const char *s, int64_t *ret_id)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (!s || !*s || s[0] == '0')
+		return -EINVAL;
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (i >= 10)
+			return -ERANGE;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > ORDER_MAX_ID)
+		return -ERANGE;
+	*ret_id = v;
+	return 0;
+}
+
+int order_idem_key_check(const char *key)
+{
+	size_t i;
+
+	if (!key)
+		return -EINVAL;
+	for (i = 0; key[i]; i++)
+		if ((unsigned char)key[i] < 0x21 || (unsigned char)key[i] > 0x7e)
+			return -EINVAL;
+	return i == 0 || i > ORDER_MAX_IDEM_KEY ? -EINVAL : 0;
+}
+
+/* ---- validation ---- */
+
+/*
+ * Strict UTF-8 (RFC 3629 section 4): no overlong forms, no surrogates
+ * (U+D800..U+DFFF), nothing above U+10FFFF.  json-c's own check lets all
+ * three through, and MariaDB's utf8mb4 would then refuse the row.
+ */
+bool order_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;		/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;		/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;		/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;		/* above U+10FFFF */
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static int fail(struct order_error *err, const char *msg, const char *field)
+{
+	err->msg = msg;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	return -EINVAL;
+}
+
+static int fail_item(struct order_error *err, const char *msg, size_t i, const char *sub)
+{
+	err->msg = msg;
+	snprintf(err->field, sizeof(err->field), "items[%zu].%s", i, sub);
+	return -EINVAL;
+}
+
+/* Characters in a valid UTF-8 string (json-c validated the encoding). */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* An INT id/count field: JSON integer in [min, max]. */
+static int get_int(json_object *o, int64_t min, int64_t max, int64_t *ret)
+{
+	int64_t v;
+
+	if (!o || !json_object_is_type(o, json_type_int))
+		return -EINVAL;
+	errno = 0;
+	v = json_object_get_int64(o);
+	/* json-c saturates out-of-range integers (and stores big positives as
+	 * uint64): both land outside [min, max] here. */
+	if (v < min || v > max || (v == INT64_MAX && errno))
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+static int get_text(json_object *o, char *dst, bool *present, const char *field,
+		    struct order_error *err)
+{
+	const char *s;
+	size_t len;
+
+	*present = false;
+	if (!o || json_object_is_type(o, json_type_null))
+		return 0;
+	if (!json_object_is_type(o, json_type_string))
+		return fail(err, "must be a string", field);
+	s = json_object_get_string(o);
+	len = (size_t)json_object_get_string_len(o);
+	if (len == 0)
+		return fail(err, "must not be empty", field);
+	if (memchr(s, '\0', len))
+		return fail(err, "must not contain NUL characters", field);
+	if (len >= ORDER_TEXT_BYTES || utf8_chars(s, len) > ORDER_MAX_TEXT_CHARS)
+		return fail(err, "must be at most 255 characters", field);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	*present = true;
+	return 0;
+}
+
+/* local@domain, no spaces or control characters: a sanity check, not RFC 5322. */
+static bool email_plausible(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_items(json_object *items, struct order_req *o, struct order_error *err)
+{
+	size_t n;
+
+	if (!items)
+		return fail(err, "is required", "items");
+	if (!json_object_is_type(items, json_type_array))
+		return fail(err, "must be an array", "items");
+	n = json_object_array_length(items);
+	if (n == 0)
+		return fail(err, "must contain at least one item", "items");
+	if (n > ORDER_MAX_ITEMS)
+		return fail(err, "must contain at most 100 items", "items");
+	o->total_cents = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *it = json_object_array_get_idx(items, i), *f;
+		struct order_item *dst = &o->items[i];
+		int64_t v;
+		int r;
+
+		if (!json_object_is_type(it, json_type_object)) {
+			err->msg = "must be an object";
+			snprintf(err->field, sizeof(err->field), "items[%zu]", i);
+			return -EINVAL;
+		}
+		if (!json_object_object_get_ex(it, "product_id", &f))
+			return fail_item(err, "is required", i, "product_id");
+		r = get_int(f, 1, ORDER_MAX_ID, &v);
+		if (r == -EINVAL)
+			return fail_item(err, "must be an integer", i, "product_id");
+		if (r < 0)
+			return fail_item(err, "must be between 1 and 2147483647", i, "product_id");
+		dst->product_id = (int32_t)v;
+
+		if (!json_object_object_get_ex(it, "quantity", &f))
+			return fail_item(err, "is required", i, "quantity");
+		r = get_int(f, 1, ORDER_MAX_QUANTITY, &v);
+		if (r == -EINVAL)
+			return fail_item(err, "must be an integer", i, "quantity");
+		if (r < 0)
+			return fail_item(err, "must be between 1 and 1000000", i, "quantity");
+		dst->quantity = (int32_t)v;
+
+		if (!json_object_object_get_ex(it, "unit_price", &f))
+			return fail_item(err, "is required", i, "unit_price");
+		if (!json_object_is_type(f, json_type_int) && !json_object_is_type(f, json_type_double) &&
+		    !json_object_is_type(f, json_type_string))
+			return fail_item(err, "must be a number or a decimal string", i, "unit_price");
+		{
+			/* The exact source text: json-c keeps a parsed double's text
+			 * (json_object_new_double_s); ints print exactly. */
+			const char *txt = json_object_get_string(f);
+			int64_t cents = 0;
+
+			r = order_money_parse(txt, strlen(txt), &cents);
+			switch (r) {
+			case 0:
+				break;
+			case -EDOM:
+				return fail_item(err, "must not be negative", i, "unit_price");
+			case -ERANGE:
+				return fail_item(err, "must be at most 99999999.99", i, "unit_price");
+			case -ENOTSUP:
+				return fail_item(err, "must have at most 2 decimal places", i, "unit_price");
+			default:
+				return fail_item(err, "must be a plain decimal number", i, "unit_price");
+			}
+			dst->unit_cents = cents;
+		}
+		/* At most 1e6 * 1e10 per line and 100 lines: no int64 overflow. */
+		o->total_cents += dst->unit_cents * dst->quantity;
+	}
+	o->nitems = n;
+	if (o->total_cents > ORDER_MAX_CENTS)
+		return fail(err, "order total must be at most 99999999.99", "items");
+	return 0;
+}
+
+int order_parse(const char *body, size_t len, struct order_req *o, struct order_error *err)
+{
+	struct json_tokener *tok;
+	json_object *root = NULL, *f, *cust;
+	enum json_tokener_error jerr;
+	int64_t v;
+	int r = -EINVAL;
+
+	if (len > INT32_MAX)
+		return fail(err, "request body too large", "");
+	if (!order_utf8_valid(body, len))
+		return fail(err, "request body is not valid UTF-8", "");
+	tok = json_tokener_new();
+	if (!tok)
+		return fail(err, "out of memory", "");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (!root || jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
+		if (jerr == json_tokener_error_parse_utf8_string)
+			fail(err, "request body is not valid UTF-8", "");
+		else
+			fail(err, "malformed JSON", "");
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		fail(err, "request body must be a JSON object", "");
+		goto out;
+	}
+	memset(o, 0, offsetof(struct order_req, items));
+
+	if (!json_object_object_get_ex(root, "customer_id", &f)) {
+		fail(err, "is required", "customer_id");
+		goto out;
+	}
+	r = get_int(f, 1, ORDER_MAX_ID, &v);
+	if (r < 0) {
+		fail(err, r == -EINVAL ? "must be an integer" : "must be between 1 and 2147483647",
+		     "customer_id");
+		r = -EINVAL;
+		goto out;
+	}
+	o->customer_id = v;
+	r = -EINVAL;
+
+	if (json_object_object_get_ex(root, "customer", &cust) &&
+	    !json_object_is_type(cust, json_type_null)) {
+		json_object *name = NULL, *email = NULL;
+
+		if (!json_object_is_type(cust, json_type_object)) {
+			fail(err, "must be an object", "customer");
+			goto out;
+		}
+		json_object_object_get_ex(cust, "name", &name);
+		json_object_object_get_ex(cust, "email", &email);
+		if (get_text(name, o->name, &o->has_name, "customer.name", err) < 0)
+			goto out;
+		if (get_text(email, o->email, &o->has_email, "customer.email", err) < 0)
+			goto out;
+		if (o->has_email && !email_plausible(o->email)) {
+			fail(err, "must be an email address", "customer.email");
+			goto out;
+		}
+	}
+	if (!o->has_name)
+		snprintf(o->name, sizeof(o->name), "Customer %" PRId64, o->customer_id);
+	if (!o->has_email)
+		snprintf(o->email, sizeof(o->email), "customer%" PRId64 "@example.invalid",
+			 o->customer_id);
+
+	if (!json_object_object_get_ex(root, "items", &f))
+		f = NULL;
+	if (parse_items(f, o, err) < 0)
+		goto out;
+	r = 0;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return r;
+}
+
+/* ---- SHA-256 (FIPS 180-4), for the idempotency fingerprint ---- */
+
+struct sha256 {
+	uint32_t h[8];
+	uint8_t block[64];
+	size_t used;
+	uint64_t total;
+};
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha_block(struct sha256 *c, const uint8_t *p)
+{
+	uint32_t w[64], a, b, cc, d, e, f, g, h;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
+	e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+		h = g, g = f, f = e, e = d + t1, d = cc, cc = b, b = a, a = t1 + t2;
+	}
+	c->h[0] += a, c->h[1] += b, c->h[2] += cc, c->h[3] += d;
+	c->h[4] += e, c->h[5] += f, c->h[6] += g, c->h[7] += h;
+}
+
+static void sha_init(struct sha256 *c)
+{
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	memcpy(c->h, iv, sizeof(iv));
+	c->used = 0;
+	c->total = 0;
+}
+
+static void sha_update(struct sha256 *c, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	c->total += len;
+	while (len) {
+		size_t n = 64 - c->used < len ? 64 - c->used : len;
+
+		memcpy(c->block + c->used, p, n);
+		c->used += n, p += n, len -= n;
+		if (c->used == 64) {
+			sha_block(c, c->block);
+			c->used = 0;
+		}
+	}
+}
+
+static void sha_final(struct sha256 *c, uint8_t out[ORDER_HASH_LEN])
+{
+	uint64_t bits = c->total * 8;
+	uint8_t pad = 0x80, zero = 0, len[8];
+
+	sha_update(c, &pad, 1);
+	while (c->used != 56)
+		sha_update(c, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		len[i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha_update(c, len, 8);
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 4; j++)
+			out[4 * i + j] = (uint8_t)(c->h[i] >> (24 - 8 * j));
+}
+
+void order_sha256(const void *data, size_t len, uint8_t out[ORDER_HASH_LEN])
+{
+	struct sha256 c;
+
+	sha_init(&c);
+	sha_update(&c, data, len);
+	sha_final(&c, out);
+}
+
+/*
+ * The fingerprint covers the request's meaning, not its bytes: key order,
+ * whitespace and "19.9" vs "19.90" do not matter; every value does.
+ * Length-prefixed text fields keep the encoding unambiguous.
+ */
+void order_req_hash(const struct order_req *o, uint8_t out[ORDER_HASH_LEN])
+{
+	struct sha256 c;
+	char tmp[96];
+	int n;
+
+	sha_init(&c);
+	n = snprintf(tmp, sizeof(tmp), "v1\n%" PRId64 "\n%d:%zu:", o->customer_id, o->has_name,
+		     o->has_name ? strlen(o->name) : 0);
+	sha_update(&c, tmp, (size_t)n);
+	if (o->has_name)
+		sha_update(&c, o->name, strlen(o->name));
+	n = snprintf(tmp, sizeof(tmp), "\n%d:%zu:", o->has_email, o->has_email ? strlen(o->email) : 0);
+	sha_update(&c, tmp, (size_t)n);
+	if (o->has_email)
+		sha_update(&c, o->email, strlen(o->email));
+	for (size_t i = 0; i < o->nitems; i++) {
+		n = snprintf(tmp, sizeof(tmp), "\n%" PRId32 ",%" PRId32 ",%" PRId64, o->items[i].product_id,
+			     o->items[i].quantity, o->items[i].unit_cents);
+		sha_update(&c, tmp, (size_t)n);
+	}
+	sha_final(&c, out);
+}
+
+/* ---- JSON output ---- */
+
+void json_put_string(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	if (!s) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	buf_putc(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		switch (ch) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[ch >> 4];
+			u[5] = hex[ch & 15];
+			break;
+		}
+		buf_append(b, s + start, i - start);
+		if (esc)
+			buf_puts(b, esc);
+		else
+			buf_append(b, u, 6);
+		start = i + 1;
+	}
+	buf_append(b, s + start, len - start);
+	buf_putc(b, '"');
+}
+
+void order_json_begin(struct buf *b, const struct order_head *h)
+{
+	buf_printf(b, "{\"order_id\":%" PRId64 ",\"customer_id\":", h->order_id);
+	if (h->customer_id_null)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "%" PRId64, h->customer_id);
+	buf_puts(b, ",\"customer\":");
+	if (h->customer_null) {
+		buf_puts(b, "null");
+	} else {
+		buf_printf(b, "{\"customer_id\":%" PRId64 ",\"name\":", h->customer_id);
+		json_put_string(b, h->name, h->name_len);
+		buf_puts(b, ",\"email\":");
+		json_put_string(b, h->email, h->email_len);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, ",\"status\":");
+	json_put_string(b, h->status, h->status_len);
+	buf_puts(b, ",\"total_amount\":");
+	json_put_string(b, h->total, h->total_len);
+	buf_puts(b, ",\"created_at\":");
+	json_put_string(b, h->created_at, h->created_at ? strlen(h->created_at) : 0);
+	buf_puts(b, ",\"items\":[");
+}
+
+void order_json_item(struct buf *b, bool first, int64_t item_id, int64_t product_id,
+		     int64_t quantity, bool quantity_null, const char *price, size_t price_len)
+{
+	buf_printf(b, "%s{\"item_id\":%" PRId64 ",\"product_id\":%" PRId64 ",\"quantity\":",
+		   first ? "" : ",", item_id, product_id);
+	if (quantity_null)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "%" PRId64, quantity);
+	buf_puts(b, ",\"unit_price\":");
+	json_put_string(b, price, price_len);
+	buf_putc(b, '}');
+}
+
+void order_json_end(struct buf *b)
+{
+	buf_puts(b, "]}");
+}

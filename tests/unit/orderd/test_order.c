@@ -1,0 +1,408 @@
+/*
+ * Unit tests of orderd/order.c: exact money, validation, ids, the
+ * idempotency fingerprint and the JSON shape.
+ */
+#include "harness.h"
+
+#include "../../../orderd/order.c"
+
+#include <stdlib.h>
+
+static int money(const char *s, int64_t *cents)
+{
+	return order_money_parse(s, strlen(s), cents);
+}
+
+static void test_money_parse(void)
+{
+	int64_t c = -1;
+
+	CHECK_INT(money("19.99", &c), 0);
+	CHECK_INT(c, 1999);
+	CHECK_INT(money("0", &c), 0);
+	CHECK_INT(c, 0);
+	CHECK_INT(money("0.1", &c), 0);
+	CHECK_INT(c, 10);
+	CHECK_INT(money("5", &c), 0);
+	CHECK_INT(c, 500);
+	CHECK_INT(money("99999999.99", &c), 0);
+	CHECK_INT(c, 9999999999LL);
+	CHECK_INT(money("19.999999999999999", &c), -ENOTSUP);
+	CHECK_INT(money("19.999", &c), -ENOTSUP);
+	CHECK_INT(money("19.990", &c), -ENOTSUP);
+	CHECK_INT(money("-1", &c), -EDOM);
+	CHECK_INT(money("-0.01", &c), -EDOM);
+	CHECK_INT(money("100000000", &c), -ERANGE);
+	CHECK_INT(money("123456789012345678901234567890", &c), -ERANGE);
+	CHECK_INT(money("1e2", &c), -EINVAL);
+	CHECK_INT(money("1E2", &c), -EINVAL);
+	CHECK_INT(money("NaN", &c), -EINVAL);
+	CHECK_INT(money("Infinity", &c), -EINVAL);
+	CHECK_INT(money("", &c), -EINVAL);
+	CHECK_INT(money("1.", &c), -EINVAL);
+	CHECK_INT(money(".5", &c), -EINVAL);
+	CHECK_INT(money("01", &c), -EINVAL);
+	CHECK_INT(money("+1", &c), -EINVAL);
+	CHECK_INT(money(" 1", &c), -EINVAL);
+	CHECK_INT(money("1 ", &c), -EINVAL);
+	CHECK_INT(money("abc", &c), -EINVAL);
+}
+
+static void test_money_format(void)
+{
+	char out[24];
+
+	CHECK_INT(order_money_format(3998, out, sizeof(out)), 5);
+	CHECK_STR(out, "39.98");
+	order_money_format(0, out, sizeof(out));
+	CHECK_STR(out, "0.00");
+	order_money_format(5, out, sizeof(out));
+	CHECK_STR(out, "0.05");
+	order_money_format(9999999999LL, out, sizeof(out));
+	CHECK_STR(out, "99999999.99");
+	order_money_format(-105, out, sizeof(out));
+	CHECK_STR(out, "-1.05");
+}
+
+static void test_ids(void)
+{
+	int64_t id = 0;
+
+	CHECK_INT(order_id_parse("1", &id), 0);
+	CHECK_INT(id, 1);
+	CHECK_INT(order_id_parse("2147483647", &id), 0);
+	CHECK_INT(id, 2147483647);
+	CHECK_INT(order_id_parse("2147483648", &id), -ERANGE);
+	CHECK_INT(order_id_parse("99999999999999999999", &id), -ERANGE);
+	CHECK_INT(order_id_parse("0", &id), -EINVAL);
+	CHECK_INT(order_id_parse("01", &id), -EINVAL);
+	CHECK_INT(order_id_parse("-1", &id), -EINVAL);
+	CHECK_INT(order_id_parse("1a", &id), -EINVAL);
+	CHECK_INT(order_id_parse("", &id), -EINVAL);
+	CHECK_INT(order_id_parse(NULL, &id), -EINVAL);
+
+	CHECK_INT(order_idem_key_check("abc-123_X"), 0);
+	CHECK_INT(order_idem_key_check(""), -EINVAL);
+	CHECK_INT(order_idem_key_check("has space"), -EINVAL);
+	CHECK_INT(order_idem_key_check("tab\there"), -EINVAL);
+	CHECK_INT(order_idem_key_check("caf\xc3\xa9"), -EINVAL);
+	{
+		char k[ORDER_MAX_IDEM_KEY + 2];
+
+		memset(k, 'k', sizeof(k) - 1);
+		k[sizeof(k) - 1] = '\0';
+		CHECK_INT(order_idem_key_check(k), -EINVAL);
+		k[ORDER_MAX_IDEM_KEY] = '\0';
+		CHECK_INT(order_idem_key_check(k), 0);
+	}
+}
+
+static void hex(const uint8_t *h, char *out)
+{
+	for (int i = 0; i < ORDER_HASH_LEN; i++)
+		sprintf(out + 2 * i, "%02x", h[i]);
+}
+
+static void test_sha256(void)
+{
+	uint8_t h[ORDER_HASH_LEN];
+	char x[2 * ORDER_HASH_LEN + 1];
+	char *million;
+
+	/* FIPS 180-2 appendix B test vectors */
+	order_sha256("abc", 3, h);
+	hex(h, x);
+	CHECK_STR(x, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	order_sha256("", 0, h);
+	hex(h, x);
+	CHECK_STR(x, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	order_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
+	hex(h, x);
+	CHECK_STR(x, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	million = malloc(1000000);
+	memset(million, 'a', 1000000);
+	order_sha256(million, 1000000, h);
+	hex(h, x);
+	CHECK_STR(x, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(million);
+}
+
+static struct order_req req;
+static struct order_error err;
+
+static int parse(const char *body)
+{
+	memset(&err, 0, sizeof(err));
+	return order_parse(body, strlen(body), &req, &err);
+}
+
+/* A 400 naming field. */
+#define BAD(body, fieldname)                                     \
+	do {                                                     \
+		CHECK_INT(parse(body), -EINVAL);                 \
+		CHECK_STR(err.field, fieldname);                 \
+	} while (0)
+
+static void test_parse_ok(void)
+{
+	uint8_t h1[ORDER_HASH_LEN], h2[ORDER_HASH_LEN], h3[ORDER_HASH_LEN];
+
+	CHECK_INT(parse("{\"customer_id\":10,\"customer\":{\"name\":\"Jane Doe\",\"email\":\"jane@example.com\"},"
+			"\"items\":[{\"product_id\":101,\"quantity\":2,\"unit_price\":19.99}]}"), 0);
+	CHECK_INT(req.customer_id, 10);
+	CHECK(req.has_name && req.has_email);
+	CHECK_STR(req.name, "Jane Doe");
+	CHECK_STR(req.email, "jane@example.com");
+	CHECK_INT(req.nitems, 1);
+	CHECK_INT(req.items[0].product_id, 101);
+	CHECK_INT(req.items[0].quantity, 2);
+	CHECK_INT(req.items[0].unit_cents, 1999);
+	CHECK_INT(req.total_cents, 3998);
+	order_req_hash(&req, h1);
+
+	/* same meaning, other bytes: same fingerprint */
+	CHECK_INT(parse("{ \"items\":[{\"unit_price\":\"19.990\",\"quantity\":2,\"product_id\":101}],"
+			"\"customer\":{\"email\":\"jane@example.com\",\"name\":\"Jane Doe\"},\"customer_id\":10}"),
+		  -EINVAL);	/* "19.990": 3 decimals are refused, even when exact */
+	CHECK_INT(parse("{ \"items\":[{\"unit_price\":\"19.99\",\"quantity\":2,\"product_id\":101}],"
+			"\"customer\":{\"email\":\"jane@example.com\",\"name\":\"Jane Doe\"},\"customer_id\":10}"), 0);
+	order_req_hash(&req, h2);
+	CHECK(memcmp(h1, h2, ORDER_HASH_LEN) == 0);
+	CHECK_INT(parse("{\"customer_id\":10,\"customer\":{\"name\":\"Jane Doe\",\"email\":\"jane@example.com\"},"
+			"\"items\":[{\"product_id\":101,\"quantity\":3,\"unit_price\":19.99}]}"), 0);
+	order_req_hash(&req, h3);
+	CHECK(memcmp(h1, h3, ORDER_HASH_LEN) != 0);
+
+	/* fallbacks, prices as strings and integers, tolerated unknown fields */
+	CHECK_INT(parse("{\"customer_id\":7,\"x\":[1,{}],\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":\"0.10\"},"
+			"{\"product_id\":2,\"quantity\":3,\"unit_price\":5,\"note\":\"hi\"}]}"), 0);
+	CHECK(!req.has_name && !req.has_email);
+	CHECK_STR(req.name, "Customer 7");
+	CHECK_STR(req.email, "customer7@example.invalid");
+	CHECK_INT(req.total_cents, 10 + 1500);
+	/* null customer / name are "not given" */
+	CHECK_INT(parse("{\"customer_id\":7,\"customer\":null,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}"), 0);
+	CHECK_INT(parse("{\"customer_id\":7,\"customer\":{\"name\":null},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}"), 0);
+	CHECK(!req.has_name);
+	/* exactness: 0.1 * 3 is 0.30, not 0.30000000000000004 */
+	CHECK_INT(parse("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":3,\"unit_price\":0.1}]}"), 0);
+	CHECK_INT(req.total_cents, 30);
+	/* the largest order */
+	CHECK_INT(parse("{\"customer_id\":2147483647,\"items\":[{\"product_id\":2147483647,\"quantity\":1,\"unit_price\":99999999.99}]}"), 0);
+	CHECK_INT(req.total_cents, 9999999999LL);
+}
+
+static void test_parse_bad(void)
+{
+	const char *it = "{\"product_id\":1,\"quantity\":1,\"unit_price\":1}";
+	char buf[8192];
+
+	BAD("", "");
+	BAD("{", "");
+	BAD("{\"customer_id\":1} x", "");
+	BAD("[]", "");
+	BAD("null", "");
+	BAD("{\"customer_id\":1,\"customer\":{\"name\":\"\xff\"},\"items\":[]}", "");
+	CHECK_STR(err.msg, "request body is not valid UTF-8");
+	snprintf(buf, sizeof(buf), "{\"items\":[%s]}", it);
+	BAD(buf, "customer_id");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":\"1\",\"items\":[%s]}", it);
+	BAD(buf, "customer_id");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":-5,\"items\":[%s]}", it);
+	BAD(buf, "customer_id");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":18446744073709551615,\"items\":[%s]}", it);
+	BAD(buf, "customer_id");
+	BAD("{\"customer_id\":1}", "items");
+	BAD("{\"customer_id\":1,\"items\":[]}", "items");
+	BAD("{\"customer_id\":1,\"items\":\"x\"}", "items");
+	BAD("{\"customer_id\":1,\"items\":[null]}", "items[0]");
+	BAD("{\"customer_id\":1,\"items\":[{\"quantity\":1,\"unit_price\":1}]}", "items[0].product_id");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":0,\"quantity\":1,\"unit_price\":1}]}", "items[0].product_id");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"unit_price\":1}]}", "items[0].quantity");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":0,\"unit_price\":1}]}", "items[0].quantity");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1000001,\"unit_price\":1}]}", "items[0].quantity");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":\"2\",\"unit_price\":1}]}", "items[0].quantity");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":19.999999999999999}]}", "items[0].unit_price");
+	CHECK_STR(err.msg, "must have at most 2 decimal places");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":-0.5}]}", "items[0].unit_price");
+	CHECK_STR(err.msg, "must not be negative");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1e3}]}", "items[0].unit_price");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":null}]}", "items[0].unit_price");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":[1]}]}", "items[0].unit_price");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":NaN}]}", "items[0].unit_price");
+	BAD("{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1000000,\"unit_price\":99999999.99}]}", "items");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":[],\"items\":[%s]}", it);
+	BAD(buf, "customer");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"name\":\"\"},\"items\":[%s]}", it);
+	BAD(buf, "customer.name");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"name\":\"a\\u0000b\"},\"items\":[%s]}", it);
+	BAD(buf, "customer.name");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"email\":\"a b@c\"},\"items\":[%s]}", it);
+	BAD(buf, "customer.email");
+	snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"email\":\"@c\"},\"items\":[%s]}", it);
+	BAD(buf, "customer.email");
+	/* 255 characters pass, 256 do not; counted in characters, not bytes */
+	{
+		char name[1100] = "";
+		size_t n = 0;
+
+		for (int i = 0; i < 255; i++)
+			n += (size_t)sprintf(name + n, "\xe2\x9c\x93");	/* U+2713, 3 bytes */
+		snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"name\":\"%s\"},\"items\":[%s]}", name, it);
+		CHECK_INT(parse(buf), 0);
+		CHECK_INT(strlen(req.name), 765);
+		sprintf(name + n, "x");
+		snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"customer\":{\"name\":\"%s\"},\"items\":[%s]}", name, it);
+		BAD(buf, "customer.name");
+	}
+	/* item count bound */
+	{
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "{\"customer_id\":1,\"items\":[");
+
+		for (int i = 0; i < 101; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s{\"product_id\":1,\"quantity\":1,\"unit_price\":1}", i ? "," : "");
+		snprintf(buf + n, sizeof(buf) - n, "]}");
+		BAD(buf, "items");
+	}
+}
+
+static void test_utf8(void)
+{
+#define U(lit, ok) CHECK(order_utf8_valid(lit, sizeof(lit) - 1) == (ok))
+	U("plain ascii", true);
+	U("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", true);	/* 2, 3 and 4 bytes */
+	U("\xf4\x8f\xbf\xbf", true);					/* U+10FFFF */
+	U("\xed\x9f\xbf", true);					/* U+D7FF */
+	U("\xee\x80\x80", true);					/* U+E000 */
+	U("\xff", false);
+	U("\x80", false);						/* lone continuation */
+	U("\xc0\xaf", false);						/* overlong '/' */
+	U("\xc1\xbf", false);
+	U("\xe0\x80\xaf", false);					/* overlong, 3 bytes */
+	U("\xf0\x80\x80\xaf", false);					/* overlong, 4 bytes */
+	U("\xed\xa0\x80", false);					/* U+D800 surrogate */
+	U("\xed\xbf\xbf", false);					/* U+DFFF */
+	U("\xf4\x90\x80\x80", false);					/* U+110000 */
+	U("\xf5\x80\x80\x80", false);
+	U("\xe2\x9c", false);						/* truncated */
+	U("\xc3", false);
+	U("\xc3\x28", false);						/* bad continuation */
+#undef U
+	/* the parser refuses what json-c would have let through */
+	CHECK_INT(parse("{\"customer_id\":1,\"customer\":{\"name\":\"\xed\xa0\x80\"},\"items\":[]}"), -EINVAL);
+	CHECK_STR(err.msg, "request body is not valid UTF-8");
+	CHECK_INT(parse("{\"customer_id\":1,\"customer\":{\"name\":\"\xc0\xaf\"},\"items\":[]}"), -EINVAL);
+	CHECK_STR(err.msg, "request body is not valid UTF-8");
+}
+
+static void test_json(void)
+{
+	struct buf b;
+	struct order_head h = {
+		.order_id = 1, .customer_id = 10, .name = "Jane \"J\" Doe\n", .name_len = 13,
+		.email = "jane@example.com", .email_len = 16, .status = "pending", .status_len = 7,
+		.total = "39.98", .total_len = 5, .created_at = "2026-11-21T23:00:00Z",
+	};
+
+	buf_init(&b, 0);
+	order_json_begin(&b, &h);
+	order_json_item(&b, true, 1, 101, 2, false, "19.99", 5);
+	order_json_item(&b, false, 2, 102, 1, false, "0.00", 4);
+	order_json_end(&b);
+	CHECK_STR(b.data, "{\"order_id\":1,\"customer_id\":10,\"customer\":{\"customer_id\":10,"
+			  "\"name\":\"Jane \\\"J\\\" Doe\\n\",\"email\":\"jane@example.com\"},"
+			  "\"status\":\"pending\",\"total_amount\":\"39.98\",\"created_at\":\"2026-11-21T23:00:00Z\","
+			  "\"items\":[{\"item_id\":1,\"product_id\":101,\"quantity\":2,\"unit_price\":\"19.99\"},"
+			  "{\"item_id\":2,\"product_id\":102,\"quantity\":1,\"unit_price\":\"0.00\"}]}");
+	buf_reset(&b);
+	json_put_string(&b, "a\\b\x01\t\xc3\xa9", 7);
+	CHECK_STR(b.data, "\"a\\\\b\\u0001\\t\xc3\xa9\"");
+	buf_reset(&b);
+	json_put_string(&b, NULL, 0);
+	CHECK_STR(b.data, "null");
+	buf_reset(&b);
+	h.customer_null = true;
+	h.status = NULL;
+	order_json_begin(&b, &h);
+	order_json_end(&b);
+	CHECK_STR(b.data, "{\"order_id\":1,\"customer_id\":10,\"customer\":null,\"status\":null,"
+			  "\"total_amount\":\"39.98\",\"created_at\":\"2026-11-21T23:00:00Z\",\"items\":[]}");
+	buf_done(&b);
+}
+
+/*
+ * Robustness: random mutations of valid bodies never crash, never read out
+ * of bounds (ASan run), and always end in 0 or -EINVAL with a message; an
+ * accepted body always satisfies the documented bounds.
+ */
+static void test_mutations(void)
+{
+	static const char *const seeds[] = {
+		"{\"customer_id\":10,\"customer\":{\"name\":\"Jane Doe\",\"email\":\"jane@example.com\"},"
+		"\"items\":[{\"product_id\":101,\"quantity\":2,\"unit_price\":19.99}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":\"0.10\"},"
+		"{\"product_id\":2,\"quantity\":3,\"unit_price\":5}]}",
+	};
+	static const char alphabet[] = "{}[]\":,.-+eE0123456789 \\/tfnul\xc3\xa9\xff\x00";
+	uint32_t x = 12345;
+	int bad = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		char body[512];
+		size_t len = strlen(seeds[round % 2]);
+		int edits = 1 + round % 4, r;
+
+		memcpy(body, seeds[round % 2], len);
+		for (int e = 0; e < edits; e++) {
+			size_t pos;
+
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			pos = x % len;
+			switch ((x >> 8) % 3) {
+			case 0:	/* replace */
+				body[pos] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:	/* delete */
+				memmove(body + pos, body + pos + 1, len - pos - 1);
+				len--;
+				break;
+			default:	/* insert */
+				if (len + 1 < sizeof(body)) {
+					memmove(body + pos + 1, body + pos, len - pos);
+					body[pos] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
+					len++;
+				}
+				break;
+			}
+		}
+		memset(&err, 0, sizeof(err));
+		r = order_parse(body, len, &req, &err);
+		if (r == 0) {
+			if (req.customer_id < 1 || req.customer_id > ORDER_MAX_ID || req.nitems < 1 ||
+			    req.nitems > ORDER_MAX_ITEMS || req.total_cents < 0 ||
+			    req.total_cents > ORDER_MAX_CENTS)
+				bad++;
+			for (size_t i = 0; i < req.nitems; i++)
+				if (req.items[i].quantity < 1 || req.items[i].quantity > ORDER_MAX_QUANTITY ||
+				    req.items[i].unit_cents < 0 || req.items[i].unit_cents > ORDER_MAX_CENTS)
+					bad++;
+		} else if (r != -EINVAL || !err.msg) {
+			bad++;
+		}
+	}
+	CHECK_INT(bad, 0);
+}
+
+int main(void)
+{
+	RUN(test_money_parse);
+	RUN(test_money_format);
+	RUN(test_ids);
+	RUN(test_sha256);
+	RUN(test_parse_ok);
+	RUN(test_parse_bad);
+	RUN(test_utf8);
+	RUN(test_json);
+	RUN(test_mutations);
+	return harness_done();
+}
