@@ -35,6 +35,7 @@
 #include <zlib.h>
 
 #include "http.h"
+#include "http_reload.h"
 #include "http_webconfig.h"
 #include "log.h"
 
@@ -79,7 +80,7 @@ struct http_server {
 	_Atomic unsigned in_flight;
 	atomic_bool quiesced;
 	bool started;
-	struct web_config *web;	/* NULL: plain HTTP, no auth */
+	struct web_live *live;	/* NULL: plain HTTP, no auth; swapped by reloads */
 	char id_prefix[12];
 	_Atomic uint64_t id_seq;
 };
@@ -101,6 +102,7 @@ struct http_request {
 	/* state flags; all written by the connection's thread except as noted */
 	bool begun, handled, suspended, too_large;
 	bool responded;		/* the answer is recorded (may be set by a worker while suspended) */
+	bool hooked;		/* on_complete was called (queue or completed_cb) */
 	int status;
 	bool compress;
 	const char *content_type;
@@ -206,6 +208,7 @@ static struct http_request *request_get(struct http_server *s)
 	r->route = HTTP_ROUTE_UNKNOWN;
 	r->userdata = NULL;
 	r->begun = r->handled = r->suspended = r->too_large = r->responded = false;
+	r->hooked = false;
 	r->status = 0;
 	r->compress = false;
 	r->content_type = NULL;
@@ -540,6 +543,16 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	*con_cls = NULL;
+	/*
+	 * A request that began (on_begin ran) but was never answered: the
+	 * client went away mid-body, or the connection timed out or failed.
+	 * Close the pair anyway, so in-flight gauges kept with the hooks
+	 * return to zero; 499 is nginx's "client closed request".
+	 */
+	if (r->begun && !r->hooked && s->cfg.hooks.on_complete) {
+		r->hooked = true;
+		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, now_ns() - r->start_ns);
+	}
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
 }
@@ -770,6 +783,11 @@ static void set_error_body(struct http_request *r, int status, const char *msg)
 		char tmp[256];
 		int n = snprintf(tmp, sizeof(tmp), "%d %s\n", status, msg);
 
+		/* snprintf returns the untruncated length: never send past tmp */
+		if (n < 0)
+			n = 0;
+		else if ((size_t)n >= sizeof(tmp))
+			n = (int)sizeof(tmp) - 1;
 		http_respond(r, status, "text/plain; charset=utf-8", tmp, (size_t)n);
 	}
 }
@@ -822,6 +840,7 @@ static enum MHD_Result queue(struct http_request *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
+	r->hooked = true;
 	if (r->s->cfg.hooks.on_complete)
 		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, now_ns() - r->start_ns);
 	return ret;
@@ -854,10 +873,10 @@ static void begin(struct http_request *r, const char *url, const char *method)
 	if (s->cfg.hooks.on_begin)
 		s->cfg.hooks.on_begin(s->cfg.hooks.ctx, r);
 	/* basic auth guards every path, unknown ones too (exporter-toolkit) */
-	if (s->web && s->web->nusers &&
-	    !web_config_check_basic(s->web, MHD_lookup_connection_value(
-						    r->conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION))) {
+	if (s->live &&
+	    !web_live_authorized(s->live, MHD_lookup_connection_value(
+						  r->conn, MHD_HEADER_KIND,
+						  MHD_HTTP_HEADER_AUTHORIZATION))) {
 		set_error_body(r, 401, "unauthorized");
 		http_response_header(r, "WWW-Authenticate", "Basic");
 		return;
@@ -946,7 +965,7 @@ int http_server_start(struct http_server *s)
 {
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
-	bool tls = s && s->web && s->web->cert_pem;
+	bool tls = s && web_live_tls(s->live);
 
 	/* after quiesce the listen sockets are closed: MHD would make its own */
 	if (!s || s->nls == 0 || s->started || atomic_load(&s->quiesced))
@@ -971,9 +990,10 @@ int http_server_start(struct http_server *s)
 		if (s->cfg.threads > 1)
 			OPT(MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, NULL);
 		if (tls) {
-			/* PEM key and certificate, handed to GnuTLS at start */
-			OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->web->key_pem);
-			OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->web->cert_pem);
+			/* the certificate is chosen per handshake from the live
+			 * config, so a reload's new cert serves new connections */
+			OPT(MHD_OPTION_NOTIFY_CONNECTION, web_live_notify_connection, s->live);
+			OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, web_live_cert_cb);
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
@@ -1023,15 +1043,16 @@ void http_server_quiesce(struct http_server *s)
 unsigned http_server_drain(struct http_server *s, unsigned timeout_ms)
 {
 	struct timespec ts = { 0, 5 * 1000000 };
-	unsigned waited = 0, n;
+	uint64_t deadline;
+	unsigned n;
 
 	if (!s)
 		return 0;
+	/* a deadline on the clock: naps oversleep on a loaded machine */
+	deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 	while ((n = atomic_load_explicit(&s->in_flight, memory_order_acquire)) > 0 &&
-	       waited < timeout_ms) {
+	       now_ns() < deadline)
 		nanosleep(&ts, NULL);
-		waited += 5;
-	}
 	return n;
 }
 
@@ -1047,29 +1068,34 @@ void http_server_free(struct http_server *s)
 		if (l->fd >= 0 && l->fd_owned)
 			close(l->fd);
 	}
-	web_config_free(s->web);
+	web_live_free(s->live);
 	free(s->rt);
 	free(s);
 }
 
 int http_server_web_config(struct http_server *s, const char *path, char *err, size_t errlen)
 {
-	struct web_config *c = NULL;
+	struct web_live *l = NULL;
 	int r;
 
 	if (!s || !path || s->started)
 		return -EINVAL;
-	r = web_config_load(path, &c, err, errlen);
+	r = web_live_new(path, &l, err, errlen);
 	if (r < 0)
 		return r;
-	if (c->cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		snprintf(err, errlen, "%s: TLS requested but libmicrohttpd was built without it", path);
-		web_config_free(c);
-		return -ENOTSUP;
-	}
-	web_config_free(s->web);
-	s->web = c;
+	web_live_free(s->live);
+	s->live = l;
 	return 0;
+}
+
+int http_server_web_config_reload(struct http_server *s, char *err, size_t errlen)
+{
+	if (!s || !s->live) {
+		if (err && errlen)
+			snprintf(err, errlen, "no web config file to reload (--web.config.file)");
+		return -EINVAL;
+	}
+	return web_live_reload(s->live, err, errlen);
 }
 
 /* ---------------------------------------------------------------- */

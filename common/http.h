@@ -61,7 +61,9 @@ struct http_route {
 struct http_hooks {
 	/* Called when a request is first seen (route resolved), any thread. */
 	void (*on_begin)(void *ctx, struct http_request *req);
-	/* Called once the response is queued; duration from first byte seen. */
+	/* Called once the response is queued; duration from first byte seen.
+	 * Exactly once per on_begin: a request that ends unanswered (client
+	 * gone mid-body, timeout) reports status 499 when it is torn down. */
 	void (*on_complete)(void *ctx, struct http_request *req, int status, uint64_t duration_ns);
 	void *ctx;
 };
@@ -103,6 +105,15 @@ int http_server_port(const struct http_server *s, size_t i);
  * http_server_start.  0, or a negative errno with a message in err.
  */
 int http_server_web_config(struct http_server *s, const char *path, char *err, size_t errlen);
+/*
+ * Re-read the file given to http_server_web_config and apply it to the
+ * running server (SIGHUP): new basic_auth_users apply to new requests, a new
+ * cert/key to new TLS handshakes; open connections are kept.  A file that
+ * fails to load (or a key not matching its certificate, or TLS turned on or
+ * off, which needs a restart) leaves the running config as it was: a
+ * negative errno with the message in err.  Call from one thread at a time.
+ */
+int http_server_web_config_reload(struct http_server *s, char *err, size_t errlen);
 /* Start serving on every bound address. */
 int http_server_start(struct http_server *s);
 /* Stop accepting new connections (keeps serving accepted ones). */
@@ -151,7 +162,9 @@ void http_respond_json_error(struct http_request *r, int status, const char *msg
 /* Defer the answer: the handler returns, the connection waits.  Call it
  * from the handler itself (on its thread), before handing r to another. */
 void http_request_suspend(struct http_request *r);
-/* After answering a suspended request (any thread): send it. */
+/* After answering a suspended request (any thread): send it.  r must not
+ * be touched after this call: the glue may send, complete and recycle it
+ * before the call even returns. */
 void http_request_resume(struct http_request *r);
 
 /* ---- stock handlers ---- */

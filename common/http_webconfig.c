@@ -126,6 +126,10 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 			errf(err, errlen, "%s: tls_server_config: keys and values must be strings", path);
 			return -EINVAL;
 		}
+		if ((strcmp(k, "cert_file") == 0 && cert) || (strcmp(k, "key_file") == 0 && key)) {
+			errf(err, errlen, "%s: tls_server_config.%s given twice", path, k);
+			return -EINVAL;
+		}
 		if (strcmp(k, "cert_file") == 0) {
 			cert = v;
 		} else if (strcmp(k, "key_file") == 0) {
@@ -214,7 +218,7 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 	struct web_config *c = full ? &full->pub : NULL;
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	bool parser_ok = false, doc_ok = false;
+	bool parser_ok = false, doc_ok = false, seen_tls = false, seen_users = false;
 	yaml_node_t *root;
 	FILE *f = NULL;
 	int r = -EINVAL;
@@ -252,14 +256,27 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 			yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
 
 			if (!k || !v) {
+				/* r may hold a previous section's 0: this is an error */
 				errf(err, errlen, "%s: top-level keys must be strings", path);
+				r = -EINVAL;
 				goto out;
 			}
-			if (strcmp(k, "tls_server_config") == 0)
+			/*
+			 * libyaml keeps both pairs of a repeated key; exporter-toolkit's
+			 * strict YAML refuses it, and parsing a section twice would
+			 * overwrite (and leak or overrun) what the first one filled.
+			 */
+			if ((strcmp(k, "tls_server_config") == 0 && seen_tls) ||
+			    (strcmp(k, "basic_auth_users") == 0 && seen_users)) {
+				errf(err, errlen, "%s: %s given twice", path, k);
+				r = -EINVAL;
+			} else if (strcmp(k, "tls_server_config") == 0) {
+				seen_tls = true;
 				r = parse_tls(&doc, v, path, c, err, errlen);
-			else if (strcmp(k, "basic_auth_users") == 0)
+			} else if (strcmp(k, "basic_auth_users") == 0) {
+				seen_users = true;
 				r = parse_users(&doc, v, path, c, err, errlen);
-			else {
+			} else {
 				errf(err, errlen, "%s: %s is not supported by prism", path, k);
 				r = -EINVAL;
 			}

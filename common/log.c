@@ -132,14 +132,59 @@ static void putch(struct line *l, char c)
 	put(l, &c, 1);
 }
 
-/* go-logfmt quotes a value that is empty or has a space, '=', '"' or a control byte. */
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 if
+ * it is not one.  s is NUL-terminated, so a truncated sequence stops at the
+ * NUL (never a continuation byte).
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;	/* continuation byte or overlong 2-byte lead */
+	if (c < 0xe0)
+		n = 2;
+	else if (c < 0xf0) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* UTF-16 surrogates */
+	} else if (c < 0xf5) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * go-logfmt quotes a value that is empty or has a space, '=', '"', a control
+ * byte or invalid UTF-8 (which it writes as \ufffd, as encoding/json does).
+ */
 static bool logfmt_needs_quote(const char *v)
 {
 	if (*v == '\0')
 		return true;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f)
+	for (const unsigned char *p = (const unsigned char *)v; *p;) {
+		size_t n = utf8_len(p);
+
+		if (!n || *p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f)
 			return true;
+		p += n;
+	}
 	return false;
 }
 
@@ -171,8 +216,20 @@ static void put_quoted(struct line *l, const char *v)
 	if (l->cut)
 		return;
 	l->in_quote = true;
-	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut; p++)
-		put_escaped_char(l, *p);
+	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut;) {
+		size_t n = utf8_len(p);
+
+		if (n == 1) {
+			put_escaped_char(l, *p);
+		} else if (n) {
+			put(l, (const char *)p, n);	/* whole, never split by a cut */
+		} else {
+			/* JSON text must be UTF-8 (RFC 8259 section 8.1): replace the byte */
+			put(l, "\\ufffd", 6);
+			n = 1;
+		}
+		p += n;
+	}
 	putch(l, '"');
 	if (!l->cut)
 		l->in_quote = false;
@@ -184,8 +241,13 @@ static void put_logfmt_value(struct line *l, const char *v)
 		put_quoted(l, v);
 		return;
 	}
-	for (; *v && !l->cut; v++)
-		putch(l, *v);
+	/* valid UTF-8 here (checked above): whole characters, never split by a cut */
+	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut;) {
+		size_t n = utf8_len(p);
+
+		put(l, (const char *)p, n);
+		p += n;
+	}
 }
 
 /* " key=" in one piece.  Keys come from code, but keep them well-formed anyway. */
@@ -203,7 +265,10 @@ static void put_logfmt_key(struct line *l, const char *k)
 	put(l, tmp, n);
 }
 
-/* ,"key": in one piece (a cut never leaves a key without its value). */
+/*
+ * ,"key": in one piece, and only with room for the value's opening quote
+ * after it: a cut never leaves a key without its value ("k":} is not JSON).
+ */
 static void put_json_key(struct line *l, const char *k)
 {
 	char tmp[400];
@@ -212,8 +277,11 @@ static void put_json_key(struct line *l, const char *k)
 	putch(&kl, ',');
 	put_quoted(&kl, k);
 	putch(&kl, ':');
-	if (!kl.cut)
-		put(l, tmp, kl.len);
+	if (kl.cut || l->cut || l->len + kl.len + 1 > l->cap) {
+		l->cut = true;
+		return;
+	}
+	put(l, tmp, kl.len);
 }
 
 static void format_ts(char *out, size_t n)

@@ -213,6 +213,31 @@ static bool names_clash(const struct metric_family *a, const struct metric_famil
 	return clash;
 }
 
+/*
+ * The largest integer ns with (double)ns / 1e9 <= b, so that observe_ns(ns)
+ * picks the bucket observe(ns / 1e9) would.  floor(b * 1e9) alone is off by
+ * one for bounds whose double lies just below the decimal (0.00013 * 1e9 is
+ * 129999.99999999999): a duration of exactly the bound went a bucket up.
+ * Below 2^53 ns the product is within a unit of the answer; above, doubles
+ * are coarser than a nanosecond and the floor is kept.
+ */
+static uint64_t bound_to_ns(double b)
+{
+	double x = b * 1e9;
+	uint64_t n;
+
+	if (x >= 18446744073709551615.0)
+		return UINT64_MAX;
+	n = (uint64_t)floor(x);
+	if (x >= 9007199254740992.0)
+		return n;
+	for (int k = 0; k < 4 && n > 0 && (double)n / 1e9 > b; k++)
+		n--;
+	for (int k = 0; k < 4 && (double)(n + 1) / 1e9 <= b; k++)
+		n++;
+	return n;
+}
+
 static struct metric_family *family_new(struct metrics_registry *r, enum metric_type t,
 					const char *name, const char *help,
 					const char *const *label_names, const double *bounds,
@@ -280,15 +305,13 @@ static struct metric_family *family_new(struct metrics_registry *r, enum metric_
 			double b = bounds[i];
 
 			f->bounds[i] = b;
-			/* v <= b  <=>  ns <= floor(b * 1e9) for integer ns >= 0 */
+			/* v <= b  <=>  ns <= bound_ns for integer ns >= 0 */
 			if (b < 0)
 				f->bound_ns[i] = 0;
 			else {
 				if (f->ns_first == nbounds)
 					f->ns_first = i;
-				f->bound_ns[i] = b * 1e9 >= 18446744073709551615.0
-							 ? UINT64_MAX
-							 : (uint64_t)floor(b * 1e9);
+				f->bound_ns[i] = bound_to_ns(b);
 			}
 			for (int k = 0; k < 2; k++)
 				f->le_len[k][i] = (uint8_t)fmt_le(f->le[k][i], b, (enum metrics_format)k);

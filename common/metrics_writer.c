@@ -473,12 +473,13 @@ static int parse_q(const char *s, const char *e)
 enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allowed)
 {
 	int best_om = 0, best_text = 0, pos_om = INT_MAX, pos_text = INT_MAX, idx = 0;
-	const char *s = accept;
+	const char *s = accept, *hend;
 
 	if (!openmetrics_allowed || !accept)
 		return METRICS_FORMAT_TEXT;
+	hend = accept + strlen(accept);	/* once: per element it was quadratic */
 	while (*s) {
-		const char *end = find_char(s, s + strlen(s), ',');
+		const char *end = find_char(s, hend, ',');
 		const char *type = skip_ws(s, end), *p = find_char(type, end, ';');
 		const char *type_end = trim_end(type, p);
 		bool om_version_ok = true, text_version_ok = true;

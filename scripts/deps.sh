@@ -7,7 +7,7 @@
 set -eu
 
 PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config make gzip curl openssl procps iproute2 util-linux
-libmicrohttpd-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
+libmicrohttpd-dev libgnutls28-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
 libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev
 mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter

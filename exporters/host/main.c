@@ -28,6 +28,7 @@ struct host_config host_cfg;
 
 static struct flag_list arg_listen;
 static const char *arg_telemetry_path;
+static const char *arg_web_config;	/* --web.config.file, "" = plain HTTP, no auth */
 static long arg_max_requests;
 static bool arg_disable_exporter_metrics;
 static bool arg_disable_defaults;
@@ -230,6 +231,8 @@ int main(int argc, char **argv)
 	F("web.listen-address", FLAG_LIST, &arg_listen, ":9100",
 	  "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.");
 	F("web.telemetry-path", FLAG_STRING, &arg_telemetry_path, "/metrics", "Path under which to expose metrics.");
+	F("web.config.file", FLAG_STRING, &arg_web_config, NULL,
+	  "Path to configuration file that can enable TLS or authentication (re-read on SIGHUP).");
 	F("web.disable-exporter-metrics", FLAG_BOOL, &arg_disable_exporter_metrics, "false",
 	  "Exclude metrics about the exporter itself (process_*, host_exporter_build_info).");
 	F("web.max-requests", FLAG_INT, &arg_max_requests, "40",
@@ -371,6 +374,16 @@ int main(int argc, char **argv)
 		log_error("http server setup failed", NULL);
 		goto out;
 	}
+	if (arg_web_config[0]) {
+		char err[512] = "";
+
+		r = http_server_web_config(srv, arg_web_config, err, sizeof(err));
+		if (r < 0) {
+			log_error("cannot load the web configuration", "file", arg_web_config, "err",
+				  err[0] ? err : strerror(-r), NULL);
+			goto out;
+		}
+	}
 	for (i = 0; i < arg_listen.n; i++) {
 		r = http_server_listen(srv, arg_listen.v[i]);
 		if (r < 0) {
@@ -395,10 +408,21 @@ int main(int argc, char **argv)
 	while ((sig = daemon_wait(0)) == SIGHUP || sig == 0) {
 		if (sig == 0)
 			continue;
-		/* node_exporter 1.5 exits here; we re-apply the log settings and
-		 * keep serving (there is no web config file to re-read). */
+		/* node_exporter 1.5 exits here; we re-apply the log settings,
+		 * re-read --web.config.file (a bad file keeps the old one) and
+		 * keep serving. */
 		log_setup(arg_log_level, arg_log_format);
 		log_info("SIGHUP received: configuration re-applied, still serving", NULL);
+		if (arg_web_config[0]) {
+			char err[512] = "";
+
+			r = http_server_web_config_reload(srv, err, sizeof(err));
+			if (r < 0)
+				log_error("web config reload failed", "file", arg_web_config, "err",
+					  err[0] ? err : strerror(-r), NULL);
+			else
+				log_info("web config reloaded", "file", arg_web_config, NULL);
+		}
 	}
 	log_info("Shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	daemon_notify_stopping();

@@ -243,7 +243,10 @@ int main(int argc, char **argv)
 	http_config_defaults(&cfg);
 	cfg.threads = (unsigned)arg_threads;
 	cfg.conn_limit = (unsigned)arg_conn_limit;
-	cfg.conn_timeout_s = arg_idle_timeout < 1 ? 1 : (unsigned)arg_idle_timeout;
+	/* durations are doubles ("100y" parses): clamp before converting,
+	 * an out-of-range double to unsigned conversion is undefined */
+	cfg.conn_timeout_s = arg_idle_timeout < 1 ? 1
+			     : arg_idle_timeout > 86400 ? 86400 : (unsigned)arg_idle_timeout;
 	cfg.max_body = arg_max_body;
 	cfg.json_errors = true;
 	cfg.request_id = true;
@@ -285,12 +288,23 @@ int main(int argc, char **argv)
 	snprintf(status, sizeof(status), "serving on %s", arg_listen.v[0]);
 	daemon_notify_ready(status);
 
-	while ((sig = daemon_wait(0)) == SIGHUP)
-		log_info("SIGHUP: nothing to reload", NULL);
+	while ((sig = daemon_wait(0)) == SIGHUP) {
+		char err[512] = "";
+
+		/* re-read --web.config.file; a bad file keeps the old one */
+		if (!arg_web_config[0])
+			log_info("SIGHUP: nothing to reload", NULL);
+		else if ((r = http_server_web_config_reload(srv, err, sizeof(err))) < 0)
+			log_error("web config reload failed", "file", arg_web_config, "err",
+				  err[0] ? err : strerror(-r), NULL);
+		else
+			log_info("web config reloaded", "file", arg_web_config, NULL);
+	}
 	log_info("stopping", "signal", sig > 0 ? strsignal(sig) : "error", NULL);
 	daemon_notify_stopping();
 	http_server_quiesce(srv);
-	left = http_server_drain(srv, (unsigned)(arg_drain_timeout * 1000));
+	left = http_server_drain(srv, arg_drain_timeout > 86400 ? 86400000u
+							       : (unsigned)(arg_drain_timeout * 1000));
 	if (left) {
 		char n[16];
 

@@ -111,6 +111,39 @@ static void test_errors(void)
 	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--", NULL), -EINVAL);
 }
 
+/* Odd argv pieces the review went through: each either works as kingpin's
+ * or is an error naming what was wrong, and never reads past argv. */
+static void test_odd_argv(void)
+{
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "-", NULL), -EINVAL);
+	CHECK(strstr(err, "unexpected -,") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--=x", NULL), -EINVAL);
+	CHECK(strstr(err, "unknown long flag '--'") != NULL);
+	/* an empty value is a value: fine for strings, an error for the rest */
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.telemetry-path=", NULL), 0);
+	CHECK_STR(a_str, "");
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--collector.cpu=", NULL), -EINVAL);
+	CHECK(strstr(err, "'--collector.cpu'") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-requests=", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--scrape.timeout=", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.max-body=", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--log.level=", NULL), -EINVAL);
+	/* --no- only negates booleans, and takes no value */
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--no-web.max-requests", NULL), -EINVAL);
+	CHECK(strstr(err, "unknown long flag '--no-web.max-requests'") != NULL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--no-collector.cpu=true", NULL), -EINVAL);
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--no-", NULL), -EINVAL);
+	/* a value-taking flag last on the line, with nothing after it */
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.listen-address=:1",
+		      "--web.listen-address", NULL), -EINVAL);
+	CHECK(strstr(err, "expected argument for flag '--web.listen-address'") != NULL);
+	/* a list given twice keeps both, in order, and drops the default */
+	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--web.listen-address", ":1",
+		      "--web.listen-address=[::1]:2", NULL), 0);
+	CHECK(a_list.n == 2 && !strcmp(a_list.v[0], ":1") && !strcmp(a_list.v[1], "[::1]:2"));
+	flags_free_lists(tab, NTAB);
+}
+
 static void test_help_version(void)
 {
 	CHECK_INT(run(out, sizeof(out), err, sizeof(err), "--version", NULL), FLAGS_EXIT);
@@ -209,6 +242,7 @@ int main(void)
 	RUN(test_defaults);
 	RUN(test_values);
 	RUN(test_errors);
+	RUN(test_odd_argv);
 	RUN(test_help_version);
 	RUN(test_duration);
 	RUN(test_size);

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -633,6 +634,55 @@ static void test_body_limits(void)
 	}
 }
 
+/* Poll (not sleep) until *v == want or ~10 s pass (machines are loaded). */
+static bool wait_int(_Atomic int *v, int want)
+{
+	for (int i = 0; i < 2000 && atomic_load(v) != want; i++)
+		usleep(5000);
+	return atomic_load(v) == want;
+}
+
+/*
+ * on_begin and on_complete pair up even when the client goes away before
+ * an answer: daemons keep an in-flight gauge with them (exampled does), and
+ * an abort mid-body used to leave it one too high forever.  The late
+ * on_complete reports 499 (nginx's "client closed request").
+ */
+static void test_hooks_balanced_on_abort(void)
+{
+	const char *req = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789";
+	int b0, c0, fd;
+
+	for (int i = 0; i < 2000 && http_server_in_flight(srv); i++)
+		usleep(5000);
+	b0 = atomic_load(&begins);
+	c0 = atomic_load(&completes);
+	fd = tcp_connect(AF_INET, port);
+	CHECK(fd >= 0);
+	CHECK(send_all(fd, req, strlen(req)));
+	CHECK(wait_int(&begins, b0 + 1));
+	close(fd);
+	CHECK(wait_int(&completes, c0 + 1));
+	for (int i = 0; i < 2000 && http_server_in_flight(srv); i++)
+		usleep(5000);
+	CHECK_INT(http_server_in_flight(srv), 0);
+	CHECK_INT(atomic_load(&completes) - c0, atomic_load(&begins) - b0);
+	CHECK_INT(atomic_load(&last_status), 499);
+	/* an answered request still reports once, with its status */
+	{
+		struct resp r;
+
+		c0 = atomic_load(&completes);
+		CHECK(get(port, "/hello", NULL, &r) == 0 && r.status == 200);
+		resp_done(&r);
+		CHECK(wait_int(&completes, c0 + 1));
+		for (int i = 0; i < 2000 && http_server_in_flight(srv); i++)
+			usleep(5000);
+		CHECK_INT(atomic_load(&completes), c0 + 1);
+		CHECK_INT(atomic_load(&last_status), 200);
+	}
+}
+
 static void test_params_query(void)
 {
 	struct resp r;
@@ -953,6 +1003,62 @@ static void *slow_client(void *arg)
 	return NULL;
 }
 
+struct slow_path_arg {
+	int port;
+	const char *path;
+	int status;
+};
+static void *slow_path_client(void *arg)
+{
+	struct slow_path_arg *a = arg;
+	struct resp r;
+
+	if (get(a->port, a->path, NULL, &r) == 0) {
+		a->status = r.status;
+		resp_done(&r);
+	}
+	return NULL;
+}
+
+/*
+ * The drain timeout is time, not a count of 5 ms naps: on a loaded machine
+ * each nap oversleeps, and drain(300) took seconds.  50 ms of timer slack
+ * on this thread makes every nap oversleep the same way, deterministically.
+ */
+static void test_drain_timeout_is_time(void)
+{
+	struct http_config c = base_cfg();
+	struct slow_path_arg a = { 0, "/slow?ms=5000", 0 };
+	struct timespec t0, t1;
+	struct http_server *s;
+	pthread_t t;
+	double el;
+	int p;
+
+	s = start_server(&c, "127.0.0.1:0", &p);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	a.port = p;
+	pthread_create(&t, NULL, slow_path_client, &a);
+	for (int i = 0; i < 2000 && http_server_in_flight(s) == 0; i++)
+		usleep(5000);
+	CHECK_INT(http_server_in_flight(s), 1);
+	http_server_quiesce(s);
+	prctl(PR_SET_TIMERSLACK, 50000000UL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(http_server_drain(s, 300), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	prctl(PR_SET_TIMERSLACK, 0UL);	/* back to the default */
+	el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (el >= 1.5)
+		printf("# drain(300 ms) took %.3f s\n", el);
+	CHECK(el >= 0.3 && el < 1.5);
+	pthread_join(t, NULL);
+	CHECK_INT(a.status, 200);
+	http_server_free(s);
+}
+
 static void test_graceful_stop(void)
 {
 	struct http_config c = base_cfg();
@@ -1015,6 +1121,7 @@ int main(void)
 	RUN(test_statuses);
 	RUN(test_head);
 	RUN(test_body_limits);
+	RUN(test_hooks_balanced_on_abort);
 	RUN(test_params_query);
 	RUN(test_gzip);
 	RUN(test_stock_handlers);
@@ -1024,6 +1131,7 @@ int main(void)
 	RUN(test_conn_limit_and_timeout);
 	RUN(test_many_connections);
 	RUN(test_graceful_stop);
+	RUN(test_drain_timeout_is_time);
 	http_server_free(srv);
 	metrics_registry_free(reg);
 	return harness_done();

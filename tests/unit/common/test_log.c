@@ -1,4 +1,5 @@
 /* log: logfmt/JSON lines, quoting, level filter, one write per event, journal detection. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -139,6 +140,123 @@ static void test_truncation(void)
 	}
 }
 
+/*
+ * A strict check of one JSON log line: {"k":"v",...}\n, string values only,
+ * RFC 8259 escapes, no raw control bytes, well-formed UTF-8 (section 8.1).
+ */
+static bool json_string_ok(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+
+	if (*p++ != '"')
+		return false;
+	while (*p != '"') {
+		if (*p < 0x20)
+			return false;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit(p[i]))
+						return false;
+				p += 5;
+			} else if (*p && strchr("\"\\/bfnrt", *p)) {
+				p++;
+			} else {
+				return false;
+			}
+		} else if (*p < 0x80) {
+			p++;
+		} else {
+			size_t n = utf8_len(p);
+
+			if (!n)
+				return false;
+			p += n;
+		}
+	}
+	*pp = p + 1;
+	return true;
+}
+
+static bool json_line_ok(const char *line)
+{
+	const unsigned char *p = (const unsigned char *)line;
+
+	if (*p++ != '{')
+		return false;
+	for (;;) {
+		if (!json_string_ok(&p) || *p++ != ':' || !json_string_ok(&p))
+			return false;
+		if (*p == '}')
+			return strcmp((const char *)p, "}\n") == 0;
+		if (*p++ != ',')
+			return false;
+	}
+}
+
+/* Invalid UTF-8 (a client's %ff in a logged path) must not make the line
+ * invalid: Go's encoders write \ufffd for each bad byte, and go-logfmt quotes. */
+static void test_invalid_utf8(void)
+{
+	char *s;
+
+	log_setup("info", "json");
+	log_set_journal(false);
+	log_info("bad \xff", "path", "/a\xc3(\xed\xa0\x80z", "ok", "caf\xc3\xa9", NULL);
+	s = drain();
+	CHECK(json_line_ok(s));
+	CHECK(strstr(s, "\"msg\":\"bad \\ufffd\"") != NULL);
+	CHECK(strstr(s, "\"path\":\"/a\\ufffd(\\ufffd\\ufffd\\ufffdz\"") != NULL);
+	CHECK(strstr(s, "\"ok\":\"caf\xc3\xa9\"") != NULL);
+	log_setup("info", "logfmt");
+	log_info("m", "path", "/a\xff", "ok", "caf\xc3\xa9", NULL);
+	s = drain();
+	CHECK_STR(strstr(s, "level="), "level=info msg=m path=\"/a\\ufffd\" ok=caf\xc3\xa9\n");
+}
+
+/*
+ * Whatever the length, a cut JSON line stays one valid object: a key is
+ * never written without room for its value (it used to end in "k":} when
+ * the key ended exactly at the cut), and a multi-byte character is never
+ * split, quoted or not.
+ */
+static void test_cut_everywhere(void)
+{
+	char *msg = malloc(LINE_MAX_BYTES + 64), *s;
+	const char *e2 = "\xc3\xa9";	/* é */
+	int bad = 0, badfmt = 0;
+
+	for (size_t len = LINE_MAX_BYTES - 200; len < LINE_MAX_BYTES + 8; len++) {
+		memset(msg, 'm', len);
+		msg[len] = '\0';
+		log_setup("info", "json");
+		log_info(msg, "k", "v", "k2", "vv", NULL);
+		s = drain();
+		if (!json_line_ok(s))
+			bad++;
+		/* unquoted logfmt values of 2-byte characters, cut somewhere */
+		for (size_t i = 0; i + 2 <= len; i += 2)
+			memcpy(msg + i, e2, 2);
+		msg[len & ~(size_t)1] = '\0';
+		log_setup("info", "logfmt");
+		log_info("m", "v", msg, NULL);
+		s = drain();
+		for (const unsigned char *p = (const unsigned char *)s; *p;) {
+			size_t n = utf8_len(p);
+
+			if (!n) {
+				badfmt++;
+				break;
+			}
+			p += n;
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(badfmt, 0);
+	free(msg);
+}
+
 #define THREADS 8
 #define LINES 500
 static void *writer(void *arg)
@@ -245,6 +363,8 @@ int main(void)
 	RUN(test_json);
 	RUN(test_level_filter);
 	RUN(test_truncation);
+	RUN(test_invalid_utf8);
+	RUN(test_cut_everywhere);
 	RUN(test_concurrent_lines);
 	RUN(test_journal_detect);
 	RUN(test_journal_names);

@@ -318,6 +318,55 @@ static void check_le(double v, enum metrics_format f, const char *want)
 	CHECK_STR(p, want);
 }
 
+/*
+ * observe_ns(ns) must land where observe(ns / 1e9) does (what a Go client
+ * user writes): for bounds such as 0.00013, whose double is just below the
+ * decimal, floor(b * 1e9) was one nanosecond short and a duration of exactly
+ * the bound went one bucket up.
+ */
+static void test_histogram_ns_matches_seconds(void)
+{
+	struct metrics_registry *r = metrics_registry_new();
+	double bounds[METRICS_MAX_BUCKETS];
+	int mismatches = 0;
+
+	/* 32 bounds at a time, from decimals with up to 9 fractional digits */
+	for (int round = 0; round < 64; round++) {
+		struct metric_family *fa, *fb;
+		struct histogram *ha, *hb;
+		char na[64], nb[64];
+
+		for (int i = 0; i < METRICS_MAX_BUCKETS; i++) {
+			int k = round * METRICS_MAX_BUCKETS + i + 1;
+
+			/* 1e-5 .. 2e-2 in odd steps, then the usual latency bounds */
+			bounds[i] = round < 60 ? k * 1e-5 + (k % 7) * 1e-9 : k * 0.0013;
+		}
+		snprintf(na, sizeof(na), "ns_a%d_seconds", round);
+		snprintf(nb, sizeof(nb), "ns_b%d_seconds", round);
+		fa = metrics_histogram_new(r, na, "", NULL, bounds, METRICS_MAX_BUCKETS);
+		fb = metrics_histogram_new(r, nb, "", NULL, bounds, METRICS_MAX_BUCKETS);
+		CHECK(fa && fb);
+		if (!fa || !fb)
+			break;
+		ha = histogram_get(fa);
+		hb = histogram_get(fb);
+		for (int i = 0; i < METRICS_MAX_BUCKETS; i++) {
+			uint64_t c = (uint64_t)llround(bounds[i] * 1e9);
+
+			for (uint64_t ns = c - 1; ns <= c + 1; ns++) {
+				histogram_observe_ns(ha, ns);
+				histogram_observe(hb, (double)ns / 1e9);
+			}
+		}
+		for (int i = 0; i <= METRICS_MAX_BUCKETS; i++)
+			if (atomic_load(&ha->buckets[i]) != atomic_load(&hb->buckets[i]))
+				mismatches++;
+	}
+	CHECK_INT(mismatches, 0);
+	metrics_registry_free(r);
+}
+
 static void test_numbers(void)
 {
 	check_fmt(0, "0");
@@ -856,6 +905,30 @@ static void test_negotiate(void)
 		  TEXT);
 	CHECK_INT(metrics_negotiate("application/openmetrics-text;q=bogus", true), TEXT);
 	CHECK_INT(metrics_negotiate(",,;;=,application/openmetrics-text;;", true), OM);
+	/*
+	 * Linear in the header: each element used to strlen() the rest of it,
+	 * so a header of n commas cost n^2/8 bytes of scanning (a 2 MB one
+	 * took over 10 s); now milliseconds (libmicrohttpd caps real headers
+	 * at conn_memory, 32 KiB by default, which bounded the cost to ~2 ms).
+	 */
+	{
+		size_t n = 2000000;
+		char *big = malloc(n + 64);
+		struct timespec t0, t1;
+		double el;
+
+		for (size_t i = 0; i < n; i += 2)
+			memcpy(big + i, "x,", 2);
+		strcpy(big + n, "application/openmetrics-text");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK_INT(metrics_negotiate(big, true), OM);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (el >= 1.0)
+			printf("# negotiate of a %zu-byte Accept took %.3f s\n", n, el);
+		CHECK(el < 1.0);
+		free(big);
+	}
 	CHECK_STR(metrics_content_type(TEXT), "text/plain; version=0.0.4; charset=utf-8");
 	CHECK_STR(metrics_content_type(OM),
 		  "application/openmetrics-text; version=1.0.0; charset=utf-8");
@@ -1062,6 +1135,7 @@ int main(void)
 	RUN(test_gauge_values);
 	RUN(test_registry_rules);
 	RUN(test_histogram_buckets);
+	RUN(test_histogram_ns_matches_seconds);
 	RUN(test_numbers);
 	RUN(test_escaping);
 	RUN(test_escaping_roundtrip);

@@ -143,6 +143,50 @@ static void test_basic_auth(void)
 	web_config_free(c);
 }
 
+/*
+ * A key given twice is refused (exporter-toolkit reads the file with
+ * yaml.UnmarshalStrict: "mapping key already defined").  libyaml's document
+ * API keeps both pairs; a second basic_auth_users used to reallocate the
+ * user array while keeping the first one's count (heap overflow / NULL
+ * strcmp), a second tls_server_config leaked the first PEMs.
+ */
+static void test_duplicate_keys(void)
+{
+	struct web_config *c;
+	char yaml[1024], h[80];
+
+	snprintf(h, sizeof(h), "%s", bcrypt("pw"));
+	snprintf(yaml, sizeof(yaml),
+		 "basic_auth_users:\n  a: '%s'\n  b: '%s'\nbasic_auth_users:\n  c: '%s'\n", h, h, h);
+	CHECK_INT(load(yaml, &c), -EINVAL);
+	CHECK(c == NULL);
+	CHECK(strstr(err, "basic_auth_users given twice") != NULL);
+	put("s.crt", "-----BEGIN CERTIFICATE-----\nMII=\n-----END CERTIFICATE-----\n");
+	put("s.key", "-----BEGIN PRIVATE KEY-----\nMII=\n-----END PRIVATE KEY-----\n");
+	CHECK_INT(load("tls_server_config: {cert_file: s.crt, key_file: s.key}\n"
+		       "tls_server_config: {cert_file: s.crt, key_file: s.key}\n", &c), -EINVAL);
+	CHECK(strstr(err, "tls_server_config given twice") != NULL);
+	CHECK_INT(load("tls_server_config: {cert_file: s.crt, key_file: s.key, cert_file: s.key}\n",
+		       &c), -EINVAL);
+	CHECK(strstr(err, "tls_server_config.cert_file given twice") != NULL);
+}
+
+/*
+ * A non-string top-level key after a section that parsed: it used to return
+ * 0 with the message set and no config (found by fuzz_webconfig), and
+ * http_server_web_config() then dereferenced the NULL config.
+ */
+static void test_bad_key_after_section(void)
+{
+	struct web_config *c;
+
+	CHECK_INT(load("basic_auth_users:\n? [a]\n: b\n", &c), -EINVAL);
+	CHECK(c == NULL);
+	CHECK(strstr(err, "top-level keys must be strings") != NULL);
+	CHECK_INT(load("basic_auth_users:\n? {a: b}\n", &c), -EINVAL);
+	CHECK(c == NULL);
+}
+
 static void test_b64(void)
 {
 	char out[16];
@@ -164,6 +208,8 @@ int main(void)
 	RUN(test_empty_and_errors);
 	RUN(test_tls_files);
 	RUN(test_basic_auth);
+	RUN(test_duplicate_keys);
+	RUN(test_bad_key_after_section);
 	RUN(test_b64);
 	auth_cache_free(acache);
 	{
