@@ -1028,7 +1028,7 @@ static void *slow_path_client(void *arg)
 static void test_drain_timeout_is_time(void)
 {
 	struct http_config c = base_cfg();
-	struct slow_path_arg a = { 0, "/slow?ms=5000", 0 };
+	struct slow_path_arg a = { 0, "/slow?ms=3000", 0 };
 	struct timespec t0, t1;
 	struct http_server *s;
 	pthread_t t;
