@@ -1,0 +1,560 @@
+/*
+ * scrape: the collector table, shared parsing helpers and the batched scrape
+ * loop (see scrape.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <mysqld_error.h>
+
+#include "log.h"
+#include "scrape.h"
+
+const struct collector *const collectors[] = {
+	&collector_global_status,
+	&collector_global_variables,
+	&collector_slave_status,
+	&collector_innodb_metrics,
+	&collector_processlist,
+	&collector_perf_statements,
+	&collector_perf_waits,
+	&collector_perf_file_events,
+	&collector_perf_tableio,
+	&collector_perf_indexio,
+	&collector_perf_tablelocks,
+	&collector_perf_memory,
+};
+const size_t collectors_count = sizeof(collectors) / sizeof(collectors[0]);
+#define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
+
+/* ---- helpers ---- */
+
+static bool parse_time(const char *s, double *ret)
+{
+	struct tm tm;
+	const char *end;
+
+	/* "Jan 02 15:04:05 2006 MST" (SSL certificate dates); the zone is taken as UTC */
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%b %d %H:%M:%S %Y ", &tm);
+	if (end && *end && strspn(end, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(end) && strlen(end) >= 3) {
+		*ret = (double)timegm(&tm);
+		return true;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end && !*end && strlen(s) == 19) {
+		*ret = (double)timegm(&tm);
+		return true;
+	}
+	return false;
+}
+
+/* Go's strconv.ParseFloat on the whole string: no surrounding space, no
+ * hex without a binary exponent (strtod accepts both, so refuse them). */
+static bool parse_float(const char *s, double *ret)
+{
+	if (s[0] == ' ' || s[0] == '\t' || strpbrk(s, "xX"))
+		return false;
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+bool parse_status(const char *s, double *ret)
+{
+	static const struct {
+		const char *word;
+		double v;
+	} words[] = {
+		{ "yes", 1 }, { "on", 1 }, { "no", 0 }, { "off", 0 }, { "disabled", 0 },
+		/* Slave_IO_Running "Connecting" is not running */
+		{ "connecting", 0 },
+		/* wsrep_cluster_status */
+		{ "primary", 1 }, { "non-primary", 0 }, { "disconnected", 0 },
+	};
+	if (!s || !*s)
+		return false;
+	/*
+	 * Most values are plain numbers: try that first (this runs for every
+	 * status and variable row, ~1500 per scrape; strptime's month-name
+	 * matching is far too slow to try on each).
+	 */
+	if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.') {
+		if (parse_float(s, ret))
+			return true;
+		return s[0] >= '0' && s[0] <= '9' && strlen(s) == 19 && s[4] == '-' && parse_time(s, ret);
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!strcasecmp(s, words[i].word)) {
+			*ret = words[i].v;
+			return true;
+		}
+	}
+	if (((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) && strlen(s) >= 20 && s[3] == ' ' &&
+	    parse_time(s, ret))
+		return true;
+	return parse_float(s, ret);	/* "inf", "NaN" as Go accepts them */
+}
+
+double cell_u64(const char *s)
+{
+	if (!s)
+		return 0;
+	char *end;
+	double v = strtod(s, &end);
+	return end == s ? 0 : v;
+}
+
+void prom_name(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = 0;
+	if (!dstlen)
+		return;
+	for (; *src && n + 1 < dstlen; src++) {
+		char c = *src;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			c = '_';
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+}
+
+void lazy_init(struct lazy_family *f, struct metrics_writer *w, const char *name, enum metric_type type,
+	       const char *help, const char *const *labels)
+{
+	*f = (struct lazy_family){ .w = w, .name = name, .help = help, .type = type, .labels = labels };
+}
+
+int lazy_sample(struct lazy_family *f, const char *const *values, double v)
+{
+	if (f->failed)
+		return -EINVAL;
+	if (!f->begun) {
+		int r = writer_family(f->w, f->name, f->type, f->help, f->labels);
+		if (r < 0) {
+			/* a duplicate or invalid name: skip this family, keep the scrape */
+			f->failed = true;
+			log_debug("family skipped", "family", f->name, NULL);
+			return r;
+		}
+		f->begun = true;
+	}
+	return writer_sample(f->w, values, v);
+}
+
+int perf_emit(struct metrics_writer *w, const struct sqlres *r, unsigned nkeys, const char *const *labels,
+	      const struct perf_family *fams, size_t nfams, const char *trim_prefix)
+{
+	size_t trim = trim_prefix ? strlen(trim_prefix) : 0;
+	for (size_t f = 0; f < nfams; f++) {
+		struct lazy_family lf;
+		lazy_init(&lf, w, fams[f].name, fams[f].type, fams[f].help, labels);
+		for (size_t i = 0; i < r->nrows; i++) {
+			const char *values[METRICS_MAX_LABELS + 1];
+			unsigned k;
+			for (k = 0; k < nkeys && k < METRICS_MAX_LABELS - 1; k++) {
+				const char *v = sqlres_cell(r, i, k);
+				values[k] = v ? v : "";
+			}
+			if (trim && !strncmp(values[0], trim_prefix, trim))
+				values[0] += trim;
+			for (size_t s = 0; s < fams[f].nseries; s++) {
+				const struct perf_series *ps = &fams[f].series[s];
+				if (ps->only_if) {
+					const char *c = sqlres_cell(r, i, ps->only_col);
+					if (!c || strcmp(c, ps->only_if))
+						continue;
+				}
+				unsigned n = k;
+				if (ps->extra)
+					values[n++] = ps->extra;
+				values[n] = NULL;
+				lazy_sample(&lf, values, cell_u64(sqlres_cell(r, i, ps->col)) / fams[f].div);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- the exporter ---- */
+
+enum cstate { C_OFF, C_PENDING, C_OK, C_FAIL };
+
+struct exporter {
+	pthread_mutex_t lock;
+	struct exporter_config cfg;
+	struct conn *conn;
+	uint64_t conn_seen;		/* conn_connects() when variants were reset */
+	unsigned variant[NCOLL];
+	bool unsupported[NCOLL];	/* no such table/column on this connection */
+	uint64_t scrapes;
+	uint64_t errors[NCOLL + 1];	/* [NCOLL] = the connection */
+	unsigned last_statements;
+	_Atomic bool last_up;		/* read without the lock by a scrape that timed out waiting */
+	struct buf sql;
+	const char **cells;
+	size_t cells_cap;
+	const char **names;
+	size_t names_cap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct exporter *exporter_new(const struct exporter_config *cfg)
+{
+	struct exporter *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	pthread_mutex_init(&e->lock, NULL);
+	buf_init(&e->sql, 1 << 20);
+	e->conn = conn_new(&cfg->conn);
+	if (!e->conn) {
+		exporter_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void exporter_free(struct exporter *e)
+{
+	if (!e)
+		return;
+	conn_free(e->conn);
+	buf_done(&e->sql);
+	free(e->cells);
+	free(e->names);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+uint64_t exporter_deadline(const struct exporter *e, const char *hdr, uint64_t now)
+{
+	double t = e->cfg.default_timeout;
+	if (hdr && *hdr) {
+		char *end;
+		double h = strtod(hdr, &end);
+		if (end != hdr && !*end && h > 0 && isfinite(h)) {
+			/* as mysqld_exporter: subtract the offset unless it leaves nothing */
+			t = h > e->cfg.timeout_offset ? h - e->cfg.timeout_offset : h;
+		}
+	}
+	if (t <= 0 || !isfinite(t))
+		t = 10;
+	if (t > 3600)
+		t = 3600;
+	return now + (uint64_t)(t * 1e9);
+}
+
+unsigned exporter_last_statements(struct exporter *e)
+{
+	pthread_mutex_lock(&e->lock);
+	unsigned n = e->last_statements;
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+/* Materialise a stored result into the reusable cell arrays. */
+static int to_sqlres(struct exporter *e, MYSQL_RES *res, struct sqlres *out)
+{
+	unsigned ncols = mysql_num_fields(res);
+	size_t nrows = (size_t)mysql_num_rows(res);
+	size_t need = nrows * ncols;
+	if (need > e->cells_cap) {
+		const char **p = realloc(e->cells, need * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		e->cells = p;
+		e->cells_cap = need;
+	}
+	if (ncols > e->names_cap) {
+		const char **p = realloc(e->names, ncols * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		e->names = p;
+		e->names_cap = ncols;
+	}
+	MYSQL_FIELD *f = mysql_fetch_fields(res);
+	for (unsigned c = 0; c < ncols; c++)
+		e->names[c] = f[c].name;
+	MYSQL_ROW row;
+	size_t i = 0;
+	while (i < nrows && (row = mysql_fetch_row(res))) {
+		for (unsigned c = 0; c < ncols; c++)
+			e->cells[i * ncols + c] = row[c];
+		i++;
+	}
+	*out = (struct sqlres){ .ncols = ncols, .nrows = i, .names = e->names, .cells = e->cells };
+	return 0;
+}
+
+static bool selected(const struct exporter *e, size_t i, const char *const *only, size_t n_only)
+{
+	if (!e->cfg.enabled[i])
+		return false;
+	if (!n_only)
+		return true;
+	for (size_t k = 0; k < n_only; k++)
+		if (only[k] && !strcmp(only[k], collectors[i]->name))
+			return true;
+	return false;
+}
+
+static void collector_failed(struct exporter *e, size_t i, const char *why)
+{
+	log_error("Error from scraper", "scraper", collectors[i]->name, "err", why, NULL);
+	e->errors[i]++;
+}
+
+/*
+ * An SQL error on collector i's statement.  Missing table/column: remember
+ * for this connection (or try the next variant).  Returns true when the
+ * collector should be retried in the next round.
+ */
+static bool sql_error(struct exporter *e, size_t i)
+{
+	unsigned code = conn_errno(e->conn);
+	const struct collector *c = collectors[i];
+	if (code == ER_BAD_FIELD_ERROR && e->variant[i] + 1 < (c->variants ? c->variants : 1)) {
+		e->variant[i]++;
+		return true;
+	}
+	if (code == ER_NO_SUCH_TABLE || code == ER_BAD_FIELD_ERROR || code == ER_UNKNOWN_TABLE ||
+	    code == ER_PARSE_ERROR)
+		e->unsupported[i] = true;
+	collector_failed(e, i, conn_error(e->conn));
+	return false;
+}
+
+static int write_meta(struct exporter *e, struct metrics_writer *w, bool up, const enum cstate *st,
+		      const double *dur, double conn_dur, double total)
+{
+	static const char *const cl[] = { "collector", NULL };
+	char label[96];
+	bool any_fail = !up;
+	int r = 0;
+
+	writer_family(w, "mysql_up", METRIC_GAUGE, "Whether the MySQL server is up.", NULL);
+	writer_sample(w, NULL, up ? 1 : 0);
+
+	writer_family(w, "mysql_exporter_collector_duration_seconds", METRIC_GAUGE, "Collector time duration.",
+		      cl);
+	writer_sample(w, (const char *const[]){ "connection", NULL }, conn_dur);
+	for (size_t i = 0; i < NCOLL; i++) {
+		if (st[i] == C_OFF)
+			continue;
+		snprintf(label, sizeof(label), "collect.%s", collectors[i]->name);
+		writer_sample(w, (const char *const[]){ label, NULL }, dur[i]);
+	}
+	writer_family(w, "mysql_exporter_collector_success", METRIC_GAUGE,
+		      "mysql_exporter: Whether a collector succeeded.", cl);
+	for (size_t i = 0; i < NCOLL; i++) {
+		if (st[i] == C_OFF)
+			continue;
+		snprintf(label, sizeof(label), "collect.%s", collectors[i]->name);
+		writer_sample(w, (const char *const[]){ label, NULL }, st[i] == C_OK ? 1 : 0);
+		if (st[i] != C_OK)
+			any_fail = true;
+	}
+	bool any_errors = false;
+	for (size_t i = 0; i < NCOLL; i++)
+		any_errors |= e->errors[i] > 0;
+	if (any_errors) {
+		writer_family(w, "mysql_exporter_scrape_errors_total", METRIC_COUNTER,
+			      "Total number of times an error occurred scraping a MySQL.", cl);
+		for (size_t i = 0; i < NCOLL; i++) {
+			if (!e->errors[i])
+				continue;
+			snprintf(label, sizeof(label), "collect.%s", collectors[i]->name);
+			writer_sample_u64(w, (const char *const[]){ label, NULL }, e->errors[i]);
+		}
+	}
+	writer_family(w, "mysql_exporter_last_scrape_error", METRIC_GAUGE,
+		      "Whether the last scrape of metrics from MySQL resulted in an error (1 for error, 0 for success).",
+		      NULL);
+	writer_sample(w, NULL, any_fail ? 1 : 0);
+	writer_family(w, "mysql_exporter_scrapes_total", METRIC_COUNTER,
+		      "Total number of times MySQL was scraped for metrics.", NULL);
+	writer_sample_u64(w, NULL, e->scrapes);
+	writer_family(w, "mysql_exporter_last_scrape_duration_seconds", METRIC_GAUGE,
+		      "Duration of the last scrape of MySQL in seconds.", NULL);
+	r = writer_sample(w, NULL, total);
+	return r < 0 ? r : 0;
+}
+
+/* Lock the exporter, giving up at the deadline (another scrape holds the connection). */
+static int lock_until(struct exporter *e, uint64_t deadline_ns)
+{
+	uint64_t now = now_ns();
+	if (deadline_ns <= now)
+		return pthread_mutex_trylock(&e->lock) ? -ETIMEDOUT : 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t left = deadline_ns - now;
+	ts.tv_sec += (time_t)(left / 1000000000u);
+	ts.tv_nsec += (long)(left % 1000000000u);
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_mutex_timedlock(&e->lock, &ts) ? -ETIMEDOUT : 0;
+}
+
+int exporter_scrape(struct exporter *e, struct metrics_writer *w, uint64_t deadline_ns,
+		    const char *const *only, size_t n_only)
+{
+	enum cstate st[NCOLL];
+	double dur[NCOLL] = { 0 };
+	uint64_t t0 = now_ns();
+
+	if (lock_until(e, deadline_ns) < 0) {
+		/* another scrape held the connection until our deadline */
+		writer_family(w, "mysql_up", METRIC_GAUGE, "Whether the MySQL server is up.", NULL);
+		writer_sample(w, NULL, atomic_load_explicit(&e->last_up, memory_order_relaxed) ? 1 : 0);
+		writer_family(w, "mysql_exporter_last_scrape_error", METRIC_GAUGE,
+			      "Whether the last scrape of metrics from MySQL resulted in an error (1 for error, 0 for success).",
+			      NULL);
+		return writer_sample(w, NULL, 1) < 0 ? -EIO : 0;
+	}
+	e->scrapes++;
+	for (size_t i = 0; i < NCOLL; i++)
+		st[i] = selected(e, i, only, n_only) ? C_PENDING : C_OFF;
+
+	bool up = false, reconnected = false;
+	int r = conn_open(e->conn, deadline_ns);
+	double conn_dur = (double)(now_ns() - t0) / 1e9;
+	unsigned statements = 0;
+	if (r < 0) {
+		log_error("Error connecting to mysqld", "err", conn_error(e->conn), NULL);
+		goto done;
+	}
+	up = true;
+
+	for (unsigned round = 0; round < 2 * NCOLL + 2; round++) {
+		if (conn_connects(e->conn) != e->conn_seen) {
+			/* a new connection (maybe a new server version): forget what failed */
+			e->conn_seen = conn_connects(e->conn);
+			memset(e->variant, 0, sizeof(e->variant));
+			memset(e->unsupported, 0, sizeof(e->unsupported));
+		}
+		struct server_info si = { conn_flavor(e->conn), conn_server_version(e->conn) };
+		size_t order[NCOLL], n = 0;
+		buf_reset(&e->sql);
+		for (size_t i = 0; i < NCOLL; i++) {
+			if (st[i] != C_PENDING)
+				continue;
+			if (e->unsupported[i]) {
+				st[i] = C_FAIL;
+				log_debug("collector not supported by this server", "scraper",
+					  collectors[i]->name, NULL);
+				continue;
+			}
+			size_t mark = e->sql.len;
+			if (n)
+				buf_puts(&e->sql, ";\n");
+			if (collectors[i]->query(&e->cfg.opts, &si, e->variant[i], &e->sql) < 0) {
+				e->sql.len = mark;
+				e->sql.data[mark] = '\0';
+				st[i] = C_FAIL;
+				continue;
+			}
+			order[n++] = i;
+		}
+		if (!n)
+			break;
+		if (buf_failed(&e->sql)) {
+			for (size_t k = 0; k < n; k++)
+				st[order[k]] = C_FAIL;
+			break;
+		}
+		uint64_t tprev = now_ns();
+		statements += (unsigned)n;
+		r = conn_query(e->conn, e->sql.data, e->sql.len, deadline_ns);
+		size_t k = 0;
+		int err = r;
+		if (r == 0) {
+			for (k = 0; k < n; k++) {
+				MYSQL_RES *res = conn_result(e->conn, &err);
+				if (!res) {
+					if (err == 0)
+						err = -EPROTO;	/* fewer results than statements */
+					break;
+				}
+				size_t i = order[k];
+				struct sqlres sr;
+				int pr = to_sqlres(e, res, &sr);
+				if (pr == 0)
+					pr = collectors[i]->parse(&e->cfg.opts, &sr, w);
+				mysql_free_result(res);
+				uint64_t t = now_ns();
+				dur[i] += (double)(t - tprev) / 1e9;
+				tprev = t;
+				if (pr < 0) {
+					collector_failed(e, i, strerror(-pr));
+					st[i] = C_FAIL;
+				} else {
+					st[i] = C_OK;
+				}
+			}
+		}
+		conn_query_done(e->conn);
+		if (k == n)
+			break;	/* the whole batch answered */
+		/* statement order[k] failed; the server ran none after it */
+		if (err == -EIO) {
+			if (!sql_error(e, order[k]))
+				st[order[k]] = C_FAIL;
+			continue;
+		}
+		if (err == -EPIPE && !reconnected && k == 0) {
+			/* the server restarted or dropped us since the last scrape: reconnect once */
+			reconnected = true;
+			log_info("reconnecting to mysqld", "err", conn_error(e->conn), NULL);
+			uint64_t tc = now_ns();
+			r = conn_open(e->conn, deadline_ns);
+			conn_dur += (double)(now_ns() - tc) / 1e9;
+			if (r == 0)
+				continue;
+			log_error("Error connecting to mysqld", "err", conn_error(e->conn), NULL);
+		} else {
+			log_error("Error scraping mysqld", "err", conn_error(e->conn), NULL);
+		}
+		/* connection lost or deadline passed: the rest fail */
+		if (k == 0)
+			up = false;
+		for (; k < n; k++) {
+			st[order[k]] = C_FAIL;
+			e->errors[order[k]]++;
+		}
+		break;
+	}
+done:
+	e->last_statements = statements;
+	atomic_store_explicit(&e->last_up, up, memory_order_relaxed);
+	if (!up) {
+		for (size_t i = 0; i < NCOLL; i++)
+			if (st[i] != C_OFF)
+				st[i] = C_FAIL;
+	}
+	r = write_meta(e, w, up, st, dur, conn_dur, (double)(now_ns() - t0) / 1e9);
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}

@@ -1,0 +1,186 @@
+/*
+ * scrape: mysql-exporter's collector table and the scrape loop.
+ *
+ * Each collector (one file each, mysqld_exporter 0.14's scrapers) is ONE SQL
+ * statement plus a parser that turns its result into metric families.  A
+ * scrape sends the statements of every enabled collector as one batch
+ * (CLIENT_MULTI_STATEMENTS: one round trip, no extra statements) on the
+ * persistent connection, and streams each result into the metrics writer as
+ * it arrives.  If a statement fails (missing table, missing privilege) the
+ * server runs none after it: that collector reports success 0 and the rest
+ * go in a follow-up batch.  A statement that failed with "no such table" or
+ * "unknown column" is not sent again on this connection (the server lacks
+ * it) unless the collector has another variant to try (e.g. the
+ * INNODB_METRICS STATUS/ENABLED column).
+ *
+ * Thread-safety: exporter_scrape() may be called from several HTTP threads;
+ * a mutex serialises them on the connection (a waiter gives up at its own
+ * deadline).  Ownership: the exporter owns its connection; collectors keep
+ * nothing between scrapes except per-connection variant choices.
+ */
+#ifndef MYSQL_EXPORTER_SCRAPE_H
+#define MYSQL_EXPORTER_SCRAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "metrics.h"
+
+/* A stored result as rows of NUL-terminated cells (NULL = SQL NULL). */
+struct sqlres {
+	unsigned ncols;
+	size_t nrows;
+	const char *const *names;	/* ncols column names */
+	const char *const *cells;	/* nrows * ncols, row-major */
+};
+
+static inline const char *sqlres_cell(const struct sqlres *r, size_t row, unsigned col)
+{
+	return r->cells[row * r->ncols + col];
+}
+
+/* Options the collectors read (from flags). */
+struct scrape_opts {
+	long statements_limit;		/* --collect.perf_schema.eventsstatements.limit */
+	long statements_timelimit;	/* ...timelimit (seconds) */
+	long digest_text_limit;		/* ...digest_text_limit */
+	const char *memory_remove_prefix; /* --collect.perf_schema.memory_events.remove_prefix */
+	long processlist_min_time;	/* --collect.info_schema.processlist.min_time */
+	bool processes_by_user, processes_by_host;
+};
+
+/* What the server is, for collectors that adapt their SQL. */
+struct server_info {
+	enum server_flavor flavor;
+	unsigned long version;		/* 10.11.5 -> 101105, 8.0.36 -> 80036 */
+};
+
+struct collector {
+	const char *name;	/* --collect.<name>; label "collect.<name>" */
+	bool default_on;
+	const char *help;
+	/*
+	 * Append this collector's single SQL statement (no trailing ';') for
+	 * this server to sql; variant is 0 first and counts up each time
+	 * retry_variant asked for another one.  0 or negative errno
+	 * (-EOPNOTSUPP: the server cannot answer it).
+	 */
+	int (*query)(const struct scrape_opts *o, const struct server_info *s, unsigned variant,
+		     struct buf *sql);
+	/* Turn the result into families.  0 or negative errno. */
+	int (*parse)(const struct scrape_opts *o, const struct sqlres *r, struct metrics_writer *w);
+	/* How many SQL variants exist (1 if NULL-equivalent 0). */
+	unsigned variants;
+};
+
+extern const struct collector collector_global_status;
+extern const struct collector collector_global_variables;
+extern const struct collector collector_slave_status;
+extern const struct collector collector_innodb_metrics;
+extern const struct collector collector_processlist;
+extern const struct collector collector_perf_statements;
+extern const struct collector collector_perf_waits;
+extern const struct collector collector_perf_file_events;
+extern const struct collector collector_perf_tableio;
+extern const struct collector collector_perf_indexio;
+extern const struct collector collector_perf_tablelocks;
+extern const struct collector collector_perf_memory;
+
+/* The table, in scrape order. */
+extern const struct collector *const collectors[];
+extern const size_t collectors_count;
+
+/* ---- helpers shared by the collectors (scrape.c) ---- */
+
+/*
+ * mysqld_exporter's parseStatus(): "ON"/"YES" 1, "OFF"/"NO"/"DISABLED" 0,
+ * "Connecting" 0, "Primary" 1, "non-Primary"/"Disconnected" 0, timestamps
+ * ("Jan 02 15:04:05 2006 GMT", "2006-01-02 15:04:05") as Unix seconds, else a
+ * plain decimal number.  false when the value is not numeric.
+ */
+bool parse_status(const char *s, double *ret);
+/* Unsigned integer cell (performance_schema counters); NULL or junk is 0. */
+double cell_u64(const char *s);
+/* mysqld_exporter's validPrometheusName(): [^a-zA-Z0-9_] -> '_', lower case. */
+void prom_name(char *dst, size_t dstlen, const char *src);
+
+/*
+ * A family written only when its first sample comes (the Go client omits
+ * families without samples).  Duplicate series are skipped, not fatal.
+ */
+struct lazy_family {
+	struct metrics_writer *w;
+	const char *name, *help;
+	enum metric_type type;
+	const char *const *labels;
+	bool begun, failed;
+};
+void lazy_init(struct lazy_family *f, struct metrics_writer *w, const char *name,
+	       enum metric_type type, const char *help, const char *const *labels);
+int lazy_sample(struct lazy_family *f, const char *const *values, double v);
+
+/*
+ * Table-driven emission for the performance_schema collectors: the first
+ * nkeys columns are label values (key labels), each family takes samples
+ * from one or more value columns, each optionally with one more label value
+ * (e.g. operation="fetch").  Values are divided by div (PICO: picoseconds,
+ * performance_schema's timer unit, to seconds, as 0.14 divides).
+ */
+struct perf_series {
+	unsigned col;			/* value column */
+	const char *extra;		/* extra label value, or NULL */
+	const char *only_if;		/* emit only when key column only_col equals this */
+	unsigned only_col;
+};
+struct perf_family {
+	const char *name, *help;
+	enum metric_type type;
+	double div;	/* values are divided by this (1 or PICO) */
+	const struct perf_series *series;
+	size_t nseries;
+};
+#define PICO 1e12	/* divisor: performance_schema timers are picoseconds */
+/*
+ * labels: the nkeys key label names, then the extra label name if the
+ * series have one; NULL-terminated.  trim_prefix (may be NULL) is removed
+ * from key column 0 (memory_events' "memory/").
+ */
+int perf_emit(struct metrics_writer *w, const struct sqlres *r, unsigned nkeys,
+	      const char *const *labels, const struct perf_family *fams, size_t nfams,
+	      const char *trim_prefix);
+
+/* ---- the exporter ---- */
+
+struct exporter;
+
+struct exporter_config {
+	struct conn_config conn;
+	struct scrape_opts opts;
+	bool enabled[32];		/* per collectors[] index */
+	double timeout_offset;		/* subtracted from X-Prometheus-Scrape-Timeout-Seconds */
+	double default_timeout;		/* scrape deadline without that header */
+};
+
+struct exporter *exporter_new(const struct exporter_config *cfg);
+void exporter_free(struct exporter *e);
+
+/*
+ * One scrape: writes mysql_up, every enabled collector's families (or only
+ * those named in only[] when n_only > 0, like mysqld_exporter's collect[]),
+ * and the mysql_exporter_* families.  deadline_ns is CLOCK_MONOTONIC.
+ * Never fails the exposition for a server problem: returns 0 unless the
+ * writer itself failed.
+ */
+int exporter_scrape(struct exporter *e, struct metrics_writer *w, uint64_t deadline_ns,
+		    const char *const *only, size_t n_only);
+
+/* Deadline for a request from its X-Prometheus-Scrape-Timeout-Seconds (may be NULL). */
+uint64_t exporter_deadline(const struct exporter *e, const char *timeout_header, uint64_t now_ns);
+
+/* Statement count of the last batch sent (for tests and the benchmark log). */
+unsigned exporter_last_statements(struct exporter *e);
+
+#endif

@@ -1,0 +1,75 @@
+#!/bin/bash
+# mysql-exporter's command line and HTTP surface, no server needed:
+# bad flags and a missing or user-less option file are clear errors (exit 2),
+# --help/--version, mysqld_exporter 0.14's flag names, the routes, and an
+# unreachable server answered as mysql_up 0 (HTTP 200), quickly.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$SRC_DIR/tests/integration/mysql/lib.sh"
+
+d=$(tmpdir_new)
+B=$MYEXP_BIN
+
+"$B" --no-such-flag >"$d/out" 2>&1; rc=$?
+check "unknown flag: exit 2 ($rc)" [ $rc = 2 ]
+check "unknown flag: named in the error" grep -q 'no-such-flag' "$d/out"
+"$B" --collect.global_status=maybe >"$d/out" 2>&1; rc=$?
+check "bad boolean: exit 2" [ $rc = 2 ]
+"$B" --exporter.lock_wait_timeout=0 >"$d/out" 2>&1; rc=$?
+check "lock_wait_timeout out of range: exit 2" [ $rc = 2 ]
+"$B" --timeout-offset=abc --config.my-cnf=/dev/null >"$d/out" 2>&1; rc=$?
+check "bad --timeout-offset: exit 2" [ $rc = 2 ]
+"$B" extra-positional >"$d/out" 2>&1; rc=$?
+check "positional argument: exit 2" [ $rc = 2 ]
+
+"$B" --config.my-cnf="$d/missing.cnf" >"$d/out" 2>&1; rc=$?
+check "missing my.cnf: exit 2 ($rc)" [ $rc = 2 ]
+check "missing my.cnf: clear message" grep -q "cannot read --config.my-cnf=$d/missing.cnf: No such file or directory" "$d/out"
+printf '[client]\npassword=secret-xyz\n' >"$d/nouser.cnf"
+"$B" --config.my-cnf="$d/nouser.cnf" >"$d/out" 2>&1; rc=$?
+check "my.cnf without user: exit 2" [ $rc = 2 ]
+check "my.cnf without user: says so" grep -q "no user specified under \[client\]" "$d/out"
+check "my.cnf without user: password not echoed" bash -c "! grep -q secret-xyz '$d/out'"
+
+"$B" --help >"$d/help" 2>&1; rc=$?
+check "--help exits 0" [ $rc = 0 ]
+for f in web.listen-address web.telemetry-path config.my-cnf timeout-offset exporter.lock_wait_timeout \
+	exporter.log_slow_filter collect.global_status collect.global_variables collect.slave_status \
+	collect.info_schema.innodb_metrics collect.info_schema.processlist collect.perf_schema.eventsstatements \
+	collect.perf_schema.eventsstatements.limit collect.perf_schema.eventsstatements.timelimit \
+	collect.perf_schema.eventsstatements.digest_text_limit collect.perf_schema.eventswaits \
+	collect.perf_schema.file_events collect.perf_schema.tableiowaits collect.perf_schema.indexiowaits \
+	collect.perf_schema.tablelocks collect.perf_schema.memory_events probe.target log.level log.format; do
+	check "--help lists --$f" grep -q -- "$f" "$d/help"
+done
+check "--help shows the :9104 default" grep -q ':9104' "$d/help"
+check "--help shows the my.cnf default" grep -q '/etc/mysql-exporter/my.cnf' "$d/help"
+"$B" --version >"$d/version" 2>&1; rc=$?
+check "--version exits 0 and names the version" [ $rc = 0 ] && grep -q '0\.' "$d/version"
+
+# a server that is not there: 127.0.0.1 on a port nobody listens on
+port=$(free_port)
+printf '[client]\nuser=nobody\npassword=pw\nhost=127.0.0.1\nport=%s\n' "$port" >"$d/down.cnf"
+myexp_start --config.my-cnf="$d/down.cnf" --log.format=json || exit 1
+t0=${EPOCHREALTIME/./}
+code=$(scrape "$MYEXP_URL/metrics" "$d/down.prom")
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+check "server unreachable: HTTP 200 ($code)" [ "$code" = 200 ]
+check "server unreachable: mysql_up 0" [ "$(mval "$d/down.prom" mysql_up)" = 0 ]
+check "server unreachable: fast (${ms} ms)" [ "$ms" -lt 1000 ]
+check "server unreachable: process metrics still served" [ -n "$(mval "$d/down.prom" process_resident_memory_bytes)" ]
+check "log is JSON" bash -c "grep -q '^{.*\"msg\":\"Error connecting to mysqld\"' '$MYEXP_LOG'"
+check "POST /metrics: 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$MYEXP_URL/metrics")" = 405 ]
+check "GET /: landing page links the metrics" bash -c "curl -s '$MYEXP_URL/' | grep -q '/metrics'"
+check "GET /nope: 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "$MYEXP_URL/nope")" = 404 ]
+kill "$MYEXP_PID"; wait "$MYEXP_PID" 2>/dev/null
+
+myexp_start --config.my-cnf="$d/down.cnf" --web.telemetry-path=/stats || exit 1
+check "--web.telemetry-path=/stats serves there" [ "$(curl -s -o /dev/null -w '%{http_code}' "$MYEXP_URL/stats")" = 200 ]
+check "... and not on /metrics" [ "$(curl -s -o /dev/null -w '%{http_code}' "$MYEXP_URL/metrics")" = 404 ]
+
+# the listen address already taken: a clear error, exit non-zero
+"$B" --config.my-cnf="$d/down.cnf" --web.listen-address="127.0.0.1:$MYEXP_PORT" >"$d/out" 2>&1; rc=$?
+check "address in use: fails ($rc)" [ $rc != 0 ]
+check "address in use: names the address" grep -q "127.0.0.1:$MYEXP_PORT" "$d/out"
+
+finish

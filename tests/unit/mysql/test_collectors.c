@@ -1,0 +1,361 @@
+/*
+ * mysql-exporter's collectors fed canned rows through the sqlres seam (in
+ * addition to the real-MariaDB tests in tests/integration/mysql/): the
+ * mysqld_exporter 0.14 mapping rules, including the ones MariaDB 10.11
+ * cannot show (Innodb_rows_*, Galera, several replication channels, the
+ * INNODB_METRICS ENABLED column).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "scrape.h"
+
+static struct buf out;
+static struct metrics_writer *w;
+
+static void begin(void)
+{
+	buf_init(&out, 0);
+	w = metrics_writer_new(&out, METRICS_FORMAT_TEXT);
+}
+
+static const char *end(void)
+{
+	metrics_writer_finish(w);
+	metrics_writer_free(w);
+	w = NULL;
+	return out.data ? out.data : "";
+}
+
+static bool has(const char *s, const char *needle)
+{
+	bool ok = strstr(s, needle) != NULL;
+	if (!ok)
+		printf("# missing: %s\n", needle);
+	return ok;
+}
+
+#define RES(cols, ...)                                                                         \
+	(struct sqlres)                                                                       \
+	{                                                                                     \
+		.ncols = sizeof(cols) / sizeof(cols[0]), .names = cols,                       \
+		.cells = (const char *const[]){ __VA_ARGS__ },                                \
+		.nrows = sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *) / \
+			 (sizeof(cols) / sizeof(cols[0])),                                    \
+	}
+
+static const struct scrape_opts opts = {
+	.statements_limit = 250, .statements_timelimit = 86400, .digest_text_limit = 120,
+	.memory_remove_prefix = "memory/", .processes_by_user = true, .processes_by_host = true,
+};
+
+static void test_parse_status(void)
+{
+	double v = -1;
+	CHECK(parse_status("ON", &v) && v == 1);
+	CHECK(parse_status("off", &v) && v == 0);
+	CHECK(parse_status("Yes", &v) && v == 1);
+	CHECK(parse_status("DISABLED", &v) && v == 0);
+	CHECK(parse_status("Connecting", &v) && v == 0);
+	CHECK(parse_status("Primary", &v) && v == 1);
+	CHECK(parse_status("non-Primary", &v) && v == 0);
+	CHECK(parse_status("12345", &v) && v == 12345);
+	CHECK(parse_status("-3.5", &v) && v == -3.5);
+	CHECK(parse_status("1e3", &v) && v == 1000);
+	CHECK(parse_status("18446744073709551615", &v) && v > 1.8e19);
+	CHECK(parse_status("2026-01-02 03:04:05", &v) && v == 1767323045);
+	CHECK(parse_status("Jan 02 03:04:05 2026 GMT", &v) && v == 1767323045);
+	CHECK(!parse_status("", &v));
+	CHECK(!parse_status("mysql-bin.000001", &v));
+	CHECK(!parse_status("10.11.5-MariaDB", &v));
+	CHECK(!parse_status("0x10", &v));
+	CHECK(!parse_status(" 1", &v));
+	CHECK(!parse_status("1 ", &v));
+	CHECK(!parse_status("REPEATABLE-READ", &v));
+	CHECK(!parse_status(NULL, &v));
+}
+
+static void test_prom_name(void)
+{
+	char b[64];
+	prom_name(b, sizeof(b), "Com_ALTER_db");
+	CHECK_STR(b, "com_alter_db");
+	prom_name(b, sizeof(b), "Innodb_buffer_pool_pages_LRU-flushed.x");
+	CHECK_STR(b, "innodb_buffer_pool_pages_lru_flushed_x");
+	prom_name(b, 5, "abcdefgh");
+	CHECK_STR(b, "abcd");
+}
+
+static void test_global_status(void)
+{
+	static const char *const cols[] = { "Variable_name", "Value" };
+	struct sqlres r = RES(cols, "Aborted_clients", "3", "Com_select", "10", "Com_insert", "2",
+			      "Handler_read_key", "7", "Connection_errors_max_connections", "1",
+			      "Innodb_buffer_pool_pages_data", "100", "Innodb_buffer_pool_pages_dirty", "4",
+			      "Innodb_buffer_pool_pages_flushed", "9", "Innodb_buffer_pool_pages_total", "8191",
+			      "Innodb_buffer_pool_pages_free", "50", "Innodb_rows_read", "77",
+			      "Performance_schema_digest_lost", "0", "Rpl_status", "AUTH_MASTER",
+			      "Ssl_cipher", "", "Innodb_have_lz4", "OFF", "Uptime", "42",
+			      "wsrep_local_state_uuid", "abc-uuid", "wsrep_provider_version", "26.4.14(r1234)",
+			      "wsrep_cluster_status", "Primary", "Slave_running", NULL);
+	begin();
+	CHECK_INT(collector_global_status.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_global_status_commands_total counter\n"));
+	CHECK(has(s, "mysql_global_status_commands_total{command=\"select\"} 10\n"));
+	CHECK(has(s, "mysql_global_status_commands_total{command=\"insert\"} 2\n"));
+	CHECK(has(s, "mysql_global_status_handlers_total{handler=\"read_key\"} 7\n"));
+	CHECK(has(s, "mysql_global_status_connection_errors_total{error=\"max_connections\"} 1\n"));
+	CHECK(has(s, "# TYPE mysql_global_status_buffer_pool_pages gauge\n"));
+	CHECK(has(s, "mysql_global_status_buffer_pool_pages{state=\"data\"} 100\n"));
+	CHECK(has(s, "mysql_global_status_buffer_pool_pages{state=\"free\"} 50\n"));
+	CHECK(has(s, "mysql_global_status_buffer_pool_dirty_pages 4\n"));
+	CHECK(has(s, "mysql_global_status_buffer_pool_page_changes_total{operation=\"flushed\"} 9\n"));
+	CHECK(!strstr(s, "8191"));
+	CHECK(has(s, "mysql_global_status_innodb_row_ops_total{operation=\"read\"} 77\n"));
+	CHECK(has(s, "mysql_global_status_performance_schema_lost_total{instrumentation=\"digest_lost\"} 0\n"));
+	CHECK(has(s, "# TYPE mysql_global_status_aborted_clients untyped\n"));
+	CHECK(has(s, "mysql_global_status_uptime 42\n"));
+	CHECK(has(s, "mysql_global_status_innodb_have_lz4 0\n"));
+	CHECK(has(s, "mysql_global_status_wsrep_cluster_status 1\n"));
+	CHECK(!strstr(s, "rpl_status"));
+	CHECK(!strstr(s, "ssl_cipher"));
+	CHECK(!strstr(s, "slave_running"));
+	CHECK(has(s, "mysql_galera_status_info{wsrep_local_state_uuid=\"abc-uuid\",wsrep_cluster_state_uuid=\"\",wsrep_provider_version=\"26.4.14(r1234)\"} 1\n"));
+	buf_done(&out);
+}
+
+static void test_global_variables(void)
+{
+	static const char *const cols[] = { "Variable_name", "Value" };
+	struct sqlres r = RES(cols, "max_connections", "151", "version", "10.11.5-MariaDB", "version_comment",
+			      "Debian 12", "innodb_version", "10.11.5", "tx_isolation", "READ-COMMITTED",
+			      "performance_schema", "ON", "wsrep_cluster_name", "my_wsrep_cluster",
+			      "wsrep_provider_options", "base_port = 4567; gcache.size = 128M; x = 1;",
+			      "datadir", "/var/lib/mysql/");
+	begin();
+	CHECK_INT(collector_global_variables.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_global_variables_max_connections gauge\nmysql_global_variables_max_connections 151\n"));
+	CHECK(has(s, "mysql_global_variables_performance_schema 1\n"));
+	CHECK(has(s, "mysql_version_info{innodb_version=\"10.11.5\",version=\"10.11.5-MariaDB\",version_comment=\"Debian 12\"} 1\n"));
+	CHECK(has(s, "mysql_transaction_isolation{level=\"READ-COMMITTED\"} 1\n"));
+	CHECK(has(s, "mysql_galera_variables_info{wsrep_cluster_name=\"my_wsrep_cluster\"} 1\n"));
+	CHECK(has(s, "mysql_galera_gcache_size_bytes 134217728\n"));
+	CHECK(!strstr(s, "datadir"));
+	buf_done(&out);
+}
+
+static void test_slave_status(void)
+{
+	static const char *const cols[] = { "Connection_name", "Slave_IO_Running", "Slave_SQL_Running",
+					    "Master_Host", "Seconds_Behind_Master", "Master_Log_File" };
+	struct sqlres r = RES(cols, "", "Yes", "Yes", "db1", "3", "bin.000001", "east", "Connecting", "No",
+			      "db2", NULL, "bin.000002");
+	begin();
+	CHECK_INT(collector_slave_status.parse(&opts, &r, w), 0);
+	const char *s = end();
+	/* one family per column, the channels' samples together */
+	CHECK(has(s, "# TYPE mysql_slave_status_slave_io_running untyped\n"
+		     "mysql_slave_status_slave_io_running{master_host=\"db1\",master_uuid=\"\",channel_name=\"\",connection_name=\"\"} 1\n"
+		     "mysql_slave_status_slave_io_running{master_host=\"db2\",master_uuid=\"\",channel_name=\"\",connection_name=\"east\"} 0\n"));
+	CHECK(has(s, "mysql_slave_status_seconds_behind_master{master_host=\"db1\",master_uuid=\"\",channel_name=\"\",connection_name=\"\"} 3\n"));
+	CHECK(!strstr(s, "seconds_behind_master{master_host=\"db2\""));
+	CHECK(!strstr(s, "master_log_file"));
+	buf_done(&out);
+
+	struct sqlres empty = { .ncols = 6, .names = cols, .nrows = 0, .cells = NULL };
+	begin();
+	CHECK_INT(collector_slave_status.parse(&opts, &empty, w), 0);
+	CHECK_STR(end(), "");
+	buf_done(&out);
+
+	struct server_info mdb = { SERVER_MARIADB, 101105 }, my80 = { SERVER_MYSQL, 80036 }, my84 = { SERVER_MYSQL, 80400 };
+	struct buf q;
+	buf_init(&q, 0);
+	collector_slave_status.query(&opts, &mdb, 0, &q);
+	CHECK_STR(q.data, "SHOW ALL SLAVES STATUS");
+	buf_reset(&q);
+	collector_slave_status.query(&opts, &my80, 0, &q);
+	CHECK_STR(q.data, "SHOW SLAVE STATUS");
+	buf_reset(&q);
+	collector_slave_status.query(&opts, &my84, 0, &q);
+	CHECK_STR(q.data, "SHOW REPLICA STATUS");
+	buf_done(&q);
+}
+
+static void test_innodb_metrics(void)
+{
+	static const char *const cols[] = { "NAME", "SUBSYSTEM", "TYPE", "COMMENT", "COUNT" };
+	struct sqlres r = RES(cols, "buffer_page_read_index_leaf", "buffer_page_io", "counter", "c", "5",
+			      "buffer_page_written_undo_log", "buffer_page_io", "counter", "c", "6",
+			      "buffer_pool_pages_data", "buffer", "value", "c", "100",
+			      "buffer_pool_pages_dirty", "buffer", "value", "c", "2",
+			      "buffer_pool_pages_total", "buffer", "value", "c", "8191",
+			      "buffer_pool_reads", "buffer", "status_counter", "Reads from disk", "11",
+			      "lock_deadlocks", "lock", "value", "Deadlocks", "0",
+			      "trx_rseg_history_len", "transaction", "counter", "History", "-1");
+	begin();
+	CHECK_INT(collector_innodb_metrics.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "mysql_info_schema_innodb_metrics_buffer_page_read_total{type=\"index_leaf\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_innodb_metrics_buffer_page_written_total{type=\"undo_log\"} 6\n"));
+	CHECK(has(s, "mysql_info_schema_innodb_metrics_buffer_pool_pages{state=\"data\"} 100\n"));
+	CHECK(has(s, "mysql_info_schema_innodb_metrics_buffer_pool_dirty_pages 2\n"));
+	CHECK(!strstr(s, "8191"));
+	CHECK(has(s, "# HELP mysql_info_schema_innodb_metrics_buffer_buffer_pool_reads_total Reads from disk\n"
+		     "# TYPE mysql_info_schema_innodb_metrics_buffer_buffer_pool_reads_total counter\n"));
+	CHECK(has(s, "# TYPE mysql_info_schema_innodb_metrics_lock_lock_deadlocks gauge\n"));
+	/* a negative counter is a gauge without _total (0.14) */
+	CHECK(has(s, "# TYPE mysql_info_schema_innodb_metrics_transaction_trx_rseg_history_len gauge\n"));
+	buf_done(&out);
+
+	struct server_info mdb = { SERVER_MARIADB, 101105 }, my80 = { SERVER_MYSQL, 80036 };
+	struct buf q;
+	buf_init(&q, 0);
+	/* MariaDB 10.5+: ENABLED; MySQL: STATUS; variant 1 is the other one */
+	collector_innodb_metrics.query(&opts, &mdb, 0, &q);
+	CHECK(strstr(q.data, "WHERE ENABLED = 1") != NULL);
+	buf_reset(&q);
+	collector_innodb_metrics.query(&opts, &mdb, 1, &q);
+	CHECK(strstr(q.data, "WHERE STATUS = 'enabled'") != NULL);
+	buf_reset(&q);
+	collector_innodb_metrics.query(&opts, &my80, 0, &q);
+	CHECK(strstr(q.data, "WHERE STATUS = 'enabled'") != NULL);
+	buf_reset(&q);
+	collector_innodb_metrics.query(&opts, &my80, 1, &q);
+	CHECK(strstr(q.data, "WHERE ENABLED = 1") != NULL);
+	CHECK_INT(collector_innodb_metrics.variants, 2);
+	buf_done(&q);
+}
+
+static void test_processlist(void)
+{
+	static const char *const cols[] = { "USER", "HOST", "COMMAND", "STATE", "COUNT(*)", "SUM(TIME)" };
+	struct sqlres r = RES(cols, "app", "10.0.0.5", "Query", "Sending data", "2", "4",
+			      "app", "10.0.0.6", "Query", "Sending-data", "1", "1",
+			      "root", "", "Sleep", "", "3", "30",
+			      "app", "10.0.0.5", "Query", "Waiting for table metadata lock", "1", "9");
+	begin();
+	CHECK_INT(collector_processlist.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "mysql_info_schema_processlist_threads{command=\"query\",state=\"sending_data\"} 3\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_seconds{command=\"query\",state=\"sending_data\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_threads{command=\"sleep\",state=\"unknown\"} 3\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_threads{command=\"query\",state=\"waiting_for_table_metadata_lock\"} 1\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_processes_by_host{client_host=\"10.0.0.5\"} 3\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_processes_by_host{client_host=\"unknown\"} 3\n"));
+	CHECK(has(s, "mysql_info_schema_processlist_processes_by_user{mysql_user=\"app\"} 4\n"));
+	/* sorted as 0.14: command, then state */
+	CHECK(strstr(s, "state=\"sending_data\"} 3") < strstr(s, "state=\"waiting_for_table_metadata_lock\"} 1"));
+	buf_done(&out);
+}
+
+static void test_perf_collectors(void)
+{
+	static const char *const ii_cols[] = { "S", "N", "I", "CF", "CI", "CU", "CD", "TF", "TI", "TU", "TD" };
+	struct sqlres ii = RES(ii_cols, "shop", "orders", "PRIMARY", "5", "0", "1", "0", "5000000", "0", "1000000", "0",
+			       "shop", "orders", "NONE", "1", "7", "0", "0", "2000000000000", "3000000", "0", "0");
+	begin();
+	CHECK_INT(collector_perf_indexio.parse(&opts, &ii, w), 0);
+	const char *s = end();
+	CHECK(has(s, "mysql_perf_schema_index_io_waits_total{schema=\"shop\",name=\"orders\",index=\"PRIMARY\",operation=\"fetch\"} 5\n"));
+	CHECK(!strstr(s, "index=\"PRIMARY\",operation=\"insert\""));
+	CHECK(has(s, "mysql_perf_schema_index_io_waits_total{schema=\"shop\",name=\"orders\",index=\"NONE\",operation=\"insert\"} 7\n"));
+	CHECK(has(s, "mysql_perf_schema_index_io_waits_seconds_total{schema=\"shop\",name=\"orders\",index=\"NONE\",operation=\"fetch\"} 2\n"));
+	CHECK(has(s, "mysql_perf_schema_index_io_waits_seconds_total{schema=\"shop\",name=\"orders\",index=\"PRIMARY\",operation=\"fetch\"} 5e-06\n") ||
+	      has(s, "mysql_perf_schema_index_io_waits_seconds_total{schema=\"shop\",name=\"orders\",index=\"PRIMARY\",operation=\"fetch\"} 0.000005\n"));
+	buf_done(&out);
+
+	static const char *const me_cols[] = { "E", "A", "F", "U" };
+	struct sqlres me = RES(me_cols, "memory/sql/THD::main_mem_root", "100", "40", "60",
+			       "memory/innodb/other", "10", "20", "-10");
+	begin();
+	CHECK_INT(collector_perf_memory.parse(&opts, &me, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_memory_events_alloc_bytes_total{event_name=\"sql/THD::main_mem_root\"} 100\n"));
+	CHECK(has(s, "mysql_perf_schema_memory_events_used_bytes{event_name=\"innodb/other\"} -10\n"));
+	CHECK(has(s, "# TYPE mysql_perf_schema_memory_events_used_bytes gauge\n"));
+	buf_done(&out);
+
+	static const char *const fe_cols[] = { "E", "CR", "TR", "BR", "CW", "TW", "BW", "CM", "TM" };
+	struct sqlres fe = RES(fe_cols, "wait/io/file/innodb/innodb_data_file", "1", "2", "3", "4", "5", "6", "7", "8");
+	begin();
+	CHECK_INT(collector_perf_file_events.parse(&opts, &fe, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_file_events_total{event_name=\"wait/io/file/innodb/innodb_data_file\",mode=\"misc\"} 7\n"));
+	CHECK(has(s, "mysql_perf_schema_file_events_bytes_total{event_name=\"wait/io/file/innodb/innodb_data_file\",mode=\"write\"} 6\n"));
+	CHECK(!strstr(s, "bytes_total{event_name=\"wait/io/file/innodb/innodb_data_file\",mode=\"misc\""));
+	buf_done(&out);
+
+	/* digest text with a quote, a backslash and a newline is escaped */
+	static const char *const st_cols[] = { "S", "D", "T", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12" };
+	struct sqlres st = RES(st_cols, "shop", "abc", "SELECT \"x\\\n", "3", "1000000000000", "0", "0", "0", "3", "9",
+			       "0", "0", "0", "0", "1");
+	begin();
+	CHECK_INT(collector_perf_statements.parse(&opts, &st, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_events_statements_total{schema=\"shop\",digest=\"abc\",digest_text=\"SELECT \\\"x\\\\\\n\"} 3\n"));
+	CHECK(has(s, "mysql_perf_schema_events_statements_seconds_total{schema=\"shop\",digest=\"abc\",digest_text=\"SELECT \\\"x\\\\\\n\"} 1\n"));
+	CHECK(has(s, "mysql_perf_schema_events_statements_rows_examined_total{schema=\"shop\",digest=\"abc\",digest_text=\"SELECT \\\"x\\\\\\n\"} 9\n"));
+	buf_done(&out);
+
+	struct server_info mdb = { SERVER_MARIADB, 101105 };
+	struct buf q;
+	buf_init(&q, 0);
+	struct scrape_opts o2 = opts;
+	o2.statements_limit = 7;
+	o2.digest_text_limit = 33;
+	o2.statements_timelimit = 60;
+	collector_perf_statements.query(&o2, &mdb, 0, &q);
+	CHECK(strstr(q.data, "LEFT(DIGEST_TEXT, 33)") && strstr(q.data, "INTERVAL 60 SECOND") && strstr(q.data, "LIMIT 7"));
+	buf_done(&q);
+}
+
+/* Every collector's SQL is one statement (batched with ';' by the scrape). */
+static void test_one_statement_each(void)
+{
+	struct server_info mdb = { SERVER_MARIADB, 101105 };
+	struct buf q;
+	buf_init(&q, 0);
+	CHECK_INT(collectors_count, 12);
+	for (size_t i = 0; i < collectors_count; i++) {
+		buf_reset(&q);
+		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
+		CHECK(q.len > 0 && !strchr(q.data, ';'));
+		CHECK(collectors[i]->default_on);
+	}
+	buf_done(&q);
+}
+
+static void test_deadline(void)
+{
+	struct exporter_config cfg = { .conn = { .my_cnf = "/dev/null" }, .timeout_offset = 0.25, .default_timeout = 10 };
+	struct exporter *e = exporter_new(&cfg);
+	CHECK(e != NULL);
+	CHECK_INT(exporter_deadline(e, "5", 1000), 1000 + 4750000000ull);
+	CHECK_INT(exporter_deadline(e, NULL, 0), 10000000000ull);
+	CHECK_INT(exporter_deadline(e, "junk", 0), 10000000000ull);
+	CHECK_INT(exporter_deadline(e, "-1", 0), 10000000000ull);
+	/* an offset that would leave nothing is ignored, as in mysqld_exporter */
+	CHECK_INT(exporter_deadline(e, "0.2", 0), 200000000ull);
+	exporter_free(e);
+	exporter_free(NULL);
+}
+
+int main(void)
+{
+	RUN(test_parse_status);
+	RUN(test_prom_name);
+	RUN(test_global_status);
+	RUN(test_global_variables);
+	RUN(test_slave_status);
+	RUN(test_innodb_metrics);
+	RUN(test_processlist);
+	RUN(test_perf_collectors);
+	RUN(test_one_statement_each);
+	RUN(test_deadline);
+	return harness_done();
+}
