@@ -20,3 +20,5 @@ TESTS += $(COMMON_TESTS)
 
 # The concurrency tests also run under ThreadSanitizer (make tsan).
 TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_threads
+# web config reloads while requests run (http_reload.c's grace period)
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_webconfig_reload

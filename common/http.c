@@ -808,7 +808,9 @@ static enum MHD_Result queue(struct http_request *r)
 		set_error_body(r, 500, "response too large");
 		status = r->status;
 	}
-	if (r->compress && b->len > 0 &&
+	/* zlib counts in uInt: a body past 2 GiB (max_response allows it) goes
+	 * out uncompressed rather than truncated */
+	if (r->compress && b->len > 0 && b->len <= UINT32_MAX / 2 &&
 	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
 		if (gzip_into(tcache, b->data, b->len, r->s->cfg.gzip_level, &r->gz) == 0) {
@@ -1295,22 +1297,69 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
 	http_respond_buf(r, status, content_type, false);
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 if
+ * it is not one; s is NUL-terminated, so a cut sequence stops at the NUL.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;	/* continuation byte or overlong 2-byte lead */
+	if (c < 0xe0)
+		n = 2;
+	else if (c < 0xf0) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* UTF-16 surrogates */
+	} else if (c < 0xf5) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string (RFC 8259 section 7); text from a request may be in it, so
+ * invalid UTF-8 becomes \ufffd (section 8.1: JSON text is UTF-8), as Go's
+ * encoding/json writes it. */
 static void json_string(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		switch (n == 1 ? *p : 0x80) {
 		case '"': buf_puts(b, "\\\""); break;
 		case '\\': buf_puts(b, "\\\\"); break;
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\r': buf_puts(b, "\\r"); break;
 		case '\t': buf_puts(b, "\\t"); break;
 		default:
-			if (*p < 0x20)
+			if (n == 0) {
+				buf_puts(b, "\\ufffd");
+				n = 1;
+			} else if (n == 1 && *p < 0x20) {
 				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_putc(b, (char)*p);
+			} else {
+				buf_append(b, p, n);
+			}
 		}
+		p += n;
 	}
 	buf_putc(b, '"');
 }
