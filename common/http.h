@@ -114,6 +114,14 @@ int http_server_web_config(struct http_server *s, const char *path, char *err, s
  * negative errno with the message in err.  Call from one thread at a time.
  */
 int http_server_web_config_reload(struct http_server *s, char *err, size_t errlen);
+/*
+ * What a daemon does with --web.config.file: with reload false, load path
+ * (before http_server_start); with reload true (on SIGHUP), re-read it into
+ * the running server.  Logs the outcome (an error names the file and the
+ * problem; a reload that worked logs "web config reloaded").  An empty or
+ * NULL path does nothing.  0 or a negative errno.
+ */
+int http_server_web_config_apply(struct http_server *s, const char *path, bool reload);
 /* Start serving on every bound address. */
 int http_server_start(struct http_server *s);
 /* Stop accepting new connections (keeps serving accepted ones). */

@@ -26,12 +26,16 @@ static double arg_db_timeout, arg_check_interval, arg_retry_max, arg_idle_timeou
 static uint64_t arg_max_body;
 static const char *arg_log_level, *arg_log_format, *arg_log_requests;
 static bool arg_metrics_requests;
+static const char *arg_web_config;
 
 static const struct flag flags[] = {
 	{ "web.listen-address", FLAG_LIST, &arg_web_listen, ":5000",
 	  "Address for the API (/api/*, /health*); repeatable.", NULL, 0, 0 },
 	{ "metrics.listen-address", FLAG_LIST, &arg_metrics_listen, ":8000",
 	  "Address for /metrics, / and /-/healthy; repeatable.", NULL, 0, 0 },
+	{ "web.config.file", FLAG_STRING, &arg_web_config, NULL,
+	  "Web configuration file (TLS, bcrypt basic auth; Prometheus exporter-toolkit format) "
+	  "for the metrics listener; re-read on SIGHUP.", NULL, 0, 0 },
 	{ "config.my-cnf", FLAG_STRING, &arg_my_cnf, "/etc/orderd/my.cnf",
 	  "my.cnf-style file whose [client] section has user, password, host/port or socket "
 	  "and optionally database. Credentials are read only from here.", NULL, 0, 0 },
@@ -215,6 +219,8 @@ int main(int argc, char **argv)
 		log_error("cannot create HTTP servers", NULL);
 		goto out;
 	}
+	if (http_server_web_config_apply(msrv, arg_web_config, false) < 0)
+		goto out;
 	if (listen_all(api_server, &arg_web_listen, "api") < 0 ||
 	    listen_all(msrv, &arg_metrics_listen, "metrics") < 0)
 		goto out;
@@ -232,8 +238,13 @@ int main(int argc, char **argv)
 	log_ports(msrv, &arg_metrics_listen, "metrics");
 	daemon_notify_ready("serving");
 
-	while ((sig = daemon_wait(0)) == SIGHUP)
-		log_info("SIGHUP ignored: nothing to reload", NULL);
+	/* SIGHUP re-reads --web.config.file (a bad file keeps the old one). */
+	while ((sig = daemon_wait(0)) == SIGHUP) {
+		if (arg_web_config[0])
+			http_server_web_config_apply(msrv, arg_web_config, true);
+		else
+			log_info("SIGHUP ignored: nothing to reload", NULL);
+	}
 	{
 		char signame[16], ms[24];
 

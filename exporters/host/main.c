@@ -374,16 +374,8 @@ int main(int argc, char **argv)
 		log_error("http server setup failed", NULL);
 		goto out;
 	}
-	if (arg_web_config[0]) {
-		char err[512] = "";
-
-		r = http_server_web_config(srv, arg_web_config, err, sizeof(err));
-		if (r < 0) {
-			log_error("cannot load the web configuration", "file", arg_web_config, "err",
-				  err[0] ? err : strerror(-r), NULL);
-			goto out;
-		}
-	}
+	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
+		goto out;
 	for (i = 0; i < arg_listen.n; i++) {
 		r = http_server_listen(srv, arg_listen.v[i]);
 		if (r < 0) {
@@ -413,16 +405,7 @@ int main(int argc, char **argv)
 		 * keep serving. */
 		log_setup(arg_log_level, arg_log_format);
 		log_info("SIGHUP received: configuration re-applied, still serving", NULL);
-		if (arg_web_config[0]) {
-			char err[512] = "";
-
-			r = http_server_web_config_reload(srv, err, sizeof(err));
-			if (r < 0)
-				log_error("web config reload failed", "file", arg_web_config, "err",
-					  err[0] ? err : strerror(-r), NULL);
-			else
-				log_info("web config reloaded", "file", arg_web_config, NULL);
-		}
+		http_server_web_config_apply(srv, arg_web_config, true);
 	}
 	log_info("Shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	daemon_notify_stopping();

@@ -33,6 +33,7 @@
 
 static struct flag_list arg_listen;
 static const char *arg_telemetry_path;
+static const char *arg_web_config;
 static const char *arg_my_cnf;
 static const char *arg_timeout_offset;
 static double arg_connect_timeout, arg_read_timeout, arg_scrape_timeout;
@@ -259,6 +260,7 @@ int main(int argc, char **argv)
 
 	flags[nf++] = (struct flag){ .name = "web.listen-address", .type = FLAG_LIST, .dst = &arg_listen, .def = ":9104", .help = "Addresses on which to expose metrics and web interface (repeatable)." };
 	flags[nf++] = (struct flag){ .name = "web.telemetry-path", .type = FLAG_STRING, .dst = &arg_telemetry_path, .def = "/metrics", .help = "Path under which to expose metrics." };
+	flags[nf++] = (struct flag){ .name = "web.config.file", .type = FLAG_STRING, .dst = &arg_web_config, .def = NULL, .help = "Path to a configuration file that can enable TLS or authentication (exporter-toolkit format); re-read on SIGHUP." };
 	flags[nf++] = (struct flag){ .name = "config.my-cnf", .type = FLAG_STRING, .dst = &arg_my_cnf, .def = "/etc/mysql-exporter/my.cnf", .help = "Option file with the [client] credentials (user, password, host, port or socket)." };
 	flags[nf++] = (struct flag){ .name = "timeout-offset", .type = FLAG_STRING, .dst = &arg_timeout_offset, .def = "0.25", .help = "Seconds subtracted from X-Prometheus-Scrape-Timeout-Seconds." };
 	flags[nf++] = (struct flag){ .name = "exporter.scrape_timeout", .type = FLAG_DURATION, .dst = &arg_scrape_timeout, .def = "10s", .help = "Scrape deadline when the request carries no X-Prometheus-Scrape-Timeout-Seconds." };
@@ -393,6 +395,8 @@ int main(int argc, char **argv)
 		log_error("http server setup failed", NULL);
 		goto out;
 	}
+	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
+		goto out;
 	for (size_t i = 0; i < arg_listen.n; i++) {
 		r = http_server_listen(srv, arg_listen.v[i]);
 		if (r < 0) {
@@ -411,8 +415,10 @@ int main(int argc, char **argv)
 	}
 	daemon_notify_ready("serving");
 	int sig;
+	/* SIGHUP re-reads --web.config.file (a bad file keeps the old one);
+	 * the option file is re-read at every (re)connect anyway. */
 	while ((sig = daemon_wait(0)) == SIGHUP)
-		;	/* the option file is re-read at every (re)connect anyway */
+		http_server_web_config_apply(srv, arg_web_config, true);
 	log_info("shutting down", NULL);
 	daemon_notify_stopping();
 	http_server_quiesce(srv);

@@ -257,16 +257,8 @@ int main(int argc, char **argv)
 		log_error("cannot create the HTTP server", NULL);
 		goto out;
 	}
-	if (arg_web_config[0]) {
-		char err[512] = "";
-
-		r = http_server_web_config(srv, arg_web_config, err, sizeof(err));
-		if (r < 0) {
-			log_error("cannot load the web configuration", "file", arg_web_config, "err",
-				  err[0] ? err : strerror(-r), NULL);
-			goto out;
-		}
-	}
+	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
+		goto out;
 	for (size_t i = 0; i < arg_listen.n; i++) {
 		r = http_server_listen(srv, arg_listen.v[i]);
 		if (r < 0) {
@@ -288,17 +280,12 @@ int main(int argc, char **argv)
 	snprintf(status, sizeof(status), "serving on %s", arg_listen.v[0]);
 	daemon_notify_ready(status);
 
+	/* re-read --web.config.file; a bad file keeps the old one */
 	while ((sig = daemon_wait(0)) == SIGHUP) {
-		char err[512] = "";
-
-		/* re-read --web.config.file; a bad file keeps the old one */
 		if (!arg_web_config[0])
 			log_info("SIGHUP: nothing to reload", NULL);
-		else if ((r = http_server_web_config_reload(srv, err, sizeof(err))) < 0)
-			log_error("web config reload failed", "file", arg_web_config, "err",
-				  err[0] ? err : strerror(-r), NULL);
 		else
-			log_info("web config reloaded", "file", arg_web_config, NULL);
+			http_server_web_config_apply(srv, arg_web_config, true);
 	}
 	log_info("stopping", "signal", sig > 0 ? strsignal(sig) : "error", NULL);
 	daemon_notify_stopping();
