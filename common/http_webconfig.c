@@ -451,12 +451,20 @@ bool web_config_check_basic(const struct web_config *c, const char *authorizatio
 			break;
 		}
 	}
-	if (!u || pwlen >= PASSWORD_MAX) {
+	a = auth_cache_get(c);
+	if (!a) {
 		explicit_bzero(dec, sizeof(dec));
 		return false;
 	}
-	a = auth_cache_get(c);
-	if (!a) {
+	if (!u || pwlen >= PASSWORD_MAX) {
+		/*
+		 * An unknown user costs a bcrypt too (against the first user's
+		 * hash, so the same cost), as exporter-toolkit does with its fixed
+		 * "fakepassword" hash: otherwise the answer's speed tells which
+		 * user names exist.
+		 */
+		if (c->nusers)
+			(void)crypt_r(pwlen < PASSWORD_MAX ? pw : "", c->users[0].hash, a->cd);
 		explicit_bzero(dec, sizeof(dec));
 		return false;
 	}

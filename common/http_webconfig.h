@@ -43,6 +43,7 @@ void web_config_free(struct web_config *c);
  * true when it names a user and the password matches the bcrypt hash.
  * bcrypt is slow by design, so a thread remembers the last password that
  * verified for each user (compared in constant time) and skips crypt then.
+ * An unknown user name costs a bcrypt as well (no user enumeration by timing).
  */
 bool web_config_check_basic(const struct web_config *c, const char *authorization);
 

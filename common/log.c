@@ -259,8 +259,24 @@ static void put_logfmt_key(struct line *l, const char *k)
 	tmp[n++] = ' ';
 	if (*k == '\0')
 		tmp[n++] = '_';
-	for (const unsigned char *p = (const unsigned char *)k; *p && n < sizeof(tmp) - 2; p++)
-		tmp[n++] = (*p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f) ? '_' : (char)*p;
+	/* bad bytes (invalid UTF-8 too) become '_'; a long key is cut between
+	 * characters, never inside one */
+	for (const unsigned char *p = (const unsigned char *)k; *p;) {
+		size_t cl = utf8_len(p);
+
+		if (cl > 1) {
+			if (n + cl > sizeof(tmp) - 1)
+				break;
+			memcpy(tmp + n, p, cl);
+			n += cl;
+			p += cl;
+			continue;
+		}
+		if (n + 1 > sizeof(tmp) - 1)
+			break;
+		tmp[n++] = (!cl || *p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f) ? '_' : (char)*p;
+		p++;
+	}
 	tmp[n++] = '=';
 	put(l, tmp, n);
 }

@@ -320,7 +320,11 @@ static void h_huge_response(struct http_request *r, void *ctx)
 
 static void h_jsonerr(struct http_request *r, void *ctx)
 {
-	http_respond_json_error(r, 422, "bad \"qty\"", "qty");
+	size_t n;
+	const char *b = http_request_body(r, &n);
+
+	/* the body, when there is one, plays a field name taken from a request */
+	http_respond_json_error(r, 422, "bad \"qty\"", n ? b : "qty");
 }
 
 static const struct http_route routes[] = {
@@ -546,6 +550,13 @@ static void test_statuses(void)
 	CHECK_INT(r.status, 422);
 	CHECK_STR(r.body, "{\"error\":\"bad \\\"qty\\\"\",\"field\":\"qty\"}\n");
 	CHECK_STR(resp_header(&r, "Content-Type"), "application/json");
+	resp_done(&r);
+	/* text from a request in a JSON error stays valid JSON: control bytes as
+	 * \u00XX, invalid UTF-8 as \ufffd (RFC 8259 section 8.1), UTF-8 kept */
+	CHECK(do_req(port, "POST /jsonerr HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+		  "a\xff\x01\xc3\xa9\xed\xa0\x80", 0, &r) == 0);
+	CHECK_INT(r.status, 422);
+	CHECK_STR(r.body, "{\"error\":\"bad \\\"qty\\\"\",\"field\":\"a\\ufffd\\u0001\xc3\xa9\\ufffd\\ufffd\\ufffd\"}\n");
 	resp_done(&r);
 
 	CHECK(atomic_load(&begins) - b0 >= 11);

@@ -213,6 +213,10 @@ static void test_invalid_utf8(void)
 	log_info("m", "path", "/a\xff", "ok", "caf\xc3\xa9", NULL);
 	s = drain();
 	CHECK_STR(strstr(s, "level="), "level=info msg=m path=\"/a\\ufffd\" ok=caf\xc3\xa9\n");
+	/* keys too (found by fuzz_log): a bad byte becomes '_', UTF-8 stays */
+	log_info("m", "k\xff\xc3\xa9y", "v", NULL);
+	s = drain();
+	CHECK_STR(strstr(s, "level="), "level=info msg=m k_\xc3\xa9y=v\n");
 }
 
 /*

@@ -1,6 +1,7 @@
 /* http_webconfig: parsing exporter-toolkit's web config and basic auth
  * against bcrypt hashes made here with libxcrypt's crypt_gensalt/crypt_r. */
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -187,6 +188,51 @@ static void test_bad_key_after_section(void)
 	CHECK(c == NULL);
 }
 
+static double secs_of(const struct web_config *c, const char *header, int reps)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < reps; i++)
+		(void)web_config_check_basic(c, header);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/*
+ * An unknown user takes as long as a known user with a wrong password (one
+ * bcrypt), as in exporter-toolkit: it used to be refused in microseconds,
+ * which told an attacker which user names exist.
+ */
+static void test_no_user_enumeration(void)
+{
+	struct web_config *c;
+	char yaml[512], salt[CRYPT_GENSALT_OUTPUT_SIZE], hash[CRYPT_OUTPUT_SIZE];
+	struct crypt_data cd = { 0 };
+	double known, unknown;
+	char *h;
+
+	/* cost 7: ~10 ms a check, far above the timer and the base64 work */
+	crypt_gensalt_rn("$2b$", 7, NULL, 0, salt, sizeof(salt));
+	snprintf(hash, sizeof(hash), "%s", crypt_r("right", salt, &cd));
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: '%s'\n", hash);
+	CHECK_INT(load(yaml, &c), 0);
+	if (!c)
+		return;
+	h = strdup(basic("alice:wrong"));
+	known = secs_of(c, h, 5);
+	free(h);
+	h = strdup(basic("mallory:wrong"));
+	unknown = secs_of(c, h, 5);
+	free(h);
+	if (unknown < known * 0.3)
+		printf("# unknown user %.4f s, known user %.4f s\n", unknown, known);
+	CHECK(unknown >= known * 0.3);
+	CHECK(!web_config_check_basic(c, basic("mallory:right")));
+	CHECK(web_config_check_basic(c, basic("alice:right")));
+	web_config_free(c);
+}
+
 static void test_b64(void)
 {
 	char out[16];
@@ -210,6 +256,7 @@ int main(void)
 	RUN(test_basic_auth);
 	RUN(test_duplicate_keys);
 	RUN(test_bad_key_after_section);
+	RUN(test_no_user_enumeration);
 	RUN(test_b64);
 	auth_cache_free(acache);
 	{
