@@ -71,9 +71,11 @@ programs: $(PROGRAMS)
 
 # Test runner: every test is an executable (a C test binary or a script);
 # it gets BUILD_DIR, SRC_DIR and exits 0 (pass), 77 (skip) or other (fail).
+# SUITE=tsan runs only TSAN_TESTS (expanded here, with this make's BUILD).
+RUN_TESTS = $(if $(filter tsan,$(SUITE)),$(TSAN_TESTS),$(if $(SAN),$(filter-out $(TESTS_NOSAN),$(TESTS)),$(TESTS)))
 test-only: all $(TEST_DEPS)
 	@BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) SAN="$(SAN)" \
-		tests/run.sh $(if $(SAN),$(filter-out $(TESTS_NOSAN),$(TESTS)),$(TESTS))
+		tests/run.sh $(RUN_TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory test-only
@@ -83,7 +85,7 @@ asan: deps
 
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread CC=clang CFLAGS="-O1 -g" \
-		TESTS="$(TSAN_TESTS)" test-only
+		SUITE=tsan test-only
 
 bench: deps all $(BENCHES)
 	@BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) bench/run.sh $(BENCHES)
