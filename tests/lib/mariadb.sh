@@ -80,14 +80,16 @@ _mariadb_stop_pid() {
 	local pid=$1 dir=$2 t=${3:-60} i
 	_mariadb_pid_running "$pid" "$dir" || return 0
 	kill -TERM "$pid" 2>/dev/null
+	# From here on wait on the pid alone: an exiting process loses its
+	# cmdline before it is gone, while it still holds the datadir's locks.
 	for ((i = 0; i < t * 10; i++)); do
-		_mariadb_pid_running "$pid" "$dir" || return 0
+		_mariadb_pid_running "$pid" || return 0
 		sleep 0.1
 	done
 	echo "mariadb: pid $pid did not stop in ${t}s, killing it" >&2
 	kill -KILL "$pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
-		_mariadb_pid_running "$pid" "$dir" || return 0
+		_mariadb_pid_running "$pid" || return 0
 		sleep 0.1
 	done
 	return 1
@@ -201,8 +203,10 @@ mariadb_kill() {
 	local pid=${MARIADB_PID:-} i
 	_mariadb_pid_running "$pid" "$MARIADB_DIR" || return 0
 	kill -KILL "$pid" 2>/dev/null
+	# Wait on the pid alone: a dying process loses its cmdline (so the
+	# datadir check above would call it gone) before it becomes a zombie.
 	for ((i = 0; i < 100; i++)); do
-		_mariadb_pid_running "$pid" "$MARIADB_DIR" || return 0
+		_mariadb_pid_running "$pid" || return 0
 		sleep 0.1
 	done
 	return 1

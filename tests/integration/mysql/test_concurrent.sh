@@ -43,7 +43,9 @@ ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 check "waiting scrape gives up at its deadline: 200 in ${ms} ms" [ "$code" = 200 -a "$ms" -lt 1500 ]
 check "... reporting last_scrape_error 1" [ "$(mval "$d/fast.prom" mysql_exporter_last_scrape_error)" = 1 ]
 wait "$slow"
-check "the stuck scrape ended at its own deadline with mysql_up 0" [ "$(mval "$d/slow.prom" mysql_up)" = 0 ]
+slow_up=$(mval "$d/slow.prom" mysql_up)
+check "the stuck scrape ended at its own deadline with mysql_up 0 (got '$slow_up')" [ "$slow_up" = 0 ]
+[ "$slow_up" = 0 ] || { echo "# slow scrape:"; grep -E '^mysql_(up|exporter_last_scrape)' "$d/slow.prom" | sed 's/^/#   /'; }
 kill -CONT "$MARIADB_PID"
 scrape "$MYEXP_URL/metrics" "$d/after.prom" >/dev/null
 check "then mysql_up 1 again" [ "$(mval "$d/after.prom" mysql_up)" = 1 ]
