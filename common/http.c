@@ -38,6 +38,7 @@
 #include "http_reload.h"
 #include "http_webconfig.h"
 #include "log.h"
+#include "utf8.h"
 
 #define MAX_LISTENERS 16
 #define MAX_SEGMENTS 16
@@ -1297,43 +1298,6 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
 	http_respond_buf(r, status, content_type, false);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 if
- * it is not one; s is NUL-terminated, so a cut sequence stops at the NUL.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;	/* continuation byte or overlong 2-byte lead */
-	if (c < 0xe0)
-		n = 2;
-	else if (c < 0xf0) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* UTF-16 surrogates */
-	} else if (c < 0xf5) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* A JSON string (RFC 8259 section 7); text from a request may be in it, so
  * invalid UTF-8 becomes \ufffd (section 8.1: JSON text is UTF-8), as Go's
  * encoding/json writes it. */
@@ -1341,7 +1305,7 @@ static void json_string(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len_str(p);
 
 		switch (n == 1 ? *p : 0x80) {
 		case '"': buf_puts(b, "\\\""); break;

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 
 #include "http_reload.h"
 #include "http_webconfig.h"
+#include "http_webconfig_int.h"
 
 #define TLS_CHAIN_MAX 16
 
@@ -58,19 +58,6 @@ struct web_live {
 	bool tls;
 	struct web_tls *tls_all;
 };
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void tls_free(struct web_tls *t)
 {
@@ -121,7 +108,7 @@ static int tls_parse(const struct web_config *c, const char *path, struct web_tl
 	d.size = (unsigned)strlen(t->cert_pem);
 	g = gnutls_pcert_list_import_x509_raw(t->certs, &n, &d, GNUTLS_X509_FMT_PEM, 0);
 	if (g < 0) {
-		errf(err, errlen, "%s: cert_file: %s", path, gnutls_strerror(g));
+		web_config_errf(err, errlen, "%s: cert_file: %s", path, gnutls_strerror(g));
 		goto fail;
 	}
 	t->ncerts = n;
@@ -134,7 +121,7 @@ static int tls_parse(const struct web_config *c, const char *path, struct web_tl
 	d.size = (unsigned)strlen(t->key_pem);
 	g = gnutls_privkey_import_x509_raw(t->key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
 	if (g < 0) {
-		errf(err, errlen, "%s: key_file: %s", path, gnutls_strerror(g));
+		web_config_errf(err, errlen, "%s: key_file: %s", path, gnutls_strerror(g));
 		goto fail;
 	}
 	if (gnutls_pubkey_init(&pub) < 0) {
@@ -145,7 +132,8 @@ static int tls_parse(const struct web_config *c, const char *path, struct web_tl
 	if (gnutls_pubkey_import_privkey(pub, t->key, 0, 0) < 0 ||
 	    pubkey_id(pub, id1, &l1) < 0 || pubkey_id(t->certs[0].pubkey, id2, &l2) < 0 ||
 	    l1 != l2 || memcmp(id1, id2, l1) != 0) {
-		errf(err, errlen, "%s: key_file does not match the certificate in cert_file", path);
+		web_config_errf(err, errlen,
+				"%s: key_file does not match the certificate in cert_file", path);
 		goto fail;
 	}
 	gnutls_pubkey_deinit(pub);
@@ -219,7 +207,8 @@ int web_live_new(const char *path, struct web_live **ret, char *err, size_t errl
 		goto fail;
 	if (c->cert_pem && (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
 			    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES)) {
-		errf(err, errlen, "%s: TLS requested but libmicrohttpd was built without it", path);
+		web_config_errf(err, errlen,
+				"%s: TLS requested but libmicrohttpd was built without it", path);
 		web_config_free(c);
 		r = -ENOTSUP;
 		goto fail;
@@ -413,8 +402,9 @@ int web_live_reload(struct web_live *l, char *err, size_t errlen)
 	if (r < 0)
 		goto out;
 	if ((c->cert_pem != NULL) != l->tls) {
-		errf(err, errlen, "%s: cannot turn TLS %s on a running server (restart to do that)",
-		     l->path, l->tls ? "off" : "on");
+		web_config_errf(err, errlen,
+				"%s: cannot turn TLS %s on a running server (restart to do that)",
+				l->path, l->tls ? "off" : "on");
 		web_config_free(c);
 		r = -EINVAL;
 		goto out;

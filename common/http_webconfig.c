@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "http_webconfig.h"
+#include "http_webconfig_int.h"
 
 #define PEM_MAX (1u << 20)
 #define PASSWORD_MAX 128
@@ -32,9 +33,7 @@ struct web_config_full {
 };
 static _Atomic uint64_t next_gen = 1;
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
+void web_config_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -82,12 +81,12 @@ static int read_file(const char *path, char **ret, char *err, size_t errlen)
 
 	if (!f) {
 		r = -errno;
-		errf(err, errlen, "cannot open %s: %s", path, strerror(-r));
+		web_config_errf(err, errlen, "cannot open %s: %s", path, strerror(-r));
 		return r;
 	}
 	if (fstat(fileno(f), &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > PEM_MAX) {
 		fclose(f);
-		errf(err, errlen, "%s: empty or larger than %u bytes", path, PEM_MAX);
+		web_config_errf(err, errlen, "%s: empty or larger than %u bytes", path, PEM_MAX);
 		return -EINVAL;
 	}
 	data = malloc((size_t)st.st_size + 1);
@@ -115,7 +114,7 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	int r;
 
 	if (m->type != YAML_MAPPING_NODE) {
-		errf(err, errlen, "%s: tls_server_config must be a mapping", path);
+		web_config_errf(err, errlen, "%s: tls_server_config must be a mapping", path);
 		return -EINVAL;
 	}
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
@@ -123,11 +122,14 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		const char *v = scalar(yaml_document_get_node(doc, pr->value));
 
 		if (!k || !v) {
-			errf(err, errlen, "%s: tls_server_config: keys and values must be strings", path);
+			web_config_errf(err, errlen,
+					"%s: tls_server_config: keys and values must be strings",
+					path);
 			return -EINVAL;
 		}
 		if ((strcmp(k, "cert_file") == 0 && cert) || (strcmp(k, "key_file") == 0 && key)) {
-			errf(err, errlen, "%s: tls_server_config.%s given twice", path, k);
+			web_config_errf(err, errlen, "%s: tls_server_config.%s given twice", path,
+					k);
 			return -EINVAL;
 		}
 		if (strcmp(k, "cert_file") == 0) {
@@ -135,12 +137,15 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		} else if (strcmp(k, "key_file") == 0) {
 			key = v;
 		} else {
-			errf(err, errlen, "%s: tls_server_config.%s is not supported by prism", path, k);
+			web_config_errf(err, errlen,
+					"%s: tls_server_config.%s is not supported by prism", path,
+					k);
 			return -EINVAL;
 		}
 	}
 	if (!cert || !*cert || !key || !*key) {
-		errf(err, errlen, "%s: tls_server_config needs both cert_file and key_file", path);
+		web_config_errf(err, errlen,
+				"%s: tls_server_config needs both cert_file and key_file", path);
 		return -EINVAL;
 	}
 	if (!(p = resolve_path(path, cert)))
@@ -156,11 +161,12 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	if (r < 0)
 		return r;
 	if (!strstr(c->cert_pem, "-----BEGIN CERTIFICATE-----")) {
-		errf(err, errlen, "%s: cert_file %s is not a PEM certificate", path, cert);
+		web_config_errf(err, errlen, "%s: cert_file %s is not a PEM certificate", path,
+				cert);
 		return -EINVAL;
 	}
 	if (!strstr(c->key_pem, "PRIVATE KEY-----")) {
-		errf(err, errlen, "%s: key_file %s is not a PEM private key", path, key);
+		web_config_errf(err, errlen, "%s: key_file %s is not a PEM private key", path, key);
 		return -EINVAL;
 	}
 	return 0;
@@ -174,7 +180,9 @@ static int parse_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	if (m->type == YAML_SCALAR_NODE && scalar(m)[0] == '\0')
 		return 0;	/* "basic_auth_users:" with nothing: no users */
 	if (m->type != YAML_MAPPING_NODE) {
-		errf(err, errlen, "%s: basic_auth_users must be a mapping of user: bcrypt hash", path);
+		web_config_errf(err, errlen,
+				"%s: basic_auth_users must be a mapping of user: bcrypt hash",
+				path);
 		return -EINVAL;
 	}
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
@@ -186,17 +194,21 @@ static int parse_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		const char *h = scalar(yaml_document_get_node(doc, pr->value));
 
 		if (!u || !*u || !h) {
-			errf(err, errlen, "%s: basic_auth_users: user names and hashes must be strings", path);
+			web_config_errf(
+			    err, errlen,
+			    "%s: basic_auth_users: user names and hashes must be strings", path);
 			return -EINVAL;
 		}
 		/* bcrypt only ($2a$, $2b$, $2y$), as exporter-toolkit */
 		if (strncmp(h, "$2", 2) != 0 || strlen(h) != 60 || h[3] != '$') {
-			errf(err, errlen, "%s: basic_auth_users.%s: not a bcrypt hash", path, u);
+			web_config_errf(err, errlen, "%s: basic_auth_users.%s: not a bcrypt hash",
+					path, u);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < c->nusers; i++) {
 			if (strcmp(c->users[i].name, u) == 0) {
-				errf(err, errlen, "%s: basic_auth_users.%s given twice", path, u);
+				web_config_errf(err, errlen, "%s: basic_auth_users.%s given twice",
+						path, u);
 				return -EINVAL;
 			}
 		}
@@ -229,7 +241,7 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 	f = fopen(path, "re");
 	if (!f) {
 		r = -errno;
-		errf(err, errlen, "cannot open %s: %s", path, strerror(-r));
+		web_config_errf(err, errlen, "cannot open %s: %s", path, strerror(-r));
 		goto out;
 	}
 	if (!yaml_parser_initialize(&parser)) {
@@ -239,15 +251,16 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 	parser_ok = true;
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		errf(err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-		     parser.problem ? parser.problem : "invalid YAML");
+		web_config_errf(err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+				parser.problem ? parser.problem : "invalid YAML");
 		goto out;
 	}
 	doc_ok = true;
 	root = yaml_document_get_root_node(&doc);
 	if (root && !(root->type == YAML_SCALAR_NODE && scalar(root)[0] == '\0')) {
 		if (root->type != YAML_MAPPING_NODE) {
-			errf(err, errlen, "%s: expected a mapping at the top level", path);
+			web_config_errf(err, errlen, "%s: expected a mapping at the top level",
+					path);
 			goto out;
 		}
 		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
@@ -257,7 +270,8 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 
 			if (!k || !v) {
 				/* r may hold a previous section's 0: this is an error */
-				errf(err, errlen, "%s: top-level keys must be strings", path);
+				web_config_errf(err, errlen, "%s: top-level keys must be strings",
+						path);
 				r = -EINVAL;
 				goto out;
 			}
@@ -268,7 +282,7 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 			 */
 			if ((strcmp(k, "tls_server_config") == 0 && seen_tls) ||
 			    (strcmp(k, "basic_auth_users") == 0 && seen_users)) {
-				errf(err, errlen, "%s: %s given twice", path, k);
+				web_config_errf(err, errlen, "%s: %s given twice", path, k);
 				r = -EINVAL;
 			} else if (strcmp(k, "tls_server_config") == 0) {
 				seen_tls = true;
@@ -277,7 +291,8 @@ int web_config_load(const char *path, struct web_config **ret, char *err, size_t
 				seen_users = true;
 				r = parse_users(&doc, v, path, c, err, errlen);
 			} else {
-				errf(err, errlen, "%s: %s is not supported by prism", path, k);
+				web_config_errf(err, errlen, "%s: %s is not supported by prism",
+						path, k);
 				r = -EINVAL;
 			}
 			if (r < 0)

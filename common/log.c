@@ -21,6 +21,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "utf8.h"
 
 #define LINE_MAX_BYTES 8192
 #define JOURNAL_MAX_FIELDS 32
@@ -133,44 +134,6 @@ static void putch(struct line *l, char c)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 if
- * it is not one.  s is NUL-terminated, so a truncated sequence stops at the
- * NUL (never a continuation byte).
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;	/* continuation byte or overlong 2-byte lead */
-	if (c < 0xe0)
-		n = 2;
-	else if (c < 0xf0) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* UTF-16 surrogates */
-	} else if (c < 0xf5) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * go-logfmt quotes a value that is empty or has a space, '=', '"', a control
  * byte or invalid UTF-8 (which it writes as \ufffd, as encoding/json does).
  */
@@ -179,7 +142,7 @@ static bool logfmt_needs_quote(const char *v)
 	if (*v == '\0')
 		return true;
 	for (const unsigned char *p = (const unsigned char *)v; *p;) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len_str(p);
 
 		if (!n || *p <= ' ' || *p == '=' || *p == '"' || *p == 0x7f)
 			return true;
@@ -217,7 +180,7 @@ static void put_quoted(struct line *l, const char *v)
 		return;
 	l->in_quote = true;
 	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut;) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len_str(p);
 
 		if (n == 1) {
 			put_escaped_char(l, *p);
@@ -243,7 +206,7 @@ static void put_logfmt_value(struct line *l, const char *v)
 	}
 	/* valid UTF-8 here (checked above): whole characters, never split by a cut */
 	for (const unsigned char *p = (const unsigned char *)v; *p && !l->cut;) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len_str(p);
 
 		put(l, (const char *)p, n);
 		p += n;
@@ -262,7 +225,7 @@ static void put_logfmt_key(struct line *l, const char *k)
 	/* bad bytes (invalid UTF-8 too) become '_'; a long key is cut between
 	 * characters, never inside one */
 	for (const unsigned char *p = (const unsigned char *)k; *p;) {
-		size_t cl = utf8_len(p);
+		size_t cl = utf8_seq_len_str(p);
 
 		if (cl > 1) {
 			if (n + cl > sizeof(tmp) - 1)

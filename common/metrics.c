@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "metrics_int.h"
+#include "utf8.h"
 
 #define CACHE_LINE 64
 
@@ -260,20 +261,8 @@ static struct metric_family *family_new(struct metrics_registry *r, enum metric_
 	}
 	if (t == METRIC_COUNTER && !strcmp(name, "_total"))
 		goto fail;
-	if (help) {	/* must be UTF-8: escape into scratch to check */
-		size_t hl = strlen(help);
-		char *tmp = malloc(2 * hl + 1);
-
-		if (!tmp) {
-			err = ENOMEM;
-			goto fail;
-		}
-		bool ok = escape_label_value(tmp, help, hl) != NULL;
-
-		free(tmp);
-		if (!ok)
-			goto fail;
-	}
+	if (help && !utf8_valid(help, strlen(help)))
+		goto fail;	/* the exposition writes HELP as UTF-8 text */
 	if (t == METRIC_HISTOGRAM) {
 		if (nbounds > METRICS_MAX_BUCKETS || (nbounds && !bounds))
 			goto fail;

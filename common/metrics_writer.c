@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "metrics_int.h"
+#include "utf8.h"
 
 /* ---- names, hashing, escaping ---- */
 
@@ -92,38 +93,6 @@ static const unsigned char esc_class[256] = {
 	['\\'] = 1, ['"'] = 1, ['\n'] = 1, [0x80 ... 0xff] = 2,
 };
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 table 4), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0xc2)
-		return 0;	/* stray continuation byte or overlong 2-byte lead */
-	if (c < 0xe0)
-		n = 2;
-	else if (c < 0xf0) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* UTF-16 surrogates */
-	} else if (c < 0xf5) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (left < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* Escaping of label values is the same in both formats: \\, \", \n. */
 char *escape_label_value(char *p, const char *str, size_t len)
 {
@@ -144,7 +113,7 @@ char *escape_label_value(char *p, const char *str, size_t len)
 			i++;
 			break;
 		default: {
-			size_t n = utf8_seq(s + i, len - i);
+			size_t n = utf8_seq_len(s + i, len - i);
 
 			if (!n)
 				return NULL;
@@ -182,7 +151,7 @@ static int append_help(struct buf *out, const char *help, enum metrics_format f)
 			*p++ = (char)c;
 			i++;
 		} else {
-			size_t n = utf8_seq(s + i, len - i);
+			size_t n = utf8_seq_len(s + i, len - i);
 
 			if (!n) {
 				out->data[out->len] = '\0';

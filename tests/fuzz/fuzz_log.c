@@ -26,31 +26,6 @@ static int fd = -1;
 			abort(); \
 	} while (0)
 
-/* RFC 3629, written independently of log.c's */
-static size_t u8len(const unsigned char *s)
-{
-	unsigned c = s[0], n, cp, min;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0)
-		n = 1, cp = c & 0x1f, min = 0x80;
-	else if ((c & 0xf0) == 0xe0)
-		n = 2, cp = c & 0x0f, min = 0x800;
-	else if ((c & 0xf8) == 0xf0)
-		n = 3, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	for (unsigned i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
 static const unsigned char *json_str(const unsigned char *p)
 {
 	CHECK(*p == '"');
@@ -67,7 +42,7 @@ static const unsigned char *json_str(const unsigned char *p)
 				p++;
 			}
 		} else {
-			size_t n = u8len(p);
+			size_t n = fuzz_utf8_len(p);
 
 			CHECK(n);
 			p += n;
@@ -111,14 +86,14 @@ static void check_logfmt(const char *line)
 					CHECK(p[1] && strchr("\"\\nrtu", p[1]));
 					n = 2;
 				} else {
-					n = u8len(p);
+					n = fuzz_utf8_len(p);
 					CHECK(n);
 				}
 			}
 			p++;
 			continue;
 		}
-		n = u8len(p);
+		n = fuzz_utf8_len(p);
 		CHECK(n);
 		p += n;
 	}

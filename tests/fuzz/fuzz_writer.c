@@ -28,36 +28,6 @@
 		}                                                                          \
 	} while (0)
 
-/* RFC 3629 well-formedness, written independently of the writer's. */
-static bool utf8_ok(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s, n, cp, min;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			n = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			n = 2, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			n = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return false;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 /*
  * Unescape [p, e) into out: label values and OpenMetrics HELP know \\, \"
  * and \n; text-format HELP knows \\ and \n (a quote is literal).  Stops at
@@ -227,8 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const double bounds[] = { -1, 0.25, 1e9 };
 		const uint64_t cum[] = { 1, 2, 3 };
 
-		help_ok = utf8_ok((const unsigned char *)parts[0]);
-		vals_ok = utf8_ok((const unsigned char *)v[0]) && utf8_ok((const unsigned char *)v[1]);
+		help_ok = fuzz_utf8_valid(parts[0]);
+		vals_ok = fuzz_utf8_valid(v[0]) && fuzz_utf8_valid(v[1]);
 		same = strcmp(v[0], v[1]) == 0;
 		/* a value from the input's last 8 bytes (any bit pattern: NaN,
 		 * infinities, subnormals, integers), else from its size */
@@ -256,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(help_ok ? r == 0 : r == -EINVAL);
 		if (r == 0) {
 			r = writer_histogram(w, v, bounds, cum, 3, 4, num);
-			CHECK(utf8_ok((const unsigned char *)v[0]) ? r == 0 : r == -EINVAL);
+			CHECK(fuzz_utf8_valid(v[0]) ? r == 0 : r == -EINVAL);
 			samples += r == 0 ? 3 + 1 + 2 : 0;
 		}
 		CHECK(metrics_writer_finish(w) == 0);

@@ -995,8 +995,10 @@ static void test_many_connections(void)
 	http_server_free(s);
 }
 
+/* A client thread's request to a slow route, and what came back. */
 struct slow_arg {
 	int port;
+	const char *path;
 	int status;
 	char body[16];
 };
@@ -1006,7 +1008,7 @@ static void *slow_client(void *arg)
 	struct slow_arg *a = arg;
 	struct resp r;
 
-	if (get(a->port, "/slow?ms=600", NULL, &r) == 0) {
+	if (get(a->port, a->path, NULL, &r) == 0) {
 		a->status = r.status;
 		snprintf(a->body, sizeof(a->body), "%s", r.body);
 		resp_done(&r);
@@ -1014,21 +1016,21 @@ static void *slow_client(void *arg)
 	return NULL;
 }
 
-struct slow_path_arg {
-	int port;
-	const char *path;
-	int status;
-};
-static void *slow_path_client(void *arg)
+/* A new server on a free port with a's request in flight, sent from the
+ * new thread *t; NULL if the server did not start. */
+static struct http_server *start_with_slow_request(struct http_config *c, struct slow_arg *a,
+						   pthread_t *t)
 {
-	struct slow_path_arg *a = arg;
-	struct resp r;
+	struct http_server *s = start_server(c, "127.0.0.1:0", &a->port);
 
-	if (get(a->port, a->path, NULL, &r) == 0) {
-		a->status = r.status;
-		resp_done(&r);
-	}
-	return NULL;
+	CHECK(s != NULL);
+	if (!s)
+		return NULL;
+	pthread_create(t, NULL, slow_client, a);
+	for (int i = 0; i < 2000 && http_server_in_flight(s) == 0; i++)
+		usleep(5000);
+	CHECK_INT(http_server_in_flight(s), 1);
+	return s;
 }
 
 /*
@@ -1039,22 +1041,15 @@ static void *slow_path_client(void *arg)
 static void test_drain_timeout_is_time(void)
 {
 	struct http_config c = base_cfg();
-	struct slow_path_arg a = { 0, "/slow?ms=3000", 0 };
+	struct slow_arg a = { .path = "/slow?ms=3000" };
 	struct timespec t0, t1;
 	struct http_server *s;
 	pthread_t t;
 	double el;
-	int p;
 
-	s = start_server(&c, "127.0.0.1:0", &p);
-	CHECK(s != NULL);
+	s = start_with_slow_request(&c, &a, &t);
 	if (!s)
 		return;
-	a.port = p;
-	pthread_create(&t, NULL, slow_path_client, &a);
-	for (int i = 0; i < 2000 && http_server_in_flight(s) == 0; i++)
-		usleep(5000);
-	CHECK_INT(http_server_in_flight(s), 1);
 	http_server_quiesce(s);
 	prctl(PR_SET_TIMERSLACK, 50000000UL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1074,23 +1069,16 @@ static void test_graceful_stop(void)
 {
 	struct http_config c = base_cfg();
 	struct http_server *s;
-	struct slow_arg a = { 0 };
+	struct slow_arg a = { .path = "/slow?ms=600" };
 	pthread_t t;
-	int p;
 
-	s = start_server(&c, "127.0.0.1:0", &p);
-	CHECK(s != NULL);
+	s = start_with_slow_request(&c, &a, &t);
 	if (!s)
 		return;
-	a.port = p;
-	pthread_create(&t, NULL, slow_client, &a);
-	for (int i = 0; i < 200 && http_server_in_flight(s) == 0; i++)
-		usleep(5000);
-	CHECK_INT(http_server_in_flight(s), 1);
 	http_server_quiesce(s);
 	http_server_quiesce(s);	/* idempotent */
 	/* new connections are refused at once while the slow one carries on */
-	CHECK_INT(tcp_connect(AF_INET, p), -ECONNREFUSED);
+	CHECK_INT(tcp_connect(AF_INET, a.port), -ECONNREFUSED);
 	CHECK_INT(http_server_drain(s, 5000), 0);
 	pthread_join(t, NULL);
 	CHECK_INT(a.status, 200);
@@ -1099,11 +1087,10 @@ static void test_graceful_stop(void)
 	http_server_free(s);
 
 	/* drain gives up after its timeout and says how many were left */
-	s = start_server(&c, "127.0.0.1:0", &p);
-	a = (struct slow_arg){ .port = p };
-	pthread_create(&t, NULL, slow_client, &a);
-	for (int i = 0; i < 200 && http_server_in_flight(s) == 0; i++)
-		usleep(5000);
+	a = (struct slow_arg){ .path = "/slow?ms=600" };
+	s = start_with_slow_request(&c, &a, &t);
+	if (!s)
+		return;
 	http_server_quiesce(s);
 	CHECK_INT(http_server_drain(s, 50), 1);
 	pthread_join(t, NULL);

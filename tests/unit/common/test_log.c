@@ -168,7 +168,7 @@ static bool json_string_ok(const unsigned char **pp)
 		} else if (*p < 0x80) {
 			p++;
 		} else {
-			size_t n = utf8_len(p);
+			size_t n = utf8_seq_len_str(p);
 
 			if (!n)
 				return false;
@@ -247,7 +247,7 @@ static void test_cut_everywhere(void)
 		log_info("m", "v", msg, NULL);
 		s = drain();
 		for (const unsigned char *p = (const unsigned char *)s; *p;) {
-			size_t n = utf8_len(p);
+			size_t n = utf8_seq_len_str(p);
 
 			if (!n) {
 				badfmt++;

@@ -27,6 +27,7 @@
 #include "../harness.h"
 /* the glue itself, to reach the server's live config (s->live) */
 #include "../../../common/http.c"
+#include "webconfig_util.h"
 
 #define NTHREADS 8
 #define NRELOADS 200
@@ -48,32 +49,6 @@ static void hello(struct http_request *r, void *ctx)
 static const struct http_route routes[] = {
 	{ "GET", "/x", hello, NULL },
 };
-
-static void bcrypt(const char *pw, char *out, size_t len)
-{
-	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data cd = { 0 };
-
-	crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof(salt));
-	snprintf(out, len, "%s", crypt_r(pw, salt, &cd));
-}
-
-static void basic(const char *user_pass, char *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = (const unsigned char *)user_pass;
-	size_t n = strlen(user_pass), o = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = s[i] << 16 | (i + 1 < n ? s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
 
 static void put(const char *text)
 {
@@ -97,21 +72,31 @@ static void put_users(bool a)
 	put(text);
 }
 
+/* A new TCP connection to the server on loopback; its fd, or -1. */
+static int connect_server(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* One GET /x on a new connection; the status, or -1. */
 static int get(const char *auth)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	char req[512], resp[512];
 	size_t got = 0;
 	ssize_t n;
 	int fd, status = -1;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = connect_server();
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out;
 	n = snprintf(req, sizeof(req),
 		     "GET /x HTTP/1.1\r\nHost: t\r\nAuthorization: Basic %s\r\nConnection: close\r\n\r\n",
 		     auth);
@@ -254,7 +239,6 @@ static gnutls_datum_t der[2];	/* the two certificates, DER */
  * or -1 on any failure. */
 static int tls_get(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t ss = NULL;
 	const gnutls_datum_t *peer;
@@ -264,12 +248,9 @@ static int tls_get(void)
 	int fd, g, which = -1;
 	ssize_t n;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = connect_server();
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out;
 	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
 	    gnutls_init(&ss, GNUTLS_CLIENT) < 0 || gnutls_set_default_priority(ss) < 0 ||
 	    gnutls_credentials_set(ss, GNUTLS_CRD_CERTIFICATE, cred) < 0)
@@ -333,15 +314,8 @@ static int load_der(const char *pem_path, gnutls_datum_t *out)
 /* A TCP connection to the TLS port, left open (counted from its accept). */
 static int tls_hold_open(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd;
+	int fd = connect_server();
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		fd = -1;
-	}
 	/* the count is taken when libmicrohttpd accepts: make sure it did */
 	if (fd >= 0 && tls_get() < 0) {
 		close(fd);
@@ -487,25 +461,22 @@ static void test_no_web_config(void)
 
 int main(void)
 {
-	char up[64];
+	char cmd[64];
 
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/web.yml", dir);
-	bcrypt("stable pw", hash_stable, sizeof(hash_stable));
-	bcrypt("a pw", hash_a, sizeof(hash_a));
-	bcrypt("b pw", hash_b, sizeof(hash_b));
-	basic("stable:stable pw", up);
-	snprintf(auth_stable, sizeof(auth_stable), "%s", up);
-	basic("a:a pw", up);
-	snprintf(auth_a, sizeof(auth_a), "%s", up);
-	basic("b:b pw", up);
-	snprintf(auth_b, sizeof(auth_b), "%s", up);
+	wc_bcrypt("stable pw", hash_stable, sizeof(hash_stable));
+	wc_bcrypt("a pw", hash_a, sizeof(hash_a));
+	wc_bcrypt("b pw", hash_b, sizeof(hash_b));
+	wc_base64("stable:stable pw", auth_stable);
+	wc_base64("a:a pw", auth_a);
+	wc_base64("b:b pw", auth_b);
 	RUN(test_reload_under_load);
 	RUN(test_tls_rotation_under_load);
 	RUN(test_no_web_config);
-	snprintf(up, sizeof(up), "rm -rf '%s'", dir);
-	if (system(up) != 0)
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
 	return harness_done();
 }
