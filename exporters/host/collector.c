@@ -9,6 +9,16 @@
  * finished jobs in table order and appends
  * node_scrape_collector_{duration_seconds,success}.
  *
+ * Inline jobs: when --path.procfs is a real procfs, the collectors that read
+ * only procfs (inline_ok in the table; they cannot hang) run on the scraping
+ * thread itself while one worker runs the others (sysfs, rootfs, udev data,
+ * textfiles: deadline-guarded); a second ticket goes out only if that
+ * worker has not claimed all of them by the time the inline jobs are done.
+ * A worker done with the pool jobs helps with inline jobs not yet started
+ * (they cannot hang, so any thread may run them).  The merge stays in table
+ * order.  Measured on 2 cores: ~4.8 instead of ~8
+ * context switches per scrape.
+ *
  * Ownership and late finishers: the jobs live inside one reference-counted
  * struct scrape.  The scraping thread holds one reference, every queued job
  * one more.  A job still running at the deadline is marked abandoned under
@@ -36,26 +46,29 @@
 #include "util.h"
 
 const struct collector collectors[] = {
-	{ "cpu", true, collect_cpu, NULL, NULL },
-	{ "diskstats", true, collect_diskstats, NULL, NULL },
-	{ "filefd", true, collect_filefd, NULL, NULL },
-	{ "filesystem", true, collect_filesystem, NULL, NULL },
-	{ "loadavg", true, collect_loadavg, NULL, NULL },
-	{ "meminfo", true, collect_meminfo, NULL, NULL },
-	{ "netdev", true, collect_netdev, NULL, NULL },
-	{ "netstat", true, collect_netstat, NULL, NULL },
-	{ "os", true, collect_os, NULL, NULL },
-	{ "pressure", true, collect_pressure, NULL, NULL },
-	{ "sockstat", true, collect_sockstat, NULL, NULL },
-	{ "stat", true, collect_stat, NULL, NULL },
-	{ "textfile", true, collect_textfile, merge_textfile, free_textfile },
-	{ "time", true, collect_time, NULL, NULL },
-	{ "uname", true, collect_uname, NULL, NULL },
-	{ "vmstat", true, collect_vmstat, NULL, NULL },
+	/* inline_ok: procfs-only readers; the others read sysfs, rootfs, udev
+	 * data or a user directory, any of which can hang (see collector.h). */
+	{ "cpu", true, collect_cpu, NULL, NULL, false },
+	{ "diskstats", true, collect_diskstats, NULL, NULL, false },
+	{ "filefd", true, collect_filefd, NULL, NULL, true },
+	{ "filesystem", true, collect_filesystem, NULL, NULL, true },
+	{ "loadavg", true, collect_loadavg, NULL, NULL, true },
+	{ "meminfo", true, collect_meminfo, NULL, NULL, true },
+	{ "netdev", true, collect_netdev, NULL, NULL, false },
+	{ "netstat", true, collect_netstat, NULL, NULL, true },
+	{ "os", true, collect_os, NULL, NULL, false },
+	{ "pressure", true, collect_pressure, NULL, NULL, true },
+	{ "sockstat", true, collect_sockstat, NULL, NULL, true },
+	{ "stat", true, collect_stat, NULL, NULL, true },
+	{ "textfile", true, collect_textfile, merge_textfile, free_textfile, false },
+	{ "time", true, collect_time, NULL, NULL, false },
+	{ "uname", true, collect_uname, NULL, NULL, true },
+	{ "vmstat", true, collect_vmstat, NULL, NULL, true },
 };
 const size_t ncollectors = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
 bool collector_enabled[NCOLL];
+bool collector_inline;
 
 /* Last logged error per collector (0 = none logged / recovered). */
 static _Atomic uint64_t last_err[NCOLL];
@@ -82,6 +95,7 @@ struct job {
 	int w_rc;		/* worker's, published by the CAS to J_DONE */
 	uint64_t w_dur_ns;
 	_Atomic int state;	/* J_*: QUEUED -> RUNNING -> DONE, or -> ABANDONED (CAS) */
+	bool direct;		/* inline: the scraping thread runs it (workers may help) */
 };
 
 /* A worker's claim on a scrape: it runs the scrape's jobs until none is left. */
@@ -98,6 +112,12 @@ struct scrape {
 	size_t njobs;
 	_Atomic size_t next;	/* next job to claim */
 	enum metrics_format fmt;
+	size_t npool;		/* jobs for the workers ... */
+	size_t pool_idx[NCOLL];	/* ... their indexes in jobs[] */
+	size_t ninline;		/* jobs the scraping thread runs (workers help) */
+	size_t inline_idx[NCOLL];	/* filesystem last: it may wait for statfs */
+	_Atomic size_t next_inline;
+	struct rbuf rb[CTX_RBUFS];	/* the scraping thread's, for inline jobs */
 	struct ticket tickets[NCOLL];
 	struct job jobs[NCOLL];
 };
@@ -129,6 +149,8 @@ static void scrape_unref(struct scrape *s)
 		metrics_writer_free(j->w);
 		buf_done(&j->out);
 	}
+	for (int k = 0; k < CTX_RBUFS; k++)
+		rbuf_free(&s->rb[k]);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
@@ -157,47 +179,66 @@ static int spawn_worker(struct scrape_pool *p)
 }
 
 /* Run the jobs of s this worker claims; true if one was abandoned under us. */
+/* Run job j if it is still queued: 0 done, 1 not ours (abandoned before it
+ * started or claimed elsewhere), -1 abandoned while it ran. */
+static int run_one(struct scrape *s, struct job *j, struct rbuf *rb)
+{
+	uint64_t t0;
+	int r, expect;
+
+	/* Job states change by compare-and-swap: whoever moves a job out of
+	 * QUEUED/RUNNING owns the outcome; no lock per job. */
+	expect = J_QUEUED;
+	if (!atomic_compare_exchange_strong(&j->state, &expect, J_RUNNING))
+		return 1;
+	for (int k = 0; k < CTX_RBUFS; k++)
+		j->ctx.rb[k] = &rb[k];
+	t0 = daemon_now_ns();
+	r = collectors[j->ci].collect(&j->ctx, j->w);
+	t0 = daemon_now_ns() - t0;
+	for (int k = 0; k < CTX_RBUFS; k++)
+		j->ctx.rb[k] = NULL;
+	j->w_rc = r;
+	j->w_dur_ns = t0;
+	expect = J_RUNNING;
+	if (!atomic_compare_exchange_strong(&j->state, &expect, J_DONE))
+		return -1;	/* nobody reads w_rc/w_dur_ns */
+	if (atomic_fetch_sub(&s->pending, 1) == 1) {
+		/* The lock/unlock orders us after a waiter that saw pending > 0
+		 * (it holds mu until it sleeps); signalling after the unlock
+		 * spares it a block on mu.  s stays alive: the caller holds a
+		 * reference. */
+		pthread_mutex_lock(&s->mu);
+		pthread_mutex_unlock(&s->mu);
+		pthread_cond_signal(&s->cv);
+	}
+	return 0;
+}
+
+/* Claim and run jobs of one list (idx[0..n), claimed through *next) until
+ * none is left; true if one was abandoned under us (the scrape is over:
+ * the rest of its jobs are abandoned too). */
+static bool run_list(struct scrape *s, const size_t *idx, size_t n, _Atomic size_t *next,
+		     struct rbuf *rb)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(next, 1);
+
+		if (i >= n)
+			return false;
+		if (run_one(s, &s->jobs[idx[i]], rb) < 0)
+			return true;
+	}
+}
+
+/* A worker's share of s: the pool jobs first, then it helps with the
+ * inline jobs the scraping thread has not started yet (they never block,
+ * so running them here is safe and shortens the scrape on idle cores). */
 static bool run_jobs(struct scrape *s, struct rbuf *rb)
 {
-	bool was_abandoned = false;
-
-	for (;;) {
-		size_t i = atomic_fetch_add(&s->next, 1);
-		struct job *j;
-		uint64_t t0;
-		int r, expect;
-
-		if (i >= s->njobs)
-			break;
-		j = &s->jobs[i];
-		/* Job states change by compare-and-swap: whoever moves a job out
-		 * of QUEUED/RUNNING owns the outcome; no lock per job. */
-		expect = J_QUEUED;
-		if (!atomic_compare_exchange_strong(&j->state, &expect, J_RUNNING))
-			continue;	/* abandoned before it started */
-		for (int k = 0; k < CTX_RBUFS; k++)
-			j->ctx.rb[k] = &rb[k];
-		t0 = daemon_now_ns();
-		r = collectors[j->ci].collect(&j->ctx, j->w);
-		t0 = daemon_now_ns() - t0;
-		for (int k = 0; k < CTX_RBUFS; k++)
-			j->ctx.rb[k] = NULL;
-		j->w_rc = r;
-		j->w_dur_ns = t0;
-		expect = J_RUNNING;
-		if (!atomic_compare_exchange_strong(&j->state, &expect, J_DONE)) {
-			/* Abandoned under us: nobody reads w_rc/w_dur_ns.  The
-			 * scrape is over; the rest of its jobs are abandoned too. */
-			was_abandoned = true;
-			break;
-		}
-		if (atomic_fetch_sub(&s->pending, 1) == 1) {
-			pthread_mutex_lock(&s->mu);
-			pthread_cond_signal(&s->cv);
-			pthread_mutex_unlock(&s->mu);
-		}
-	}
-	return was_abandoned;
+	if (run_list(s, s->pool_idx, s->npool, &s->next, rb))
+		return true;
+	return run_list(s, s->inline_idx, s->ninline, &s->next_inline, rb);
 }
 
 static void *worker_main(void *arg)
@@ -397,6 +438,51 @@ static void log_outcome(size_t ci, int rc, const char *err)
 		log_error("collector failed", "collector", collectors[ci].name, "err", err, NULL);
 }
 
+/* Queue tickets [from, to) of s on the pool and wake as many workers. */
+static void queue_tickets(struct scrape_pool *p, struct scrape *s, size_t from, size_t to)
+{
+	size_t nt = to - from;
+
+	atomic_fetch_add(&s->refs, (int)nt);
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = from; i < to; i++) {
+		struct ticket *t = &s->tickets[i];
+
+		t->s = s;
+		t->next = NULL;
+		if (p->tail)
+			p->tail->next = t;
+		else
+			p->head = t;
+		p->tail = t;
+	}
+	p->queued += (unsigned)nt;
+	/* All workers busy (long collectors, hung reads, a burst of scrapes):
+	 * add workers rather than queue behind them. */
+	for (unsigned spawned = 0; p->queued > p->nidle + spawned && p->live < p->max; spawned++)
+		if (spawn_worker(p) < 0)
+			break;
+	pthread_mutex_unlock(&p->mu);
+	/* Signalled after the unlock: a woken worker would otherwise block
+	 * straight away on p->mu (perf showed the futex round trip). */
+	for (size_t i = 0; i < nt; i++)
+		pthread_cond_signal(&p->cv);
+}
+
+/* Wait until the workers finished s's pool jobs or the deadline passed. */
+static void wait_pool(struct scrape *s, uint64_t deadline)
+{
+	pthread_mutex_lock(&s->mu);
+	while (atomic_load(&s->pending) > 0) {
+		struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+				       .tv_nsec = (long)(deadline % 1000000000u) };
+
+		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT && daemon_now_ns() >= deadline)
+			break;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 	       double timeout_s, struct metrics_writer *w)
 {
@@ -422,6 +508,7 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 			continue;
 		j = &s->jobs[n];
 		j->ci = i;
+		j->direct = collector_inline && collectors[i].inline_ok && !collectors[i].merge;
 		buf_reset(&j->out);
 		if (!j->w)
 			j->w = metrics_writer_new(&j->out, fmt);
@@ -437,46 +524,44 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 		n++;
 	}
 	s->njobs = n;
+	s->npool = s->ninline = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			struct job *j = &s->jobs[i];
+
+			if (pass == 0 && !j->direct)
+				s->pool_idx[s->npool++] = i;
+			else if (j->direct && (pass == 1) == (collectors[j->ci].collect == collect_filesystem))
+				s->inline_idx[s->ninline++] = i;
+		}
 	atomic_store(&s->pending, n);
 	atomic_store(&s->next, 0);
+	atomic_store(&s->next_inline, 0);
 	/* One ticket per core that can usefully run collectors in parallel
 	 * (at least 2, so one slow collector does not hold up the rest); more
 	 * only adds wake-ups. */
 	nt = p->tickets;
-	if (nt > n)
-		nt = n;
-	atomic_fetch_add(&s->refs, (int)nt);
-	pthread_mutex_lock(&p->mu);
-	for (i = 0; i < nt; i++) {
-		struct ticket *t = &s->tickets[i];
-
-		t->s = s;
-		t->next = NULL;
-		if (p->tail)
-			p->tail->next = t;
-		else
-			p->head = t;
-		p->tail = t;
+	if (nt > s->npool)
+		nt = s->npool;
+	if (nt && s->ninline) {
+		/* With inline work for this thread, one worker usually drains
+		 * the pool jobs meanwhile; the other tickets go out only if
+		 * it has not claimed them all by the time we are done (a slow
+		 * or hung source), so the rest still run in parallel. */
+		queue_tickets(p, s, 0, 1);
+	} else if (nt) {
+		queue_tickets(p, s, 0, nt);
 	}
-	p->queued += (unsigned)nt;
-	/* All workers busy (long collectors, hung reads, a burst of scrapes):
-	 * add workers rather than queue behind them. */
-	for (unsigned spawned = 0; p->queued > p->nidle + spawned && p->live < p->max; spawned++)
-		if (spawn_worker(p) < 0)
-			break;
-	for (i = 0; i < nt; i++)
-		pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-
-	pthread_mutex_lock(&s->mu);
-	while (atomic_load(&s->pending) > 0) {
-		struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
-				       .tv_nsec = (long)(deadline % 1000000000u) };
-
-		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT && daemon_now_ns() >= deadline)
-			break;
+	/* Meanwhile this thread runs the inline jobs: a wake-up and a context
+	 * switch per job cost more than most of these collectors (perf: ~25%
+	 * of a scrape's CPU was the scheduler).  The filesystem collector goes
+	 * last: it may wait (bounded) for a statfs helper. */
+	if (s->ninline) {
+		(void)run_list(s, s->inline_idx, s->ninline, &s->next_inline, s->rb);
+		if (nt > 1 && atomic_load(&s->next) < s->npool)
+			queue_tickets(p, s, 1, nt);
 	}
-	pthread_mutex_unlock(&s->mu);
+	wait_pool(s, deadline);
 	/* Whatever is not done now is abandoned. */
 	for (i = 0; i < n; i++) {
 		struct job *j = &s->jobs[i];

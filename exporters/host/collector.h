@@ -11,9 +11,10 @@
  * negative errno after describing the failure with ctx_error().
  *
  * Thread-safety: collectors run concurrently, each on a worker thread of the
- * scrape pool, each into its own writer; the configuration (struct
- * host_config) is immutable after start-up.  A collector may only touch its
- * ctx, its writer and the worker's read buffers (ctx->rb[]).
+ * scrape pool or (inline_ok ones, on a real procfs) on the scraping thread,
+ * each into its own writer; the configuration (struct host_config) is
+ * immutable after start-up.  A collector may only touch its ctx, its writer
+ * and the running thread's read buffers (ctx->rb[]).
  *
  * Ownership: a scrape's per-collector output lives in a reference-counted
  * scrape object shared by the scraping thread and the workers; a worker that
@@ -34,9 +35,14 @@
 #include "metrics.h"
 
 /* A regular expression from a flag (PCRE2, used with RE2-compatible syntax). */
+struct regex_memo;
+
 struct host_regex {
 	const char *src;	/* flag text; NULL/"" = not set */
 	pcre2_code *re;		/* NULL when not set */
+	/* Match results by subject (vmstat/netstat field names, devices,
+	 * mounts recur every scrape); made by host_regex_compile(). */
+	struct regex_memo *memo;
 };
 
 /* include/exclude pair as node_exporter's deviceFilter: at most one is set. */
@@ -91,11 +97,19 @@ struct collector {
 	int (*merge)(struct collector_ctx *ctx, struct metrics_writer *w);
 	/* Optional: frees ctx->priv (any thread). */
 	void (*free_priv)(void *priv);
+	/* Reads only procfs files (and hands any statfs to the filesystem
+	 * collector's own deadline-bounded helper), so it cannot hang on a
+	 * stuck source: when --path.procfs is a real procfs it runs on the
+	 * scraping thread instead of a pool worker (no thread hand-off). */
+	bool inline_ok;
 };
 
 extern const struct collector collectors[];
 extern const size_t ncollectors;
 extern bool collector_enabled[];	/* indexed like collectors[] */
+/* Run inline_ok collectors on the scraping thread (set once at start-up,
+ * before the first scrape, when --path.procfs is a procfs mount). */
+extern bool collector_inline;
 
 /* Index of a collector by name, or -1. */
 int collector_find(const char *name);
@@ -108,8 +122,15 @@ int collector_find(const char *name);
  * error is described in ctx).  Fresh data on every call.
  */
 int pf_read(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel);
-/* The same without describing errors (optional files). */
+/* The same without describing errors (optional files).  Files on procfs
+ * under the root given to pf_cache_root() keep their descriptor open
+ * between calls (re-read from offset 0: still fresh; see procfile.c). */
 int pf_read_quiet(struct rbuf *b, const char *path);
+/* Enable the descriptor cache below procfs, if it is a real procfs mount
+ * (call once, before the first scrape). */
+void pf_cache_root(const char *procfs);
+/* Close the cached descriptors (at exit, after the scrapes stopped). */
+void pf_cache_close(void);
 /* Join root and rel into out (size PATH_MAX); -ENAMETOOLONG. */
 int pf_path(char *out, size_t size, const char *root, const char *rel);
 void rbuf_free(struct rbuf *b);
@@ -122,7 +143,9 @@ size_t pf_split(char *s, char **fields, size_t max);
 int pf_u64(const char *s, uint64_t *ret);
 int pf_double(const char *s, double *ret);
 
-/* PCRE2 match of a NUL-terminated subject (Go's MatchString: unanchored). */
+/* PCRE2 match of a NUL-terminated subject (Go's MatchString: unanchored).
+ * The answer for a subject is remembered (a regex is immutable), for up to
+ * a few hundred distinct subjects per regex; lock-free, any thread. */
 bool host_regex_match(const struct host_regex *r, const char *s);
 /* node_exporter's deviceFilter.ignored(). */
 bool device_filter_ignored(const struct device_filter *f, const char *name);

@@ -71,8 +71,8 @@ int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w)
 			continue;
 		if (n == 3) {
 			/* the unit is always kB (fs/proc/meminfo.c) */
-			snprintf(name, sizeof(name), "node_memory_%s_bytes", key);
-			snprintf(help, sizeof(help), "Memory information field %s_bytes.", key);
+			str_join(name, sizeof(name), "node_memory_", key, "_bytes", (char *)NULL);
+			str_join(help, sizeof(help), "Memory information field ", key, "_bytes.", (char *)NULL);
 			if (isint && u > UINT64_MAX / 1024) {
 				isint = false;
 				d = (double)u;
@@ -80,8 +80,8 @@ int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w)
 			u *= 1024;
 			d *= 1024;
 		} else {
-			snprintf(name, sizeof(name), "node_memory_%s", key);
-			snprintf(help, sizeof(help), "Memory information field %s.", key);
+			str_join(name, sizeof(name), "node_memory_", key, (char *)NULL);
+			str_join(help, sizeof(help), "Memory information field ", key, ".", (char *)NULL);
 		}
 		kl = strlen(key);
 		/* A name the exposition cannot carry, or a key repeated by an odd

@@ -112,8 +112,8 @@ int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 			any = f < NPROC || devs[i].nohandler;
 		if (!any)
 			continue;
-		snprintf(name, sizeof(name), "node_network_%s_total", fields[f]);
-		snprintf(help, sizeof(help), "Network device statistic %s.", fields[f]);
+		str_join(name, sizeof(name), "node_network_", fields[f], "_total", (char *)NULL);
+		str_join(help, sizeof(help), "Network device statistic ", fields[f], ".", (char *)NULL);
 		r = writer_family(w, name, METRIC_COUNTER, help, dl);
 		if (r < 0)
 			return r;

@@ -35,7 +35,7 @@ static int emit(struct collector_ctx *c, struct metrics_writer *w, const char *p
 	memcpy(full + pl + 1, key, kl + 1);
 	if (!host_regex_match(&c->cfg->netstat_fields, full))
 		return 0;
-	snprintf(help, sizeof(help), "Statistic %s%s.", proto, key);
+	str_join(help, sizeof(help), "Statistic ", proto, key, ".", (char *)NULL);
 	if (writer_family(w, name, METRIC_UNTYPED, help, no_labels) < 0)
 		return 0;
 	return isint ? writer_sample_u64(w, no_labels, u) : writer_sample(w, no_labels, d);

@@ -11,10 +11,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -81,32 +85,27 @@ int pf_path(char *out, size_t size, const char *root, const char *rel)
 	return 0;
 }
 
-int pf_read_quiet(struct rbuf *b, const char *path)
+/* pread the whole of fd from offset 0 into b (NUL-terminated). */
+static int read_fd(int fd, struct rbuf *b)
 {
-	int fd, r = 0;
 	size_t off = 0;
 	ssize_t n;
+	int r;
 
-	/* Blocking open on purpose: a hung source (a FIFO, a stuck sysfs
-	 * attribute) is what the per-collector deadline is for. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	r = rbuf_grow(b, RBUF_MIN);
 	if (r < 0)
-		goto out;
+		return r;
 	for (;;) {
 		if (b->cap - off < 2) {
 			r = rbuf_grow(b, b->cap * 2);
 			if (r < 0)
-				goto out;
+				return r;
 		}
 		n = pread(fd, b->data + off, b->cap - off - 1, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			goto out;
+			return -errno;
 		}
 		if (n == 0)
 			break;
@@ -114,7 +113,211 @@ int pf_read_quiet(struct rbuf *b, const char *path)
 	}
 	b->data[off] = '\0';
 	b->len = off;
+	return 0;
+}
+
+/*
+ * The descriptor cache: procfs files stay open and are re-read with pread
+ * from offset 0, which makes the kernel regenerate them (seq_file restarts
+ * at position 0: fs/seq_file.c seq_read_iter(); /proc/sys handlers run on
+ * every read: fs/proc/proc_sysctl.c), so the data is as fresh as after a
+ * new open while the path walk, open and close (27 of 41 opens of a scrape
+ * here) are gone.  Only files that fstatfs(2) shows on procfs are kept:
+ * regular files (os-release, udev data, textfiles, fixture trees) are
+ * replaced by rename and a kept descriptor would read the old inode; sysfs
+ * attributes would regenerate too (fs/kernfs/file.c), but their paths name
+ * devices that can be renamed or replaced (a kept
+ * class/net/eth0/statistics/... descriptor follows the device, not the
+ * name), so they are opened afresh.
+ *
+ * A slot is published once (path, under cache_mu) and never freed; its
+ * descriptor is used by one reader at a time (the busy flag, taken with a
+ * try: a second concurrent scrape opens the file itself instead of
+ * waiting, so scrapes stay parallel and a reader stuck in a hung sysfs read
+ * holds up nobody).  A read error (a removed network device's attributes
+ * answer ENODEV) closes the descriptor and the read is retried once with a
+ * fresh open.  At most FDC_MAX paths (hosts with many CPUs and devices
+ * read the rest the old way).
+ */
+#define FDC_SLOTS 1024u	/* power of two, twice FDC_MAX */
+#define FDC_MAX 512u
+#define PROC_MAGIC 0x9fa0	/* statfs(2) */
+
+struct fdc_slot {
+	_Atomic(char *) path;	/* NULL = free */
+	_Atomic bool busy;
+	int fd;			/* under busy; -1 = reopen, -2 = never cache */
+};
+
+static struct fdc_slot fdc[FDC_SLOTS];
+static unsigned fdc_used;	/* under fdc_mu */
+static pthread_mutex_t fdc_mu = PTHREAD_MUTEX_INITIALIZER;
+static const char *fdc_root;	/* set before the first scrape */
+static size_t fdc_rootlen;
+
+void pf_cache_root(const char *procfs)
+{
+	struct statfs st;
+
+	fdc_root = NULL;
+	/* Only a real procfs root: fixture trees are read fresh. */
+	if (!procfs || statfs(procfs, &st) < 0 || st.f_type != PROC_MAGIC)
+		return;
+	fdc_root = procfs;
+	fdc_rootlen = strlen(procfs);
+	while (fdc_rootlen > 1 && procfs[fdc_rootlen - 1] == '/')
+		fdc_rootlen--;
+}
+
+void pf_cache_close(void)
+{
+	/* Descriptors only: the paths stay (reachable) because a late worker
+	 * may still look a path up; it then simply reopens. */
+	for (size_t i = 0; i < FDC_SLOTS; i++) {
+		struct fdc_slot *e = &fdc[i];
+		bool idle = false;
+
+		if (!atomic_load(&e->path))
+			continue;
+		/* A slot held by a worker stuck in a hung read is left alone. */
+		if (!atomic_compare_exchange_strong(&e->busy, &idle, true))
+			continue;
+		if (e->fd >= 0) {
+			close(e->fd);
+			e->fd = -1;
+		}
+		atomic_store(&e->busy, false);
+	}
+}
+
+static bool fdc_candidate(const char *path)
+{
+	return fdc_root && strncmp(path, fdc_root, fdc_rootlen) == 0 && path[fdc_rootlen] == '/';
+}
+
+static size_t fdc_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of path, or NULL. */
+static struct fdc_slot *fdc_find(const char *path, size_t h)
+{
+	for (size_t k = 0; k < FDC_SLOTS; k++) {
+		struct fdc_slot *e = &fdc[(h + k) & (FDC_SLOTS - 1)];
+		const char *p = atomic_load_explicit(&e->path, memory_order_acquire);
+
+		if (!p)
+			return NULL;
+		if (strcmp(p, path) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Publish path with fd (taking it over) unless full or present: the slot
+ * (busy, held by the caller) or NULL (the caller keeps fd). */
+static struct fdc_slot *fdc_insert(const char *path, size_t h, int fd)
+{
+	struct fdc_slot *e = NULL;
+	char *copy;
+
+	pthread_mutex_lock(&fdc_mu);
+	if (fdc_used >= FDC_MAX || fdc_find(path, h))
+		goto out;
+	copy = strdup(path);
+	if (!copy)
+		goto out;
+	for (size_t k = 0; k < FDC_SLOTS; k++) {
+		e = &fdc[(h + k) & (FDC_SLOTS - 1)];
+		if (!atomic_load(&e->path))
+			break;
+	}
+	e->fd = fd;
+	atomic_store(&e->busy, true);
+	atomic_store_explicit(&e->path, copy, memory_order_release);
+	fdc_used++;
 out:
+	pthread_mutex_unlock(&fdc_mu);
+	return e;
+}
+
+static int open_path(const char *path)
+{
+	/* Blocking open on purpose: a hung source (a FIFO, a stuck sysfs
+	 * attribute) is what the per-collector deadline is for. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int pf_read_quiet(struct rbuf *b, const char *path)
+{
+	struct fdc_slot *e = NULL;
+	struct statfs st;
+	size_t h = 0;
+	int fd, r;
+
+	if (fdc_candidate(path)) {
+		bool idle = false;
+
+		h = fdc_hash(path);
+		e = fdc_find(path, h);
+		if (e && atomic_compare_exchange_strong(&e->busy, &idle, true)) {
+			if (e->fd == -2) {
+				atomic_store(&e->busy, false);
+				e = NULL;
+				goto uncached;
+			}
+			if (e->fd >= 0) {
+				r = read_fd(e->fd, b);
+				if (r == 0 || r == -ENOMEM || r == -EFBIG) {
+					atomic_store(&e->busy, false);
+					return r;
+				}
+				close(e->fd);
+				e->fd = -1;
+			}
+			/* Reopen (the device may be back, or replaced). */
+			fd = open_path(path);
+			if (fd < 0) {
+				atomic_store(&e->busy, false);
+				return fd;
+			}
+			e->fd = fd;
+			r = read_fd(fd, b);
+			atomic_store(&e->busy, false);
+			return r;
+		}
+		if (e)
+			goto uncached;	/* in use by a concurrent scrape */
+		/* Not seen yet: open, and keep it if it is procfs/sysfs. */
+		fd = open_path(path);
+		if (fd < 0)
+			return fd;
+		if (fstatfs(fd, &st) == 0 && st.f_type == PROC_MAGIC) {
+			e = fdc_insert(path, h, fd);
+			if (e) {
+				r = read_fd(fd, b);
+				atomic_store(&e->busy, false);
+				return r;
+			}
+		} else if ((e = fdc_insert(path, h, -2)) != NULL) {
+			atomic_store(&e->busy, false);	/* remembered: never cache */
+		}
+		r = read_fd(fd, b);
+		close(fd);
+		return r;
+	}
+uncached:
+	fd = open_path(path);
+	if (fd < 0)
+		return fd;
+	r = read_fd(fd, b);
 	close(fd);
 	return r;
 }
@@ -204,6 +407,51 @@ int pf_double(const char *s, double *ret)
 /* ---- regexes ---- */
 
 static __thread pcre2_match_data *tls_md;
+/* Frees tls_md when a thread that never called host_regex_thread_done()
+ * exits (the HTTP server's threads run inline collectors). */
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *md)
+{
+	pcre2_match_data_free(md);
+}
+
+static void md_key_init(void)
+{
+	(void)pthread_key_create(&md_key, md_free);
+}
+
+/*
+ * The match memo: an open-addressing table of immutable entries, each
+ * published once by compare-and-swap and freed only with the regex.  The
+ * field filters (vmstat, netstat: ~500 names) and device/mount excludes
+ * see the same subjects every scrape; perf put PCRE2 (JIT included) at ~5%
+ * of a scrape's CPU before.  Bounded: past MEMO_MAX subjects (device churn:
+ * veth pairs) the regex runs every time.
+ */
+#define MEMO_SLOTS 1024u	/* power of two */
+#define MEMO_MAX 512u
+
+struct memo_ent {
+	uint64_t h;
+	bool match;
+	char s[];
+};
+
+struct regex_memo {
+	_Atomic unsigned n;
+	_Atomic(struct memo_ent *) slot[MEMO_SLOTS];
+};
+
+static uint64_t memo_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h ^ (h >> 31);
+}
 
 int host_regex_compile(struct host_regex *r, char *err, size_t errlen)
 {
@@ -212,6 +460,7 @@ int host_regex_compile(struct host_regex *r, char *err, size_t errlen)
 	PCRE2_UCHAR msg[256];
 
 	r->re = NULL;
+	r->memo = NULL;
 	if (!r->src || !*r->src)
 		return 0;
 	/* Go's regexp (RE2): '$' without (?m) matches only at the very end
@@ -225,37 +474,108 @@ int host_regex_compile(struct host_regex *r, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+	r->memo = calloc(1, sizeof(*r->memo));	/* optional: NULL = no memo */
 	return 0;
 }
 
 void host_regex_free(struct host_regex *r)
 {
-	if (r && r->re) {
+	if (!r)
+		return;
+	if (r->memo) {
+		for (size_t i = 0; i < MEMO_SLOTS; i++)
+			free(atomic_load(&r->memo->slot[i]));
+		free(r->memo);
+		r->memo = NULL;
+	}
+	if (r->re) {
 		pcre2_code_free(r->re);
 		r->re = NULL;
 	}
 }
 
-bool host_regex_match(const struct host_regex *r, const char *s)
+static bool regex_run(const struct host_regex *r, const char *s, size_t len)
 {
-	int rc;
-
-	if (!r->re)
-		return false;
 	/* One match-data block per thread, made once: matching allocates nothing. */
 	if (!tls_md) {
 		tls_md = pcre2_match_data_create(1, NULL);
 		if (!tls_md)
 			return false;
+		pthread_once(&md_once, md_key_init);
+		(void)pthread_setspecific(md_key, tls_md);
 	}
-	rc = pcre2_match(r->re, (PCRE2_SPTR)s, strlen(s), 0, 0, tls_md, NULL);
-	return rc >= 0;
+	return pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, tls_md, NULL) >= 0;
+}
+
+bool host_regex_match(const struct host_regex *r, const char *s)
+{
+	struct regex_memo *m = r->memo;
+	size_t len = strlen(s);
+	uint64_t h;
+	struct memo_ent *e, *mine = NULL;
+	bool res;
+
+	if (!r->re)
+		return false;
+	if (!m)
+		return regex_run(r, s, len);
+	h = memo_hash(s, len);
+	for (size_t k = 0; k < MEMO_SLOTS; k++) {
+		_Atomic(struct memo_ent *) *slot = &m->slot[(h + k) & (MEMO_SLOTS - 1)];
+
+		e = atomic_load_explicit(slot, memory_order_acquire);
+		if (e) {
+			if (e->h == h && strcmp(e->s, s) == 0) {
+				if (mine) {
+					atomic_fetch_sub(&m->n, 1);
+					free(mine);
+				}
+				return e->match;
+			}
+			continue;
+		}
+		/* Not known: match, then try to publish in this empty slot. */
+		if (!mine) {
+			res = regex_run(r, s, len);
+			if (atomic_fetch_add(&m->n, 1) >= MEMO_MAX) {
+				atomic_fetch_sub(&m->n, 1);
+				return res;
+			}
+			mine = malloc(sizeof(*mine) + len + 1);
+			if (!mine) {
+				atomic_fetch_sub(&m->n, 1);
+				return res;
+			}
+			mine->h = h;
+			mine->match = res;
+			memcpy(mine->s, s, len + 1);
+		}
+		if (atomic_compare_exchange_strong_explicit(slot, &e, mine, memory_order_release,
+							    memory_order_acquire))
+			return mine->match;
+		/* Lost the slot to another thread: look at what it put there. */
+		if (e->h == h && strcmp(e->s, s) == 0) {
+			atomic_fetch_sub(&m->n, 1);
+			free(mine);
+			return e->match;
+		}
+	}
+	/* Table full of other subjects (cannot happen below MEMO_MAX). */
+	if (mine) {
+		res = mine->match;
+		atomic_fetch_sub(&m->n, 1);
+		free(mine);
+		return res;
+	}
+	return regex_run(r, s, len);
 }
 
 void host_regex_thread_done(void)
 {
 	pcre2_match_data_free(tls_md);
 	tls_md = NULL;
+	if (pthread_once(&md_once, md_key_init) == 0)
+		(void)pthread_setspecific(md_key, NULL);
 }
 
 bool device_filter_ignored(const struct device_filter *f, const char *name)

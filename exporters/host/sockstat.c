@@ -21,8 +21,8 @@ static int emit(struct metrics_writer *w, const char *proto, const char *key, ui
 {
 	char name[128], help[160];
 
-	snprintf(name, sizeof(name), "node_sockstat_%s_%s", proto, key);
-	snprintf(help, sizeof(help), "Number of %s sockets in state %s.", proto, key);
+	str_join(name, sizeof(name), "node_sockstat_", proto, "_", key, (char *)NULL);
+	str_join(help, sizeof(help), "Number of ", proto, " sockets in state ", key, ".", (char *)NULL);
 	if (writer_family(w, name, METRIC_GAUGE, help, no_labels) < 0)
 		return 0;	/* a protocol name the exposition cannot carry: skip */
 	return writer_sample_u64(w, no_labels, v);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -55,4 +56,26 @@ void xsnprintf(char *dst, size_t n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, n, fmt, ap);
 	va_end(ap);
+}
+
+size_t str_join(char *dst, size_t n, ...)
+{
+	va_list ap;
+	const char *part;
+	size_t len = 0;
+
+	va_start(ap, n);
+	while ((part = va_arg(ap, const char *)) != NULL) {
+		size_t pl = strlen(part);
+
+		if (len < n - 1) {
+			size_t room = n - 1 - len;
+
+			memcpy(dst + len, part, pl < room ? pl : room);
+		}
+		len += pl;
+	}
+	va_end(ap);
+	dst[len < n - 1 ? len : n - 1] = '\0';
+	return len;
 }

@@ -25,6 +25,12 @@ size_t scan_u64s(const char *s, uint64_t *v, size_t max);
 /* snprintf that may truncate on purpose (messages, labels). */
 void xsnprintf(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Concatenate the strings up to the NULL into dst (n > 0), truncating and
+ * always NUL-terminating like snprintf; returns the untruncated length.
+ * For family names and help texts: ~220 snprintf("%s...") per scrape
+ * showed up in perf (vfprintf ~4% of a scrape's CPU). */
+size_t str_join(char *dst, size_t n, ...) __attribute__((sentinel));
+
 /* Does s start with prefix? */
 static inline int has_prefix(const char *s, const char *prefix)
 {

@@ -35,8 +35,8 @@ int collect_vmstat(struct collector_ctx *c, struct metrics_writer *w)
 			return ctx_error(c, -EINVAL, "invalid value in vmstat: %s %s", f[0], f[1]);
 		if (!host_regex_match(&c->cfg->vmstat_fields, f[0]))
 			continue;
-		snprintf(name, sizeof(name), "node_vmstat_%s", f[0]);
-		snprintf(help, sizeof(help), "/proc/vmstat information field %s.", f[0]);
+		str_join(name, sizeof(name), "node_vmstat_", f[0], (char *)NULL);
+		str_join(help, sizeof(help), "/proc/vmstat information field ", f[0], ".", (char *)NULL);
 		if (writer_family(w, name, METRIC_UNTYPED, help, no_labels) < 0)
 			continue;
 		r = isint ? writer_sample_u64(w, no_labels, u) : writer_sample(w, no_labels, d);

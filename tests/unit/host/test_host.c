@@ -4,6 +4,7 @@
  * collectors on small hand-written /proc files (odd and broken input).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,10 +91,10 @@ static void test_path(void)
 
 static void test_regex(void)
 {
-	struct host_regex r = { "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", NULL };
-	struct host_regex un = { "pg.*fault", NULL };
-	struct host_regex bad = { "([a-z", NULL };
-	struct device_filter f = { { NULL, NULL }, { "^lo$", NULL } };
+	struct host_regex r = { "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", NULL, NULL };
+	struct host_regex un = { "pg.*fault", NULL, NULL };
+	struct host_regex bad = { "([a-z", NULL, NULL };
+	struct device_filter f = { { NULL, NULL, NULL }, { "^lo$", NULL, NULL } };
 	char err[128];
 
 	CHECK_INT(host_regex_compile(&r, err, sizeof(err)), 0);
@@ -116,6 +117,19 @@ static void test_regex(void)
 	CHECK_INT(host_regex_compile(&f.include, err, sizeof(err)), 0);
 	CHECK(!device_filter_ignored(&f, "eth0"));	/* include wins */
 	CHECK(device_filter_ignored(&f, "wlan0"));
+	/* The match memo: answers stay right when asked again, for more
+	 * subjects than it keeps (the rest run the regex), and a hash
+	 * collision cannot mix subjects (same length, different text). */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 1500; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), i % 2 ? "sd%c%d" : "dm-%c%d", 'a' + i % 26, i);
+			CHECK(host_regex_match(&r, name) == (i % 2 == 1));
+		}
+	CHECK(host_regex_match(&r, "sda1"));
+	CHECK(!host_regex_match(&r, "sda"));
+	CHECK(!host_regex_match(&r, "sda1\n"));
 	host_regex_free(&r);
 	host_regex_free(&un);
 	host_regex_free(&f.exclude);
@@ -171,7 +185,7 @@ static void test_diskstats(void)
 {
 	char *out;
 
-	host_cfg.disk_filter = (struct device_filter){ { NULL, NULL }, { NULL, NULL } };
+	host_cfg.disk_filter = (struct device_filter){ { NULL, NULL, NULL }, { NULL, NULL, NULL } };
 	put("diskstats", "8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n8 1 sda1 1 2 3 4\n"
 			 "8 16 sdb 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n");
 	CHECK_INT(run(collect_diskstats, &out, NULL), 0);
@@ -199,6 +213,72 @@ static void test_missing(void)
 	free(out);
 }
 
+static void test_str_join(void)
+{
+	char b[8];
+
+	CHECK_INT((int)str_join(b, sizeof(b), "ab", "cd", (char *)NULL), 4);
+	CHECK_STR(b, "abcd");
+	/* Truncates like snprintf, NUL-terminated, returns the full length. */
+	CHECK_INT((int)str_join(b, sizeof(b), "node_", "memory", "_x", (char *)NULL), 13);
+	CHECK_STR(b, "node_me");
+	CHECK_INT((int)str_join(b, 1, "abc", (char *)NULL), 3);
+	CHECK_STR(b, "");
+	CHECK_INT((int)str_join(b, sizeof(b), (char *)NULL), 0);
+	CHECK_STR(b, "");
+}
+
+static uint64_t ctxt_of(struct rbuf *b)
+{
+	const char *p = strstr(b->data, "\nctxt ");
+
+	return p ? strtoull(p + 6, NULL, 10) : 0;
+}
+
+/* The descriptor cache: a kept /proc descriptor re-read from offset 0 gives
+ * fresh data; regular files (here: a tree that is not procfs) are opened
+ * afresh, so a file replaced by rename is seen at once. */
+static void test_fd_cache(void)
+{
+	struct rbuf b = { 0 };
+	char path[PATH_MAX], tmp[PATH_MAX];
+	uint64_t c1, c2;
+	FILE *f;
+
+	pf_cache_root("/proc");
+	CHECK_INT(pf_read_quiet(&b, "/proc/stat"), 0);
+	c1 = ctxt_of(&b);
+	usleep(20000);	/* at least one context switch */
+	CHECK_INT(pf_read_quiet(&b, "/proc/stat"), 0);	/* the kept descriptor */
+	c2 = ctxt_of(&b);
+	CHECK(c1 > 0 && c2 > c1);
+	CHECK_INT(pf_read_quiet(&b, "/proc/no-such-file"), -ENOENT);
+
+	pf_cache_root(root);	/* not procfs: nothing kept */
+	snprintf(path, sizeof(path), "%s/replaced", root);
+	snprintf(tmp, sizeof(tmp), "%s/replaced.tmp", root);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("one\n", f);
+		fclose(f);
+	}
+	CHECK_INT(pf_read_quiet(&b, path), 0);
+	CHECK_STR(b.data, "one\n");
+	f = fopen(tmp, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("two\n", f);
+		fclose(f);
+	}
+	CHECK_INT(rename(tmp, path), 0);
+	CHECK_INT(pf_read_quiet(&b, path), 0);
+	CHECK_STR(b.data, "two\n");
+	pf_cache_root(NULL);
+	pf_cache_close();
+	rbuf_free(&b);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/host-unit.XXXXXX";
@@ -213,6 +293,8 @@ int main(void)
 	RUN(test_tokens);
 	RUN(test_path);
 	RUN(test_regex);
+	RUN(test_str_join);
+	RUN(test_fd_cache);
 	RUN(test_meminfo);
 	RUN(test_cpu);
 	RUN(test_diskstats);
