@@ -27,7 +27,10 @@ mariadb_root -e "INSERT INTO orders_db.orders (customer_id, total_amount) VALUES
 
 port=$MARIADB_PORT pid=$MARIADB_PID
 check "mariadb_stop" mariadb_stop
-check "stopped: pid gone (or an unreaped zombie)" bash -c "! kill -0 $pid 2>/dev/null || grep -q \"^[0-9]* ([^)]*) Z\" /proc/$pid/stat"
+# One read of /proc/PID/stat: gone (unreadable) or a zombie.  (kill -0 then
+# grep would race with bash reaping the zombie in between.)
+gone() { local st; st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0; [[ $st =~ ^[0-9]+\ \(.*\)\ Z ]]; }
+check "stopped: pid gone (or an unreaped zombie)" gone "$pid"
 check "stopped: port closed" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
 check "mariadb_restart" mariadb_restart
 check "same port after restart" test "$MARIADB_PORT" = "$port"
@@ -40,7 +43,7 @@ check "app_user still logs in after restart" \
 mariadb_root -e "INSERT INTO orders_db.orders (customer_id, total_amount) VALUES (3, 2.00)"
 pid=$MARIADB_PID
 check "mariadb_kill" mariadb_kill
-check "killed: pid gone (or an unreaped zombie)" bash -c "! kill -0 $pid 2>/dev/null || grep -q \"^[0-9]* ([^)]*) Z\" /proc/$pid/stat"
+check "killed: pid gone (or an unreaped zombie)" gone "$pid"
 check "restart after a crash" mariadb_restart
 check "committed row survived the crash (durable commit)" \
 	test "$(mariadb_root -N -e 'SELECT COUNT(*) FROM orders_db.orders')" = 8
