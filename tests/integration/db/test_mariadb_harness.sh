@@ -87,5 +87,5 @@ echo "$MARIADB_PID"
 EOS
 cpid=$(bash "$d/child.sh" "$d/e")
 check "child's server started" test -n "$cpid"
-check "child's server stopped at its exit" bash -c "! kill -0 $cpid 2>/dev/null"
+check "child's server stopped at its exit" gone "$cpid"
 finish
