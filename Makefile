@@ -15,6 +15,10 @@ VERSION := 0.1.0
 REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 BUILD ?= build
+# One spelling per build dir: an absolute BUILD inside the tree (as tests
+# pass it) is made relative, so objects and their .d dependency files keep
+# the same target names and incremental builds see header changes.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin

@@ -134,6 +134,9 @@ void pf_cache_close(void);
 /* Join root and rel into out (size PATH_MAX); -ENAMETOOLONG. */
 int pf_path(char *out, size_t size, const char *root, const char *rel);
 void rbuf_free(struct rbuf *b);
+/* Make b->cap at least want bytes (doubling from 8 KiB); 0, -ENOMEM, or
+ * -EFBIG past 64 MiB, which bounds every per-scrape array and file read. */
+int rbuf_reserve(struct rbuf *b, size_t want);
 
 /* Line iteration over a NUL-terminated buffer; modifies it (ends lines). */
 char *pf_next_line(char **cursor);

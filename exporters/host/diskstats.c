@@ -50,23 +50,6 @@ struct disk {
 	uint64_t v[NSTATS];
 };
 
-static int grow(struct rbuf *b, size_t want)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	while (cap < want)
-		cap *= 2;
-	if (cap == b->cap)
-		return 0;
-	p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
 /* udev properties node_disk_info carries; "" when udev has no record. */
 static void udev_props(struct collector_ctx *c, const struct disk *d, char props[5][128])
 {
@@ -116,7 +99,7 @@ int collect_diskstats(struct collector_ctx *c, struct metrics_writer *w)
 			continue;	/* procfs keeps lines with >= 14 fields */
 		if (device_filter_ignored(&c->cfg->disk_filter, fl[2]))
 			continue;
-		r = grow(arr, (nd + 1) * sizeof(struct disk));
+		r = rbuf_reserve(arr, (nd + 1) * sizeof(struct disk));
 		if (r < 0)
 			return ctx_error(c, r, "out of memory");
 		d = (struct disk *)(void *)arr->data + nd;

@@ -375,23 +375,6 @@ static void stat_mounts(struct collector_ctx *c, struct mount *m, size_t *idx, s
 	}
 }
 
-static int grow(struct rbuf *b, size_t want)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	while (cap < want)
-		cap *= 2;
-	if (cap == b->cap)
-		return 0;
-	p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
 int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 {
 	static const char *const labels[] = { "device", "fstype", "mountpoint", NULL };
@@ -427,7 +410,7 @@ int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 	for (cur = b->data; *cur; cur++)
 		nm += *cur == '\n';
 	nm++;
-	if (grow(arr, nm * sizeof(struct mount)) < 0 || grow(ib, nm * sizeof(size_t)) < 0)
+	if (rbuf_reserve(arr, nm * sizeof(struct mount)) < 0 || rbuf_reserve(ib, nm * sizeof(size_t)) < 0)
 		return ctx_error(c, -ENOMEM, "out of memory");
 	m = (struct mount *)(void *)arr->data;
 	idx = (size_t *)(void *)ib->data;

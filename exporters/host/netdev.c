@@ -30,23 +30,6 @@ struct dev {
 	bool nohandler;
 };
 
-static int grow(struct rbuf *b, size_t want)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	while (cap < want)
-		cap *= 2;
-	if (cap == b->cap)
-		return 0;
-	p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
 int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 {
 	static const char *const dl[] = { "device", NULL };
@@ -80,7 +63,7 @@ int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 			return ctx_error(c, -EINVAL, "invalid line in %s/net/dev for %s", c->cfg->procfs, name);
 		if (device_filter_ignored(&c->cfg->netdev_filter, name))
 			continue;
-		r = grow(arr, (ndev + 1) * sizeof(struct dev));
+		r = rbuf_reserve(arr, (ndev + 1) * sizeof(struct dev));
 		if (r < 0)
 			return ctx_error(c, r, "out of memory");
 		d = (struct dev *)(void *)arr->data + ndev++;

@@ -47,7 +47,7 @@ void rbuf_free(struct rbuf *b)
 	b->cap = b->len = 0;
 }
 
-static int rbuf_grow(struct rbuf *b, size_t want)
+int rbuf_reserve(struct rbuf *b, size_t want)
 {
 	size_t cap = b->cap ? b->cap : RBUF_MIN;
 	char *p;
@@ -92,12 +92,12 @@ static int read_fd(int fd, struct rbuf *b)
 	ssize_t n;
 	int r;
 
-	r = rbuf_grow(b, RBUF_MIN);
+	r = rbuf_reserve(b, RBUF_MIN);
 	if (r < 0)
 		return r;
 	for (;;) {
 		if (b->cap - off < 2) {
-			r = rbuf_grow(b, b->cap * 2);
+			r = rbuf_reserve(b, b->cap * 2);
 			if (r < 0)
 				return r;
 		}
