@@ -115,6 +115,14 @@ int http_server_web_config(struct http_server *s, const char *path, char *err, s
  */
 int http_server_web_config_reload(struct http_server *s, char *err, size_t errlen);
 /*
+ * Bind every address of addrs[0..n) (a --web.listen-address list) and log
+ * each one: msg="Listening on" listener=NAME address=... port=<bound port>,
+ * or level=error msg="cannot listen" naming the address.  NAME labels the
+ * listener in logs (NULL: "http").  0 or the first negative errno.
+ */
+int http_server_listen_all(struct http_server *s, const char *const *addrs, size_t n,
+			   const char *name);
+/*
  * What a daemon does with --web.config.file: with reload false, load path
  * (before http_server_start); with reload true (on SIGHUP), re-read it into
  * the running server.  Logs the outcome (an error names the file and the

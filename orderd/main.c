@@ -92,30 +92,6 @@ static int collect_in_flight(struct metrics_writer *w, void *ctx)
 	return writer_sample_u64(w, NULL, api_server ? http_server_in_flight(api_server) : 0);
 }
 
-static int listen_all(struct http_server *s, const struct flag_list *addrs, const char *what)
-{
-	for (size_t i = 0; i < addrs->n; i++) {
-		int r = http_server_listen(s, addrs->v[i]);
-
-		if (r < 0) {
-			log_error("cannot listen", "listener", what, "address", addrs->v[i], "error",
-				  strerror(-r), NULL);
-			return r;
-		}
-	}
-	return 0;
-}
-
-static void log_ports(struct http_server *s, const struct flag_list *addrs, const char *what)
-{
-	for (size_t i = 0; i < addrs->n; i++) {
-		char port[16];
-
-		snprintf(port, sizeof(port), "%d", http_server_port(s, i));
-		log_info("listening", "listener", what, "address", addrs->v[i], "port", port, NULL);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct http_route mroutes[3];
@@ -221,8 +197,8 @@ int main(int argc, char **argv)
 	}
 	if (http_server_web_config_apply(msrv, arg_web_config, false) < 0)
 		goto out;
-	if (listen_all(api_server, &arg_web_listen, "api") < 0 ||
-	    listen_all(msrv, &arg_metrics_listen, "metrics") < 0)
+	if (http_server_listen_all(api_server, arg_web_listen.v, arg_web_listen.n, "api") < 0 ||
+	    http_server_listen_all(msrv, arg_metrics_listen.v, arg_metrics_listen.n, "metrics") < 0)
 		goto out;
 
 	r = db_pool_start(pool);
@@ -234,8 +210,6 @@ int main(int argc, char **argv)
 		log_error("cannot start HTTP servers", "error", strerror(-r), NULL);
 		goto out;
 	}
-	log_ports(api_server, &arg_web_listen, "api");
-	log_ports(msrv, &arg_metrics_listen, "metrics");
 	daemon_notify_ready("serving");
 
 	/* SIGHUP re-reads --web.config.file (a bad file keeps the old one). */

@@ -397,17 +397,8 @@ int main(int argc, char **argv)
 	}
 	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
 		goto out;
-	for (size_t i = 0; i < arg_listen.n; i++) {
-		r = http_server_listen(srv, arg_listen.v[i]);
-		if (r < 0) {
-			log_error("Error starting HTTP server", "address", arg_listen.v[i], "err", strerror(-r),
-				  NULL);
-			goto out;
-		}
-		char port[16];
-		snprintf(port, sizeof(port), "%d", http_server_port(srv, i));
-		log_info("Listening on", "address", arg_listen.v[i], "port", port, NULL);
-	}
+	if (http_server_listen_all(srv, arg_listen.v, arg_listen.n, NULL) < 0)
+		goto out;
 	r = http_server_start(srv);
 	if (r < 0) {
 		log_error("Error starting HTTP server", "err", strerror(-r), NULL);

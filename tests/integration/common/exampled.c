@@ -259,23 +259,12 @@ int main(int argc, char **argv)
 	}
 	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
 		goto out;
-	for (size_t i = 0; i < arg_listen.n; i++) {
-		r = http_server_listen(srv, arg_listen.v[i]);
-		if (r < 0) {
-			log_error("cannot listen", "address", arg_listen.v[i], "err", strerror(-r), NULL);
-			goto out;
-		}
-	}
+	if (http_server_listen_all(srv, arg_listen.v, arg_listen.n, NULL) < 0)
+		goto out;
 	r = http_server_start(srv);
 	if (r < 0) {
 		log_error("cannot start the HTTP server", "err", strerror(-r), NULL);
 		goto out;
-	}
-	for (size_t i = 0; i < arg_listen.n; i++) {
-		char port[16];
-
-		snprintf(port, sizeof(port), "%d", http_server_port(srv, i));
-		log_info("listening", "address", arg_listen.v[i], "port", port, NULL);
 	}
 	snprintf(status, sizeof(status), "serving on %s", arg_listen.v[0]);
 	daemon_notify_ready(status);

@@ -15,7 +15,7 @@ exampled_start() {
 	on_exit "kill -KILL $EX_PID"
 	EX_PORT=
 	for ((i = 0; i < 100; i++)); do
-		EX_PORT=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p; s/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$log" | head -n 1)
+		EX_PORT=$(sed -n 's/.*msg="Listening on" .*port=\([0-9]*\).*/\1/p; s/.*"msg":"Listening on".*"port":"\([0-9]*\)".*/\1/p' "$log" | head -n 1)
 		[ -n "$EX_PORT" ] && break
 		kill -0 "$EX_PID" 2>/dev/null || break
 		sleep 0.1

@@ -26,7 +26,7 @@ $PY -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/n
 exampled_start "$d/ex.log" --web.listen-address=127.0.0.1:0 "${v6[@]}" --web.max-body=1KiB --web.threads=2 || { cat "$d/ex.log"; fail "exampled did not start"; finish; }
 pass "exampled started on port $EX_PORT"
 if [ ${#v6[@]} -gt 0 ]; then
-	port6=$(sed -n 's/.*msg=listening address=\[::1\]:0 port=\([0-9]*\).*/\1/p' "$d/ex.log")
+	port6=$(sed -n 's/.*msg="Listening on" listener=http address=\[::1\]:0 port=\([0-9]*\).*/\1/p' "$d/ex.log")
 	check "second listen address logged" [ -n "$port6" ]
 	check "IPv6 listener answers" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$port6/-/healthy")" = 200 ]
 else
