@@ -154,6 +154,12 @@ void metrics_writer_free(struct metrics_writer *w);
  * wrote was already written to w.  src is left empty and reusable.
  */
 int metrics_writer_merge(struct metrics_writer *w, struct metrics_writer *src);
+/*
+ * End the family being written, if any: samples are refused (-EINVAL) until
+ * the next writer_family().  For one writer handed to several producers in
+ * turn, so one cannot append samples to the family another left open.
+ */
+void metrics_writer_end_family(struct metrics_writer *w);
 /* Finish: for OpenMetrics appends "# EOF".  No writes after this. */
 int metrics_writer_finish(struct metrics_writer *w);
 

@@ -33,31 +33,37 @@
 
 /* ---- names, hashing, escaping ---- */
 
+/* Character classes of names: 1 may start a metric name, 2 a label name,
+ * 4 may follow in a metric name, 8 in a label name. */
+static const unsigned char name_class[256] = {
+	['a' ... 'z'] = 15, ['A' ... 'Z'] = 15, ['_'] = 15, [':'] = 5, ['0' ... '9'] = 12,
+};
+
+/* Length of a valid metric name, or 0 (one pass: it was strlen + check). */
+static size_t metric_name_len(const char *s)
+{
+	size_t n;
+
+	if (!s || !(name_class[(unsigned char)s[0]] & 1))
+		return 0;
+	for (n = 1; s[n]; n++)
+		if (!(name_class[(unsigned char)s[n]] & 4))
+			return 0;
+	return n;
+}
+
 bool metrics_name_valid(const char *s)
 {
-	if (!s || !*s)
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
-			return false;
-	}
-	return true;
+	return metric_name_len(s) != 0;
 }
 
 bool metrics_label_name_valid(const char *s)
 {
-	if (!s || !*s || (s[0] == '_' && s[1] == '_'))	/* __ is reserved for Prometheus */
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
+	if (!s || !(name_class[(unsigned char)s[0]] & 2) || (s[0] == '_' && s[1] == '_'))
+		return false;	/* __ is reserved for Prometheus */
+	for (const char *p = s + 1; *p; p++)
+		if (!(name_class[(unsigned char)*p] & 8))
 			return false;
-	}
 	return true;
 }
 
@@ -128,18 +134,13 @@ char *escape_label_value(char *p, const char *str, size_t len)
 
 /*
  * HELP text: 0.0.4 escapes only \\ and \n; OpenMetrics escapes \" too
- * (its HELP is an escaped-string in the ABNF).  -EINVAL if not UTF-8.
+ * (its HELP is an escaped-string in the ABNF).  Writes at p (room for
+ * 2 * len); returns the end, or NULL if help is not UTF-8.
  */
-static int append_help(struct buf *out, const char *help, enum metrics_format f)
+static char *put_help(char *p, const char *help, size_t len, enum metrics_format f)
 {
 	const unsigned char *s = (const unsigned char *)help;
-	size_t len = strlen(help);
-	char *p;
-	int r = buf_reserve(out, 2 * len);
 
-	if (r < 0)
-		return r;
-	p = out->data + out->len;
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
 
@@ -153,18 +154,14 @@ static int append_help(struct buf *out, const char *help, enum metrics_format f)
 		} else {
 			size_t n = utf8_seq_len(s + i, len - i);
 
-			if (!n) {
-				out->data[out->len] = '\0';
-				return -EINVAL;
-			}
+			if (!n)
+				return NULL;
 			memcpy(p, s + i, n);
 			p += n;
 			i += n;
 		}
 	}
-	out->len = (size_t)(p - out->data);
-	out->data[out->len] = '\0';
-	return 0;
+	return p;
 }
 
 /* ---- numbers ---- */
@@ -562,6 +559,12 @@ void writer_family_end(struct metrics_writer *w)
 		w->state = W_NONE;
 }
 
+void metrics_writer_end_family(struct metrics_writer *w)
+{
+	if (w)
+		writer_family_end(w);
+}
+
 /* Family-name set: returns the slot for name (empty if absent). */
 static struct fslot *fam_find(struct metrics_writer *w, const char *name, size_t len, uint64_t h)
 {
@@ -594,16 +597,19 @@ static int fam_grow(struct metrics_writer *w)
 	return 0;
 }
 
-static bool fam_seen(struct metrics_writer *w, const char *name, size_t len)
+static bool fam_seen_h(struct metrics_writer *w, const char *name, size_t len, uint64_t h)
 {
-	if (!w->nfslots)
-		return false;
-	return fam_find(w, name, len, metrics_hash(name, len))->len != 0;
+	return w->nfslots && fam_find(w, name, len, h)->len != 0;
 }
 
-static int fam_add(struct metrics_writer *w, const char *name, size_t len)
+static bool fam_seen(struct metrics_writer *w, const char *name, size_t len)
 {
-	uint64_t h = metrics_hash(name, len);
+	return fam_seen_h(w, name, len, metrics_hash(name, len));
+}
+
+/* Adds name (whose hash is h); -EEXIST if present. */
+static int fam_add_h(struct metrics_writer *w, const char *name, size_t len, uint64_t h)
+{
 	struct fslot *s;
 	size_t off = w->fnames.len;
 	int r;
@@ -620,6 +626,11 @@ static int fam_add(struct metrics_writer *w, const char *name, size_t len)
 	s->len = len;
 	w->nfams++;
 	return 0;
+}
+
+static int fam_add(struct metrics_writer *w, const char *name, size_t len)
+{
+	return fam_add_h(w, name, len, metrics_hash(name, len));
 }
 
 static const char *type_name(enum metric_type t, enum metrics_format f)
@@ -683,51 +694,72 @@ int metrics_family_names(struct buf *scratch, const char *name, enum metric_type
 
 /*
  * Writes HELP/TYPE and sets up sample name and label prefixes.  Names are
- * valid here.  OpenMetrics counters: the metadata name drops "_total" and
- * samples carry it (expfmt appends it when the name lacks it).
+ * valid here; len is strlen(name).  OpenMetrics counters: the metadata name
+ * drops "_total" and samples carry it (expfmt appends it when the name
+ * lacks it).
+ *
+ * Cost matters: an exporter begins ~200 families per scrape.  The common
+ * case (a family that occupies one name: gauge, untyped, 0.0.4 counter)
+ * hashes its name once for both the duplicate check and the insertion and
+ * writes HELP and TYPE straight into one reservation.
  */
-static int family_begin(struct metrics_writer *w, const char *name, enum metric_type t,
-			const char *help, const char *const *label_names, size_t nlabels)
+static int family_begin(struct metrics_writer *w, const char *name, size_t len,
+			enum metric_type t, const char *help, const char *const *label_names,
+			size_t nlabels)
 {
 	struct buf *out = w->out;
-	size_t len = strlen(name), mlen = len, mark = out->len;
+	size_t mlen = len, hl = help ? strlen(help) : 0, tl;
 	bool om = w->fmt == METRICS_FORMAT_OPENMETRICS;
+	bool single = t == METRIC_GAUGE || t == METRIC_UNTYPED || (t == METRIC_COUNTER && !om);
 	const char *tn = type_name(t, w->fmt);
-	int r;
-
+	uint64_t h = 0;
 	size_t noff[4], nlen[4];
-	int nn;
+	int nn = 1, r;
+	char *p;
 
 	if (w->finished)
 		return -EINVAL;
 	w->state = W_FAILED;
-	nn = metrics_family_names(&w->scratch, name, t, w->fmt, noff, nlen);
-	if (nn < 0)
-		return nn;
-	for (int i = 0; i < nn; i++)
-		if (fam_seen(w, w->scratch.data + noff[i], nlen[i]))
+	if (single) {
+		h = metrics_hash(name, len);
+		if (fam_seen_h(w, name, len, h))
 			return -EEXIST;
+	} else {
+		nn = metrics_family_names(&w->scratch, name, t, w->fmt, noff, nlen);
+		if (nn < 0)
+			return nn;
+		for (int i = 0; i < nn; i++)
+			if (fam_seen(w, w->scratch.data + noff[i], nlen[i]))
+				return -EEXIST;
+	}
 	if (om && t == METRIC_COUNTER && has_total_suffix(name, len))
 		mlen = len - 6;
-	/* one reservation, so a full buffer reports its own error (-E2BIG) */
-	r = buf_reserve(out, 2 * mlen + (help ? 2 * strlen(help) : 0) + 32);
+	tl = strlen(tn);
+	/* one reservation, so a full buffer reports its own error (-E2BIG):
+	 * "# HELP " name ' ' help(<= 2x) '\n' "# TYPE " name ' ' type '\n' */
+	r = buf_reserve(out, 2 * mlen + 2 * hl + tl + 18);
 	if (r < 0)
 		return r;
-	if (help && *help) {
-		buf_append(out, "# HELP ", 7);
-		buf_append(out, name, mlen);
-		buf_putc(out, ' ');
-		r = append_help(out, help, w->fmt);
-		if (r < 0)
-			goto fail;
-		buf_putc(out, '\n');
+	p = out->data + out->len;
+	if (hl) {
+		memcpy(p, "# HELP ", 7);
+		memcpy(p + 7, name, mlen);
+		p += 7 + mlen;
+		*p++ = ' ';
+		p = put_help(p, help, hl, w->fmt);
+		if (!p) {
+			out->data[out->len] = '\0';
+			return -EINVAL;
+		}
+		*p++ = '\n';
 	}
-	buf_append(out, "# TYPE ", 7);
-	buf_append(out, name, mlen);
-	buf_putc(out, ' ');
-	buf_puts(out, tn);
-	if ((r = buf_putc(out, '\n')) < 0)
-		goto fail;
+	memcpy(p, "# TYPE ", 7);
+	memcpy(p + 7, name, mlen);
+	p += 7 + mlen;
+	*p++ = ' ';
+	memcpy(p, tn, tl);
+	p += tl;
+	*p++ = '\n';
 
 	buf_reset(&w->sname);
 	buf_append(&w->sname, name, len);
@@ -746,9 +778,17 @@ static int family_begin(struct metrics_writer *w, const char *name, enum metric_
 		r = -ENOMEM;
 		goto fail;
 	}
-	for (int i = 0; i < nn; i++)
-		if ((r = fam_add(w, w->scratch.data + noff[i], nlen[i])) < 0)
+	if (single) {
+		if ((r = fam_add_h(w, name, len, h)) < 0)
 			goto fail;
+	} else {
+		for (int i = 0; i < nn; i++)
+			if ((r = fam_add(w, w->scratch.data + noff[i], nlen[i])) < 0)
+				goto fail;
+	}
+	/* committed: the header stays */
+	out->len = (size_t)(p - out->data);
+	out->data[out->len] = '\0';
 	w->type = t;
 	w->nlabels = nlabels;
 	w->gen++;
@@ -761,24 +801,23 @@ static int family_begin(struct metrics_writer *w, const char *name, enum metric_
 	w->state = W_OPEN;
 	return 0;
 fail:
-	if (!buf_failed(out)) {
-		out->len = mark;
-		out->data[mark] = '\0';
-	}
+	out->data[out->len] = '\0';
 	return r;
 }
 
 int writer_family(struct metrics_writer *w, const char *name, enum metric_type t,
 		  const char *help, const char *const *label_names)
 {
-	size_t n = 0;
+	size_t n = 0, len;
 
 	if (!w)
 		return -EINVAL;
 	w->state = W_FAILED;
-	if (!metrics_name_valid(name) || (unsigned)t > METRIC_UNTYPED)
+	len = metric_name_len(name);
+	if (!len || (unsigned)t > METRIC_UNTYPED)
 		return -EINVAL;
-	if (w->fmt == METRICS_FORMAT_OPENMETRICS && t == METRIC_COUNTER && !strcmp(name, "_total"))
+	if (w->fmt == METRICS_FORMAT_OPENMETRICS && t == METRIC_COUNTER && len == 6 &&
+	    !memcmp(name, "_total", 6))
 		return -EINVAL;
 	for (; label_names && label_names[n]; n++) {
 		if (n == METRICS_MAX_LABELS || !metrics_label_name_valid(label_names[n]))
@@ -789,13 +828,13 @@ int writer_family(struct metrics_writer *w, const char *name, enum metric_type t
 			if (!strcmp(label_names[j], label_names[n]))
 				return -EINVAL;
 	}
-	return family_begin(w, name, t, help, label_names, n);
+	return family_begin(w, name, len, t, help, label_names, n);
 }
 
 int writer_family_trusted(struct metrics_writer *w, const char *name, enum metric_type t,
 			  const char *help, const char *const *label_names, size_t nlabels)
 {
-	return family_begin(w, name, t, help, label_names, nlabels);
+	return family_begin(w, name, strlen(name), t, help, label_names, nlabels);
 }
 
 /* Series set of the current family (keys are escaped label text in out). */
@@ -830,8 +869,10 @@ static int series_grow(struct metrics_writer *w)
 	return 0;
 }
 
-/* Total length of the label values; -EINVAL when one is missing. */
-static int values_len(const struct metrics_writer *w, const char *const *values, size_t *ret)
+/* Total length of the label values, each one's in lens[]; -EINVAL when one
+ * is missing. */
+static int values_len(const struct metrics_writer *w, const char *const *values, size_t *lens,
+		      size_t *ret)
 {
 	size_t total = 0;
 
@@ -840,7 +881,8 @@ static int values_len(const struct metrics_writer *w, const char *const *values,
 	for (size_t i = 0; i < w->nlabels; i++) {
 		if (!values[i])
 			return -EINVAL;	/* fewer values than label names */
-		total += strlen(values[i]);
+		lens[i] = strlen(values[i]);
+		total += lens[i];
 	}
 	*ret = total;
 	return 0;
@@ -850,13 +892,14 @@ static int values_len(const struct metrics_writer *w, const char *const *values,
  * Writes the escaped labels at p (no braces) for the current family.
  * Returns the end, or NULL if a value is not valid UTF-8.
  */
-static char *put_labels(const struct metrics_writer *w, char *p, const char *const *values)
+static char *put_labels(const struct metrics_writer *w, char *p, const char *const *values,
+			const size_t *lens)
 {
 	for (size_t i = 0; i < w->nlabels; i++) {
 		size_t pl = w->lpre_off[i + 1] - w->lpre_off[i];
 
 		memcpy(p, w->lpre.data + w->lpre_off[i], pl);
-		p = escape_label_value(p + pl, values[i], strlen(values[i]));
+		p = escape_label_value(p + pl, values[i], lens[i]);
 		if (!p)
 			return NULL;
 		*p++ = '"';
@@ -889,13 +932,31 @@ static int emit_sample(struct metrics_writer *w, const char *const *values, cons
 		       size_t nl)
 {
 	struct buf *out = w->out;
-	size_t vlen, koff, klen;
+	size_t vlen, koff, klen, lens[METRICS_MAX_LABELS];
 	char *p, *k;
 	int r;
 
 	if (w->state != W_OPEN || w->type == METRIC_HISTOGRAM)
 		return -EINVAL;
-	if ((r = values_len(w, values, &vlen)) < 0)
+	if (!w->nlabels) {
+		/* A family without labels has one series: no set to probe. */
+		if (w->used)
+			return -EINVAL;	/* duplicate series */
+		if ((r = buf_reserve(out, w->sname.len + nl + 2)) < 0)
+			return r;
+		p = out->data + out->len;
+		memcpy(p, w->sname.data, w->sname.len);
+		p += w->sname.len;
+		*p++ = ' ';
+		memcpy(p, num, nl);
+		p += nl;
+		*p++ = '\n';
+		out->len = (size_t)(p - out->data);
+		out->data[out->len] = '\0';
+		w->used = 1;
+		return 0;
+	}
+	if ((r = values_len(w, values, lens, &vlen)) < 0)
 		return r;
 	if (vlen > UINT32_MAX / 4)
 		return -EINVAL;
@@ -906,18 +967,16 @@ static int emit_sample(struct metrics_writer *w, const char *const *values, cons
 	p = out->data + out->len;
 	memcpy(p, w->sname.data, w->sname.len);
 	p += w->sname.len;
-	if (w->nlabels)
-		*p++ = '{';
+	*p++ = '{';
 	k = p;
-	p = put_labels(w, p, values);
+	p = put_labels(w, p, values, lens);
 	if (!p)
 		goto invalid;
 	koff = (size_t)(k - out->data);
 	klen = (size_t)(p - k);
 	if ((r = series_add(w, koff, klen)) < 0)
 		goto undo;
-	if (w->nlabels)
-		*p++ = '}';
+	*p++ = '}';
 	*p++ = ' ';
 	memcpy(p, num, nl);
 	p += nl;
@@ -994,7 +1053,7 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 		     uint64_t count, double sum)
 {
 	struct buf *out;
-	size_t vlen, koff, klen, prefix_len, lemax = 4, need, nl;
+	size_t vlen, koff, klen, prefix_len, lemax = 4, need, nl, lens[METRICS_MAX_LABELS];
 	char *p, *line, *k, num[METRICS_NUM_MAX];
 	int r;
 
@@ -1010,7 +1069,7 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 	}
 	if (nbounds && count < cumulative[nbounds - 1])
 		return -EINVAL;
-	if ((r = values_len(w, label_values, &vlen)) < 0)
+	if ((r = values_len(w, label_values, lens, &vlen)) < 0)
 		return r;
 	if (vlen > UINT32_MAX / 4)
 		return -EINVAL;
@@ -1040,7 +1099,7 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 	memcpy(p, "_bucket{", 8);
 	p += 8;
 	k = p;
-	p = put_labels(w, p, label_values);
+	p = put_labels(w, p, label_values, lens);
 	if (!p) {
 		out->data[out->len] = '\0';
 		return -EINVAL;
@@ -1108,16 +1167,19 @@ int metrics_writer_merge(struct metrics_writer *w, struct metrics_writer *src)
 	if (w->out == src->out)
 		return -EINVAL;
 	so = src->out;
+	/* The names' hashes travel with them: nothing is hashed again. */
 	for (size_t i = 0; i < src->nfslots; i++)
 		if (src->fams[i].len &&
-		    fam_seen(w, src->fnames.data + src->fams[i].off, src->fams[i].len))
+		    fam_seen_h(w, src->fnames.data + src->fams[i].off, src->fams[i].len,
+			       src->fams[i].hash))
 			return -EEXIST;
 	n = so->len - src->start;
 	if ((r = buf_append(w->out, so->data ? so->data + src->start : "", n)) < 0)
 		return r;
 	for (size_t i = 0; i < src->nfslots; i++)
 		if (src->fams[i].len &&
-		    (r = fam_add(w, src->fnames.data + src->fams[i].off, src->fams[i].len)) < 0)
+		    (r = fam_add_h(w, src->fnames.data + src->fams[i].off, src->fams[i].len,
+				   src->fams[i].hash)) < 0)
 			return r;
 	writer_family_end(w);
 	/* src is left empty and reusable. */

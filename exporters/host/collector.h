@@ -11,7 +11,7 @@
  * negative errno after describing the failure with ctx_error().
  *
  * Thread-safety: collectors run concurrently, each on a worker thread of the
- * scrape pool or (inline_ok ones, on a real procfs) on the scraping thread,
+ * scrape pool or (those collector_classify() clears) on the scraping thread,
  * each into its own writer; the configuration (struct host_config) is
  * immutable after start-up.  A collector may only touch its ctx, its writer
  * and the running thread's read buffers (ctx->rb[]).
@@ -24,6 +24,7 @@
 #ifndef HOST_COLLECTOR_H
 #define HOST_COLLECTOR_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,12 +82,22 @@ struct collector_ctx {
 	uint64_t deadline_ns;		/* CLOCK_MONOTONIC */
 	enum metrics_format fmt;	/* of the scrape (for writers a collector makes) */
 	void *priv;			/* per-scrape collector state (textfile) */
+	bool inline_run;		/* on the scraping thread: may decline (COLLECT_NEEDS_POOL) */
 	char err[256];			/* failure description for the log */
 };
 
 /* Describe the failure (first one wins); returns err for `return ctx_error(...)`. */
 int ctx_error(struct collector_ctx *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* What a collector reads, for deciding whether it may run unguarded. */
+enum src_kind {
+	SRC_PROCFS,	/* procfs files only (filesystem.c bounds its own statfs calls) */
+	SRC_SYSFS,	/* + sysfs attributes kept in kernel memory (named in collector.c) */
+	SRC_UDEV,	/* + udev's database files (diskstats) */
+	SRC_ROOTFS,	/* + os-release under --path.rootfs */
+	SRC_TEXTFILE,	/* + the textfile directory (may decline at run time) */
+};
 
 struct collector {
 	const char *name;	/* --collector.<name> / --no-collector.<name> */
@@ -97,19 +108,43 @@ struct collector {
 	int (*merge)(struct collector_ctx *ctx, struct metrics_writer *w);
 	/* Optional: frees ctx->priv (any thread). */
 	void (*free_priv)(void *priv);
-	/* Reads only procfs files (and hands any statfs to the filesystem
-	 * collector's own deadline-bounded helper), so it cannot hang on a
-	 * stuck source: when --path.procfs is a real procfs it runs on the
-	 * scraping thread instead of a pool worker (no thread hand-off). */
-	bool inline_ok;
+	/* Which of its sources can block (see collector_classify()): a
+	 * collector whose sources cannot runs on the scraping thread instead
+	 * of a pool worker (no thread hand-off). */
+	enum src_kind src;
 };
 
 extern const struct collector collectors[];
 extern const size_t ncollectors;
 extern bool collector_enabled[];	/* indexed like collectors[] */
-/* Run inline_ok collectors on the scraping thread (set once at start-up,
- * before the first scrape, when --path.procfs is a procfs mount). */
-extern bool collector_inline;
+/* Collectors that run on the scraping thread, indexed like collectors[]
+ * (set once by collector_classify(), before the first scrape). */
+extern bool collector_inline[];
+
+/*
+ * Decide which collectors cannot hang and so may run without the deadline
+ * guard of a pool worker, from the filesystem types of the configured
+ * roots as our mount table (/proc/self/mounts) lists them — never by
+ * touching a path that could itself hang: procfs, sysfs and tmpfs contents
+ * come from kernel memory; files on a local disk filesystem (ext2/3/4,
+ * xfs, btrfs, f2fs) are read through the page cache.  Anything else (NFS,
+ * FUSE, CIFS, overlay, a symlink on the way, a fixture tree where a real
+ * procfs or sysfs is expected) keeps the collectors that read it on the
+ * pool.  Fills collector_inline[] and enables the sysfs descriptor cache
+ * (pf_cache_sysfs()); call once, before the first scrape.
+ */
+void collector_classify(const struct host_config *cfg);
+
+/* Mount-table types (/proc/PID/mounts, third field): a local disk or memory
+ * filesystem (statfs and page-cache reads there do not wait on a network
+ * or a daemon); that or a kernel filesystem (a path walk may cross it). */
+bool fs_type_local(const char *type);
+bool fs_type_walkable(const char *type);
+
+/* A collector running inline that finds a source it cannot vouch for
+ * (textfile: a symlink in the directory) returns this before writing
+ * anything; the scrape then runs it again on a pool worker. */
+#define COLLECT_NEEDS_POOL (-EAGAIN)
 
 /* Index of a collector by name, or -1. */
 int collector_find(const char *name);
@@ -129,6 +164,10 @@ int pf_read_quiet(struct rbuf *b, const char *path);
 /* Enable the descriptor cache below procfs, if it is a real procfs mount
  * (call once, before the first scrape). */
 void pf_cache_root(const char *procfs);
+/* Also keep descriptors below <sysfs>/devices/system (CPU and clocksource
+ * attributes), if sysfs is a real sysfs mount (call once, before the first
+ * scrape; collector_classify() does). */
+void pf_cache_sysfs(const char *sysfs);
 /* Close the cached descriptors (at exit, after the scrapes stopped). */
 void pf_cache_close(void);
 /* Join root and rel into out (size PATH_MAX); -ENAMETOOLONG. */
@@ -150,6 +189,8 @@ int pf_double(const char *s, double *ret);
  * The answer for a subject is remembered (a regex is immutable), for up to
  * a few hundred distinct subjects per regex; lock-free, any thread. */
 bool host_regex_match(const struct host_regex *r, const char *s);
+/* The same for s[0..len), which must be NUL-terminated at len. */
+bool host_regex_match_n(const struct host_regex *r, const char *s, size_t len);
 /* node_exporter's deviceFilter.ignored(). */
 bool device_filter_ignored(const struct device_filter *f, const char *name);
 /* Compile r->src (if set): 0 or -EINVAL with a message in err. */

@@ -7,8 +7,9 @@
  * mount point; the mountpoint label has the rootfs prefix stripped.
  *
  * A hung mount (stale NFS, dead FUSE) must not stall the scrape: statfs runs
- * on a long-lived helper thread (the statfs service below) and the collector
- * waits at most
+ * on a long-lived helper thread (the statfs service below; only mounts
+ * provably local are statfs()ed in place, see statfs_direct) and the
+ * collector waits at most
  * --collector.filesystem.mount-timeout per mount (and never past its own
  * deadline).  A mount that overruns reports device_error 1, is remembered as
  * stuck (later scrapes report it at once, without another statfs, until the
@@ -108,24 +109,31 @@ static void batch_unref(struct fs_batch *b)
 	free(b);
 }
 
+static struct fs_result do_statfs(const char *path)
+{
+	struct statfs st;
+	struct fs_result r = { 0 };
+
+	if (statfs(path, &st) < 0) {
+		r.err = errno;
+	} else {
+		r.blocks = st.f_blocks;
+		r.bfree = st.f_bfree;
+		r.bavail = st.f_bavail;
+		r.bsize = (uint64_t)st.f_bsize;
+		r.files = st.f_files;
+		r.ffree = st.f_ffree;
+	}
+	return r;
+}
+
 /* Runs b; true if the collector abandoned it while we were stuck. */
 static bool run_batch(struct fs_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		struct statfs st;
-		struct fs_result r = { 0 };
+		struct fs_result r = do_statfs(b->paths[i]);
 		bool gone;
 
-		if (statfs(b->paths[i], &st) < 0) {
-			r.err = errno;
-		} else {
-			r.blocks = st.f_blocks;
-			r.bfree = st.f_bfree;
-			r.bavail = st.f_bavail;
-			r.bsize = (uint64_t)st.f_bsize;
-			r.files = st.f_files;
-			r.ffree = st.f_ffree;
-		}
 		pthread_mutex_lock(&b->mu);
 		gone = b->abandoned;
 		if (!gone) {
@@ -257,6 +265,70 @@ static void svc_stop(void)
 			break;
 	pthread_mutex_unlock(&svc.mu);
 }
+
+/*
+ * statfs_direct: statfs on the collector's own thread, without the helper hand-off (two
+ * context switches per scrape), for mounts that cannot hang it: a local
+ * disk or memory filesystem answers statfs from its in-memory superblock
+ * counters (ext4_statfs(), xfs_fs_statfs(), btrfs_statfs(), shmem), and
+ * the path walk to it must cross only such filesystems or kernel virtual
+ * ones — not NFS, FUSE, CIFS or an autofs trigger, which can block.  Only
+ * when the mount table read is the one of our own namespace and rootfs is
+ * "/" (the walk is then exactly through the mounts listed).
+ */
+
+/* Is ancestor a path prefix of (or equal to) mp? */
+static bool path_under(const char *mp, const char *ancestor)
+{
+	size_t l = strlen(ancestor);
+
+	if (l == 1 && ancestor[0] == '/')
+		return true;
+	return strncmp(mp, ancestor, l) == 0 && (mp[l] == '/' || mp[l] == '\0');
+}
+
+/* The mount ID (first field) of the first line of <procfs>/<rel>. */
+static long first_mount_id(const char *procfs, const char *rel)
+{
+	char path[PATH_MAX], line[64];
+	FILE *f;
+	long id = -1;
+
+	if (!procfs || pf_path(path, sizeof(path), procfs, rel) < 0)
+		return -1;
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		id = strtol(line, NULL, 10);
+	fclose(f);
+	return id;
+}
+
+/*
+ * Is <procfs>/1/mounts the table of our own mount namespace (so a path
+ * walk of ours crosses exactly the mounts it lists)?  /proc/1/ns/mnt may
+ * be unreadable (no ptrace access to PID 1); mount IDs are unique across
+ * namespaces (a cloned namespace gets new ones: fs/namespace.c
+ * copy_mnt_ns()), so equal root mount IDs mean the same namespace.
+ * Decided once (namespaces do not change under us); 0 unknown, 1 yes, 2 no.
+ */
+static _Atomic int same_mnt_ns;
+
+static bool same_mnt_ns_get(const char *procfs)
+{
+	int v = atomic_load(&same_mnt_ns);
+
+	if (!v) {
+		long a = first_mount_id(procfs, "1/mountinfo");
+
+		v = a >= 0 && a == first_mount_id(procfs, "self/mountinfo") ? 1 : 2;
+		atomic_store(&same_mnt_ns, v);
+	}
+	return v == 1;
+}
+
+#define MAX_UNSAFE 64
 
 struct mount {
 	char *device, *mountpoint, *fstype, *options;
@@ -395,8 +467,16 @@ int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 	struct mount *m;
 	size_t *idx;
 	char *cur, *line;
+	/* Mount points whose filesystem could block a path walk (nunsafe >
+	 * MAX_UNSAFE: too many to track, every statfs goes to the helper). */
+	const char *unsafe[MAX_UNSAFE];
+	size_t nunsafe = 0;
+	bool direct_ok;
 	int r;
 
+	/* Only inline (collector_inline[]: a real procfs), in our namespace,
+	 * with rootfs "/"; never in a fixture tree. */
+	direct_ok = c->inline_run && rl <= 1 && same_mnt_ns_get(c->cfg->procfs);
 	r = pf_read(c, b, c->cfg->procfs, "1/mounts");
 	if (r == -ENOENT) {
 		c->err[0] = '\0';
@@ -435,6 +515,11 @@ int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 		if (rl > 1 && strncmp(mp, rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0'))
 			mp = mp[rl] ? mp + rl : (char *)"/";
 		mt->mountpoint = mp;
+		if (direct_ok && !fs_type_walkable(mt->fstype)) {
+			if (nunsafe < MAX_UNSAFE)
+				unsafe[nunsafe] = mt->mountpoint;
+			nunsafe++;
+		}
 		if (host_regex_match(&c->cfg->fs_mount_exclude, mt->mountpoint) ||
 		    host_regex_match(&c->cfg->fs_type_exclude, mt->fstype))
 			continue;
@@ -448,13 +533,22 @@ int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 			continue;
 		nm++;
 	}
-	/* statfs targets: rootfs + mountpoint, skipping mounts known stuck. */
+	/* statfs targets: rootfs + mountpoint, skipping mounts known stuck;
+	 * the provably local ones right here, the others through the helper. */
 	for (i = 0; i < nm; i++) {
 		char path[PATH_MAX];
+		bool direct = direct_ok && nunsafe <= MAX_UNSAFE && fs_type_local(m[i].fstype);
 
+		for (j = 0; direct && j < nunsafe; j++)
+			direct = !path_under(m[i].mountpoint, unsafe[j]);
 		m[i].path = NULL;
 		if (pf_path(path, sizeof(path), rootfs, m[i].mountpoint) < 0 || stuck_has(path)) {
 			m[i].error = true;
+			continue;
+		}
+		if (direct) {
+			m[i].r = do_statfs(path);
+			m[i].error = m[i].r.err != 0;
 			continue;
 		}
 		m[i].path = strdup(path);

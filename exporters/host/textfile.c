@@ -734,6 +734,18 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
 
 		if (l < 6 || strcmp(de->d_name + l - 5, ".prom") != 0)
 			continue;
+		if (c->inline_run && de->d_type != DT_REG) {
+			/* On the scraping thread, only regular files of the
+			 * (local) directory are read: a symlink may lead to any
+			 * filesystem, so the pool runs this scrape's textfiles. */
+			for (i = 0; i < n; i++)
+				free(names[i]);
+			free(names);
+			closedir(d);
+			free(tp);
+			c->priv = NULL;
+			return COLLECT_NEEDS_POOL;
+		}
 		if (grow((void **)&names, &cap, n, sizeof(char *)) < 0 || !(names[n] = strdup(de->d_name)))
 			break;
 		n++;

@@ -13,6 +13,21 @@
  *   Performance_schema_*       -> ..._performance_schema_lost_total{instrumentation}
  *   anything else numeric      -> mysql_global_status_<name> (untyped)
  * Values: numbers, ON/OFF/YES/NO... as 1/0 (parse_status); text is skipped.
+ *
+ * Server cost: MariaDB answers SHOW GLOBAL STATUS/VARIABLES through an
+ * information_schema temporary table, in memory (HEAP) by default, whose
+ * rows have a fixed length: VARIABLE_VALUE is VARCHAR(2048) in utf8mb3, so
+ * every one of the ~560 (status) or ~660 (variables) rows costs two ~6 KB
+ * copies (fill, then read back), half the statement's CPU in perf.  With
+ * "SET STATEMENT tmp_memory_table_size=0 FOR" (this statement only; MariaDB
+ * 10.2.7+) the table is Aria with packed rows: the same rows in the same
+ * order, measured on 10.11 0.47 instead of 0.74 ms (status) and 0.71 instead
+ * of 1.06 ms (variables) of server CPU per statement.  The price is a
+ * temporary file created and removed in the server's tmpdir per statement
+ * (small, removed before write-back: /proc/PID/io cancelled_write_bytes
+ * equals write_bytes).  If the server refuses it (no such variable, tmpdir
+ * full), variant 1, the plain statement, is used on this connection.  MySQL
+ * answers SHOW STATUS from performance_schema, without such a table: plain.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -113,12 +128,15 @@ static enum gs_class classify(const char *raw, const char **ret_rest)
 static int gs_query(const struct scrape_opts *o, const struct server_info *s, unsigned variant,
 		    struct buf *sql)
 {
+	if (variant == 0)
+		aria_tmp_prefix(o, s, sql);
 	return buf_puts(sql, "SHOW GLOBAL STATUS");
 }
 
 static int gs_parse(const struct scrape_opts *o, const struct sqlres *r, struct metrics_writer *w)
 {
-	char key[256], fam[320];
+#define GENERIC_PREFIX "mysql_global_status_"
+	char key[256], fam[320] = GENERIC_PREFIX;
 	const char *uuid = NULL, *cluster_uuid = NULL, *provider = NULL;
 
 	if (r->ncols < 2)
@@ -169,8 +187,8 @@ static int gs_parse(const struct scrape_opts *o, const struct sqlres *r, struct 
 				provider = val;
 			continue;
 		}
-		prom_name(key, sizeof(key), name);
-		snprintf(fam, sizeof(fam), "mysql_global_status_%s", key);
+		/* the family name is the prefix + prom_name(name), built in place */
+		prom_name(fam + sizeof(GENERIC_PREFIX) - 1, sizeof(fam) - (sizeof(GENERIC_PREFIX) - 1), name);
 		struct lazy_family lf;
 		lazy_init(&lf, w, fam, METRIC_UNTYPED, "Generic metric from SHOW GLOBAL STATUS.", NULL);
 		lazy_sample(&lf, NULL, v);
@@ -195,4 +213,6 @@ const struct collector collector_global_status = {
 	.help = "Collect from SHOW GLOBAL STATUS",
 	.query = gs_query,
 	.parse = gs_parse,
+	.variants = 2,
+	.fallback_any_error = true,
 };

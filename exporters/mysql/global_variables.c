@@ -4,7 +4,14 @@
  * gauge mysql_global_variables_<name>, plus mysql_version_info{innodb_version,
  * version,version_comment}, mysql_transaction_isolation{level} (from
  * transaction_isolation, else tx_isolation) and the Galera info gauges.
+ *
+ * On MariaDB the statement runs with an on-disk (Aria) temporary table, see
+ * global_status.c: same statement, same rows in the same order, less server
+ * CPU.  (information_schema.SYSTEM_VARIABLES was measured too: 0.84 ms,
+ * between the two.)  Variant 1 is the plain statement, for a server that
+ * refuses the SET STATEMENT form.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +22,8 @@
 static int gv_query(const struct scrape_opts *o, const struct server_info *s, unsigned variant,
 		    struct buf *sql)
 {
+	if (variant == 0)
+		aria_tmp_prefix(o, s, sql);
 	return buf_puts(sql, "SHOW GLOBAL VARIABLES");
 }
 
@@ -38,7 +47,9 @@ static double gcache_size(const char *opts)
 
 static int gv_parse(const struct scrape_opts *o, const struct sqlres *r, struct metrics_writer *w)
 {
-	char key[256], fam[320];
+#define GV_PREFIX "mysql_global_variables_"
+#define GV_PREFIX_LEN (sizeof(GV_PREFIX) - 1)
+	char key[64], fam[320] = GV_PREFIX;
 	const char *innodb_version = "", *version = "", *comment = "", *cluster = "", *provider_opts = "";
 	const char *isolation = "", *tx_isolation = "";
 
@@ -49,15 +60,20 @@ static int gv_parse(const struct scrape_opts *o, const struct sqlres *r, struct 
 		double v;
 		if (!name || !val)
 			continue;
-		prom_name(key, sizeof(key), name);
 		if (parse_status(val, &v)) {
-			snprintf(fam, sizeof(fam), "mysql_global_variables_%s", key);
+			/* the family name is the prefix + prom_name(name), built in place */
+			prom_name(fam + GV_PREFIX_LEN, sizeof(fam) - GV_PREFIX_LEN, name);
 			struct lazy_family lf;
 			lazy_init(&lf, w, fam, METRIC_GAUGE, "Generic gauge metric from SHOW GLOBAL VARIABLES.",
 				  NULL);
 			lazy_sample(&lf, NULL, v);
 			continue;
 		}
+		/* the few text variables kept (their names need no prom_name) */
+		if (strlen(name) >= sizeof(key))
+			continue;
+		for (size_t k = 0; (key[k] = (char)tolower((unsigned char)name[k])); k++)
+			;
 		if (!strcmp(key, "innodb_version"))
 			innodb_version = val;
 		else if (!strcmp(key, "version"))
@@ -106,4 +122,6 @@ const struct collector collector_global_variables = {
 	.help = "Collect from SHOW GLOBAL VARIABLES",
 	.query = gv_query,
 	.parse = gv_parse,
+	.variants = 2,
+	.fallback_any_error = true,
 };

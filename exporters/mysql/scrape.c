@@ -132,6 +132,16 @@ void prom_name(char *dst, size_t dstlen, const char *src)
 	dst[n] = '\0';
 }
 
+int aria_tmp_prefix(const struct scrape_opts *o, const struct server_info *s, struct buf *sql)
+{
+	/* tmp_memory_table_size: MariaDB 10.2.7; SET STATEMENT: 10.1.2 */
+	if (!o->disk_tmp || s->flavor != SERVER_MARIADB || s->version < 100207)
+		return 0;
+	if (o->log_slow_filter)
+		return buf_puts(sql, "SET STATEMENT tmp_memory_table_size=0, log_slow_filter='filesort_on_disk' FOR ");
+	return buf_puts(sql, "SET STATEMENT tmp_memory_table_size=0 FOR ");
+}
+
 void lazy_init(struct lazy_family *f, struct metrics_writer *w, const char *name, enum metric_type type,
 	       const char *help, const char *const *labels)
 {
@@ -333,7 +343,10 @@ static bool sql_error(struct exporter *e, size_t i)
 {
 	unsigned code = conn_errno(e->conn);
 	const struct collector *c = collectors[i];
-	if (code == ER_BAD_FIELD_ERROR && e->variant[i] + 1 < (c->variants ? c->variants : 1)) {
+	if ((code == ER_BAD_FIELD_ERROR || c->fallback_any_error) &&
+	    e->variant[i] + 1 < (c->variants ? c->variants : 1)) {
+		log_debug("trying the collector's next SQL variant", "scraper", c->name, "err",
+			  conn_error(e->conn), NULL);
 		e->variant[i]++;
 		return true;
 	}

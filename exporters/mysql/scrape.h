@@ -11,7 +11,9 @@
  * go in a follow-up batch.  A statement that failed with "no such table" or
  * "unknown column" is not sent again on this connection (the server lacks
  * it) unless the collector has another variant to try (e.g. the
- * INNODB_METRICS STATUS/ENABLED column).
+ * INNODB_METRICS STATUS/ENABLED column; for global_status and
+ * global_variables, whose first variant is only a cheaper form of the plain
+ * SHOW, any SQL error moves on to the plain one).
  *
  * Thread-safety: exporter_scrape() may be called from several HTTP threads;
  * a mutex serialises them on the connection (a waiter gives up at its own
@@ -50,6 +52,8 @@ struct scrape_opts {
 	const char *memory_remove_prefix; /* --collect.perf_schema.memory_events.remove_prefix */
 	long processlist_min_time;	/* --collect.info_schema.processlist.min_time */
 	bool processes_by_user, processes_by_host;
+	bool log_slow_filter;		/* --exporter.log_slow_filter (see aria_tmp_prefix) */
+	bool disk_tmp;			/* --exporter.disk_tmp_tables (see aria_tmp_prefix) */
 };
 
 /* What the server is, for collectors that adapt their SQL. */
@@ -74,6 +78,12 @@ struct collector {
 	int (*parse)(const struct scrape_opts *o, const struct sqlres *r, struct metrics_writer *w);
 	/* How many SQL variants exist (1 if NULL-equivalent 0). */
 	unsigned variants;
+	/*
+	 * Variant 0 is only a cheaper form of variant 1 (global_status,
+	 * global_variables): ANY SQL error on it moves this connection to the
+	 * next variant.  Otherwise only "unknown column" does.
+	 */
+	bool fallback_any_error;
 };
 
 extern const struct collector collector_global_status;
@@ -104,6 +114,17 @@ extern const size_t collectors_count;
 bool parse_status(const char *s, double *ret);
 /* Unsigned integer cell (performance_schema counters); NULL or junk is 0. */
 double cell_u64(const char *s);
+/*
+ * MariaDB 10.2.7+: prefix an information_schema-backed SHOW so that it runs
+ * with an Aria temporary table instead of a fixed-row in-memory one (see
+ * global_status.c).  Appends nothing for other servers.  With
+ * --exporter.log_slow_filter the statement also gets a slow-log filter that
+ * its on-disk temporary table does not match, so it stays out of the slow
+ * log as the session's filter intends.  Appends nothing either with
+ * --no-exporter.disk_tmp_tables (o->disk_tmp false): the side effect, 2 more
+ * Created_tmp_disk_tables per scrape, may upset alerts on that counter.
+ */
+int aria_tmp_prefix(const struct scrape_opts *o, const struct server_info *s, struct buf *sql);
 /* mysqld_exporter's validPrometheusName(): [^a-zA-Z0-9_] -> '_', lower case. */
 void prom_name(char *dst, size_t dstlen, const char *src);
 

@@ -148,6 +148,49 @@ check "at least 500 families in common ($ncommon)" [ "${ncommon:-0}" -ge 500 ]
 	grep -v '^mysqld_exporter_\|^mysql_info_schema_processlist_\|^mysql_exporter_scrape_errors_total' >"$d/missing.txt"
 check "no mysqld_exporter family missing from ours ($(tr '\n' ' ' <"$d/missing.txt"))" [ ! -s "$d/missing.txt" ]
 
+# global_variables reads information_schema.SYSTEM_VARIABLES on MariaDB (not
+# SHOW GLOBAL VARIABLES, see global_variables.c): every series must still be
+# mysqld_exporter's (which runs SHOW GLOBAL VARIABLES) with the same value,
+# and every numeric or boolean row of SHOW GLOBAL VARIABLES must be there.
+mariadb_root -N -B -e 'SHOW GLOBAL VARIABLES' >"$d/show-vars.tsv"
+"$PY" - "$d/ours2.prom" "$d/theirs.prom" "$d/show-vars.tsv" >"$d/vars-diff.txt" <<'EOF'
+import re, sys
+fams = ('mysql_global_variables_', 'mysql_version_info', 'mysql_transaction_isolation')
+def series(path):
+    out = {}
+    for line in open(path, encoding='utf-8', errors='replace'):
+        if line.startswith(fams):
+            k, v = line.rsplit(None, 1)
+            out[k] = float(v)
+    return out
+ours, theirs = series(sys.argv[1]), series(sys.argv[2])
+bad = [f'ours only: {k}' for k in ours.keys() - theirs.keys()]
+bad += [f'theirs only: {k}' for k in theirs.keys() - ours.keys()]
+bad += [f'{k}: ours {ours[k]} theirs {theirs[k]}' for k in ours.keys() & theirs.keys() if ours[k] != theirs[k]]
+words = {'on': 1, 'yes': 1, 'off': 0, 'no': 0, 'disabled': 0}
+n = 0
+for row in open(sys.argv[3], encoding='utf-8', errors='replace'):
+    name, _, val = row.rstrip('\n').partition('\t')
+    if val.lower() in words:
+        v = words[val.lower()]
+    elif re.match(r'^[-+]?[0-9.]', val):
+        try:
+            v = float(val)
+        except ValueError:
+            continue
+    else:
+        continue
+    n += 1
+    k = 'mysql_global_variables_' + re.sub(r'[^a-z0-9_]', '_', name.lower())
+    if ours.get(k) != v:
+        bad.append(f'{k}: ours {ours.get(k)} SHOW GLOBAL VARIABLES {val}')
+print('\n'.join(bad[:20]))
+print(f'# {len(ours)} series, {n} numeric rows of SHOW GLOBAL VARIABLES, {len(bad)} differences')
+sys.exit(1 if bad else 0)
+EOF
+check "global_variables: same series and values as mysqld_exporter and SHOW GLOBAL VARIABLES ($(tail -n 1 "$d/vars-diff.txt"))" [ $? = 0 ]
+grep -v '^#' "$d/vars-diff.txt" | head -n 20
+
 # ---- promtool: nothing beyond mysqld_exporter's findings for the same names ----
 promtool check metrics <"$d/ours2.prom" >"$d/lint-ours.txt" 2>&1
 promtool check metrics <"$d/theirs.prom" >"$d/lint-theirs.txt" 2>&1

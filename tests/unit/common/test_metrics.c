@@ -806,6 +806,99 @@ static void test_writer_merge(void)
 	buf_done(&c);
 }
 
+/*
+ * The writer's fast paths (one hash per family name, no series table for
+ * label-less families, hashes carried through merge, table-driven name
+ * checks) must refuse exactly what the general paths refuse.
+ */
+static void test_writer_fast_paths(void)
+{
+	struct buf b, c;
+	struct metrics_writer *w, *src;
+	char name[32];
+	size_t mark;
+
+	buf_init(&b, 0);
+	buf_init(&c, 0);
+	w = metrics_writer_new(&b, TEXT);
+	/* a family ended by the owner refuses further samples */
+	CHECK_INT(writer_family(w, "ended", METRIC_GAUGE, "x", NULL), 0);
+	metrics_writer_end_family(w);
+	metrics_writer_end_family(NULL);
+	mark = b.len;
+	CHECK_INT(writer_sample_u64(w, NULL, 1), -EINVAL);
+	CHECK_INT(b.len, mark);
+	CHECK_INT(writer_family(w, "ended", METRIC_GAUGE, "x", NULL), -EEXIST);
+	buf_reset(&b);
+	metrics_writer_free(w);
+	w = metrics_writer_new(&b, TEXT);
+	/* label-less family: one series only */
+	CHECK_INT(writer_family(w, "one", METRIC_GAUGE, "H \\ \n.", NULL), 0);
+	CHECK_INT(writer_sample_u64(w, NULL, 7), 0);
+	mark = b.len;
+	CHECK_INT(writer_sample_u64(w, NULL, 8), -EINVAL);
+	CHECK_INT(writer_sample(w, (const char *const[]){ NULL }, 8), -EINVAL);
+	CHECK_INT(b.len, mark);
+	CHECK(b.data[b.len] == '\0');
+	CHECK_STR(b.data, "# HELP one H \\\\ \\n.\n# TYPE one gauge\none 7\n");
+	/* the next label-less family starts with an empty series set */
+	CHECK_INT(writer_family(w, "two", METRIC_UNTYPED, "", NULL), 0);
+	CHECK_INT(writer_sample(w, NULL, 0.5), 0);
+	CHECK(strstr(b.data, "# TYPE two untyped\ntwo 0.5\n") != NULL);
+	/* name character classes: ':' in metric names only, no leading digit */
+	CHECK_INT(writer_family(w, "a:b_9", METRIC_GAUGE, "x", NULL), 0);
+	CHECK_INT(writer_family(w, ":lead", METRIC_GAUGE, "x", NULL), 0);
+	CHECK_INT(writer_family(w, "9x", METRIC_GAUGE, "x", NULL), -EINVAL);
+	CHECK_INT(writer_family(w, "caf\xc3\xa9", METRIC_GAUGE, "x", NULL), -EINVAL);
+	CHECK_INT(writer_family(w, "sp ace", METRIC_GAUGE, "x", NULL), -EINVAL);
+	CHECK_INT(writer_family(w, "l1", METRIC_GAUGE, "x", (const char *const[]){ "a:b", NULL }),
+		  -EINVAL);
+	CHECK_INT(writer_family(w, "l2", METRIC_GAUGE, "x", (const char *const[]){ "9a", NULL }),
+		  -EINVAL);
+	CHECK_INT(writer_family(w, "l3", METRIC_GAUGE, "x", (const char *const[]){ "_a9", NULL }), 0);
+	CHECK(metrics_name_valid("a:b") && !metrics_label_name_valid("a:b"));
+	CHECK(metrics_label_name_valid("_") && !metrics_label_name_valid("__"));
+	CHECK(!metrics_name_valid("") && !metrics_label_name_valid(""));
+	/* the same name again, in every type that occupies it */
+	CHECK_INT(writer_family(w, "one", METRIC_COUNTER, "x", NULL), -EEXIST);
+	CHECK_INT(writer_family(w, "one", METRIC_HISTOGRAM, "x", NULL), -EEXIST);
+	CHECK_INT(writer_family(w, "one_count", METRIC_GAUGE, "x", NULL), 0);
+	CHECK_INT(writer_family(w, "one", METRIC_UNTYPED, "x", NULL), -EEXIST);
+
+	/* merge: many families (both tables grow), then a clash among them */
+	src = metrics_writer_new(&c, TEXT);
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "m_%d", i);
+		CHECK_INT(writer_family(src, name, METRIC_GAUGE, "m.", NULL), 0);
+		CHECK_INT(writer_sample_u64(src, NULL, (uint64_t)i), 0);
+	}
+	CHECK_INT(metrics_writer_merge(w, src), 0);
+	for (int i = 0; i < 300; i += 37) {
+		snprintf(name, sizeof(name), "m_%d", i);
+		CHECK_INT(writer_family(w, name, METRIC_GAUGE, "m.", NULL), -EEXIST);
+	}
+	CHECK_INT(writer_family(src, "fresh", METRIC_GAUGE, "x", NULL), 0);
+	CHECK_INT(writer_family(src, "m_299", METRIC_GAUGE, "x", NULL), 0);
+	mark = b.len;
+	CHECK_INT(metrics_writer_merge(w, src), -EEXIST);
+	CHECK_INT(b.len, mark);
+	CHECK(strstr(b.data, "\nm_299 299\n") != NULL);
+	metrics_writer_free(src);
+	metrics_writer_free(w);
+	buf_reset(&b);
+
+	/* OpenMetrics counters take two names: both checked, both recorded */
+	w = metrics_writer_new(&b, OM);
+	CHECK_INT(writer_family(w, "req_total", METRIC_COUNTER, "x", NULL), 0);
+	CHECK_INT(writer_sample_u64(w, NULL, 1), 0);
+	CHECK_INT(writer_family(w, "req", METRIC_GAUGE, "x", NULL), -EEXIST);
+	CHECK_INT(writer_family(w, "req_total", METRIC_GAUGE, "x", NULL), -EEXIST);
+	CHECK(strstr(b.data, "# TYPE req counter\nreq_total 1\n") != NULL);
+	metrics_writer_free(w);
+	buf_done(&b);
+	buf_done(&c);
+}
+
 static void test_writer_buffer_cap(void)
 {
 	struct buf b;
@@ -1145,6 +1238,7 @@ int main(void)
 	RUN(test_writer_name_clashes);
 	RUN(test_writer_many_series);
 	RUN(test_writer_merge);
+	RUN(test_writer_fast_paths);
 	RUN(test_writer_buffer_cap);
 	RUN(test_collectors);
 	RUN(test_negotiate);

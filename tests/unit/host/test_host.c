@@ -3,6 +3,8 @@
  * PCRE2 flag-regex semantics (Go's RE2 MatchString), device filters, and the
  * collectors on small hand-written /proc files (odd and broken input).
  */
+#include <dirent.h>
+#include <sys/statfs.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -279,6 +281,128 @@ static void test_fd_cache(void)
 	rbuf_free(&b);
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Kept sysfs descriptors: only below <sysfs>/devices/system (CPU and
+ * clocksource attributes), only on a real sysfs; fresh data on each read
+ * (the clocksource name read twice agrees with a fresh open). */
+static void test_fd_cache_sysfs(void)
+{
+	static const char cs[] = "/sys/devices/system/clocksource/clocksource0/current_clocksource";
+	struct rbuf b = { 0 }, fresh = { 0 };
+	struct statfs st;
+	char net[PATH_MAX] = "";
+	DIR *d;
+	struct dirent *de;
+	int n0, n1;
+
+	if (statfs("/sys", &st) < 0 || st.f_type != 0x62656572 || access(cs, R_OK) < 0) {
+		printf("# skip test_fd_cache_sysfs: no sysfs clocksource\n");
+		return;
+	}
+	pf_cache_root(NULL);
+	pf_cache_sysfs(NULL);	/* off: nothing kept */
+	n0 = open_fds();
+	CHECK_INT(pf_read_quiet(&b, cs), 0);
+	CHECK_INT(open_fds(), n0);
+	pf_cache_sysfs("/sys");
+	CHECK_INT(pf_read_quiet(&b, cs), 0);	/* opened and kept */
+	n1 = open_fds();
+	CHECK_INT(n1, n0 + 1);
+	CHECK_INT(pf_read_quiet(&b, cs), 0);	/* the kept descriptor */
+	CHECK_INT(open_fds(), n1);
+	CHECK_INT(pf_read_quiet(&fresh, cs), 0);
+	CHECK_STR(b.data, fresh.data);
+	CHECK(b.len > 1 && b.data[b.len - 1] == '\n');
+	/* class/net paths name devices that can be renamed: never kept */
+	d = opendir("/sys/class/net");
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(net, sizeof(net), "/sys/class/net/%s/mtu", de->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+	if (*net) {
+		CHECK_INT(pf_read_quiet(&b, net), 0);
+		CHECK_INT(open_fds(), n1);
+	}
+	CHECK_INT(pf_read_quiet(&b, "/sys/devices/system/no-such-file"), -ENOENT);
+	pf_cache_sysfs(NULL);
+	pf_cache_close();
+	rbuf_free(&b);
+	rbuf_free(&fresh);
+}
+
+/* netstat's names-line memo: the second and later scrapes (memo hits)
+ * give the same output as the first; another regex is not answered from
+ * the first one's memo; a changed header line is not either; and a bad
+ * value in an unexported field still fails the collector on a memo hit. */
+static void test_netstat_memo(void)
+{
+	static const char netstat[] =
+		"TcpExt: SyncookiesSent ListenDrops Other\nTcpExt: 1 2 3\n"
+		"IpExt: InOctets OutOctets\nIpExt: 10 20\n";
+	char *out1, *out2, *out3, err[256];
+
+	put("net/netstat", netstat);
+	put("net/snmp", "Udp: InDatagrams NoPorts InErrors\nUdp: 5 6 7\n");
+	put("net/snmp6", "Udp6InDatagrams 8\nIp6InOctets 9\n");
+	host_cfg.netstat_fields.src = "^(.*_(InErrors|InErrs)|Ip(6|Ext)_(InOctets|OutOctets)|TcpExt_(Listen.*|Syncookies.*)|Udp6?_(InDatagrams|NoPorts))$";
+	CHECK_INT(host_regex_compile(&host_cfg.netstat_fields, err, sizeof(err)), 0);
+	CHECK_INT(run(collect_netstat, &out1, NULL), 0);
+	CHECK_INT(run(collect_netstat, &out2, NULL), 0);
+	CHECK_STR(out2, out1);
+	CHECK(strstr(out1, "node_netstat_TcpExt_ListenDrops 2\n") != NULL);
+	CHECK(strstr(out1, "node_netstat_TcpExt_SyncookiesSent 1\n") != NULL);
+	CHECK(strstr(out1, "node_netstat_TcpExt_Other") == NULL);
+	CHECK(strstr(out1, "node_netstat_IpExt_OutOctets 20\n") != NULL);
+	CHECK(strstr(out1, "node_netstat_Udp_InErrors 7\n") != NULL);
+	CHECK(strstr(out1, "node_netstat_Ip6_InOctets 9\n") != NULL);
+	free(out2);
+	/* another regex: its own answers */
+	host_regex_free(&host_cfg.netstat_fields);
+	host_cfg.netstat_fields.src = "^TcpExt_Other$";
+	CHECK_INT(host_regex_compile(&host_cfg.netstat_fields, err, sizeof(err)), 0);
+	CHECK_INT(run(collect_netstat, &out2, NULL), 0);
+	CHECK(strstr(out2, "node_netstat_TcpExt_Other 3\n") != NULL);
+	CHECK(strstr(out2, "ListenDrops") == NULL);
+	free(out2);
+	host_regex_free(&host_cfg.netstat_fields);
+	host_cfg.netstat_fields.src = "^(.*_(InErrors|InErrs)|Ip(6|Ext)_(InOctets|OutOctets)|TcpExt_(Listen.*|Syncookies.*)|Udp6?_(InDatagrams|NoPorts))$";
+	CHECK_INT(host_regex_compile(&host_cfg.netstat_fields, err, sizeof(err)), 0);
+	/* a header with the fields in another order: not the memo's line */
+	put("net/netstat", "TcpExt: Other ListenDrops SyncookiesSent\nTcpExt: 3 2 1\n");
+	CHECK_INT(run(collect_netstat, &out3, NULL), 0);
+	CHECK(strstr(out3, "node_netstat_TcpExt_ListenDrops 2\n") != NULL);
+	CHECK(strstr(out3, "node_netstat_TcpExt_Other") == NULL);
+	free(out3);
+	/* memo hit, bad value in a field nobody exports: still an error */
+	put("net/netstat", "TcpExt: SyncookiesSent ListenDrops Other\nTcpExt: 1 2 x\n");
+	CHECK_INT(run(collect_netstat, &out3, err), -EINVAL);
+	CHECK(strstr(err, "invalid value x") != NULL);
+	free(out3);
+	put("net/netstat", netstat);
+	CHECK_INT(run(collect_netstat, &out3, NULL), 0);
+	CHECK_STR(out3, out1);
+	free(out1);
+	free(out3);
+	host_regex_free(&host_cfg.netstat_fields);
+	host_cfg.netstat_fields.src = NULL;
+	host_regex_thread_done();
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/host-unit.XXXXXX";
@@ -295,10 +419,12 @@ int main(void)
 	RUN(test_regex);
 	RUN(test_str_join);
 	RUN(test_fd_cache);
+	RUN(test_fd_cache_sysfs);
 	RUN(test_meminfo);
 	RUN(test_cpu);
 	RUN(test_diskstats);
 	RUN(test_missing);
+	RUN(test_netstat_memo);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
