@@ -40,8 +40,8 @@ SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-COMMON_PKGS := libmicrohttpd libsystemd zlib yaml-0.1 libcrypt gnutls
-ALL_PKGS := $(COMMON_PKGS) libmariadb json-c libproc2 libpcre2-8
+COMMON_PKGS := libmicrohttpd libsystemd libdeflate yaml-0.1 libcrypt gnutls
+ALL_PKGS := $(COMMON_PKGS) libmariadb json-c libproc2 libpcre2-8 zlib
 OBJ_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 COMMON_LIBS = $(call pkg_libs,$(COMMON_PKGS)) -lm
 

@@ -13,7 +13,7 @@ COMMON_TESTS := $(COMMON_TEST_SRCS:tests/unit/common/%.c=$(BUILD)/tests/unit/com
 
 $(BUILD)/tests/unit/common/%: $(BUILD)/obj/tests/unit/common/%.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LIBS)
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LIBS) $(call pkg_libs,zlib)
 
 TEST_DEPS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)

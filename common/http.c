@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "http.h"
 #include "http_reload.h"
@@ -128,14 +128,14 @@ struct http_request {
 };
 
 /* ---------------------------------------------------------------- */
-/* Per-thread cache: request state and a deflate stream, so the hot path
+/* Per-thread cache: request state and a gzip compressor, so the hot path
  * allocates nothing once a worker thread has warmed up. */
 
 struct thread_cache {
 	struct http_request *free;
 	unsigned nfree;
-	z_stream zs;
-	int zlevel;		/* 0 = zs not initialised */
+	struct libdeflate_compressor *zc;	/* NULL until the first gzip */
+	int zlevel;		/* zc's level */
 };
 
 static pthread_key_t cache_key;
@@ -161,8 +161,7 @@ static void cache_destroy(void *p)
 		c->free = r->next;
 		request_destroy(r);
 	}
-	if (c->zlevel)
-		deflateEnd(&c->zs);
+	libdeflate_free_compressor(c->zc);
 	free(c);
 	tcache = NULL;
 }
@@ -726,44 +725,36 @@ static bool accepts_gzip(const char *ae)
 	return star == 1;
 }
 
+/*
+ * Whole-buffer gzip (RFC 1952) with libdeflate: a scrape body is complete
+ * before it is sent, so no stream is needed, and libdeflate's level 1 took
+ * 70 us for host-exporter's 37 kB body where zlib's took ~150 us, for
+ * 5% fewer bytes (bench/host-exporter-bench.sh, gzip rows).
+ */
 static int gzip_into(struct thread_cache *c, const void *in, size_t len, int level, struct buf *out)
 {
-	z_stream *zs;
-	uLong bound;
+	size_t bound, n;
 	int r;
 
 	if (!c)
 		return -ENOMEM;
-	zs = &c->zs;
-	if (!c->zlevel) {
-		memset(zs, 0, sizeof(*zs));
-		/* windowBits 15 + 16: a gzip wrapper (RFC 1952) instead of zlib's */
-		if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!c->zc || c->zlevel != level) {
+		libdeflate_free_compressor(c->zc);
+		c->zc = libdeflate_alloc_compressor(level);
+		if (!c->zc)
 			return -ENOMEM;
 		c->zlevel = level;
-	} else {
-		if (deflateReset(zs) != Z_OK)
-			return -EIO;
-		if (c->zlevel != level) {
-			if (deflateParams(zs, level, Z_DEFAULT_STRATEGY) != Z_OK)
-				return -EIO;
-			c->zlevel = level;
-		}
 	}
-	bound = deflateBound(zs, (uLong)len);
+	bound = libdeflate_gzip_compress_bound(c->zc, len);
 	buf_reset(out);
-	r = buf_reserve(out, (size_t)bound + 1);
+	r = buf_reserve(out, bound + 1);
 	if (r < 0)
 		return r;
-	zs->next_in = (Bytef *)(uintptr_t)in;
-	zs->avail_in = (uInt)len;
-	zs->next_out = (Bytef *)out->data;
-	zs->avail_out = (uInt)bound;
-	r = deflate(zs, Z_FINISH);
-	if (r != Z_STREAM_END)
-		return -EIO;
-	out->len = (size_t)bound - zs->avail_out;
-	out->data[out->len] = '\0';
+	n = libdeflate_gzip_compress(c->zc, in, len, out->data, bound);
+	if (n == 0)
+		return -EIO;	/* cannot happen with the bound's room */
+	out->len = n;
+	out->data[n] = '\0';
 	return 0;
 }
 
@@ -809,8 +800,8 @@ static enum MHD_Result queue(struct http_request *r)
 		set_error_body(r, 500, "response too large");
 		status = r->status;
 	}
-	/* zlib counts in uInt: a body past 2 GiB (max_response allows it) goes
-	 * out uncompressed rather than truncated */
+	/* a body past 2 GiB (max_response allows it) goes out uncompressed:
+	 * one-shot compression would hold the thread for seconds */
 	if (r->compress && b->len > 0 && b->len <= UINT32_MAX / 2 &&
 	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {

@@ -198,7 +198,7 @@ struct http_landing_ctx {
 void http_handle_landing(struct http_request *r, void *ctx);	/* ctx: struct http_landing_ctx* */
 void http_handle_healthy(struct http_request *r, void *ctx);	/* 200 "OK" */
 
-/* gzip-compress in to out (zlib, gzip header).  0 or negative errno. */
+/* gzip-compress in to out (RFC 1952, libdeflate).  0 or negative errno. */
 int http_gzip(const void *in, size_t len, int level, struct buf *out);
 
 /* Split "host:port", "[v6]:port", ":port".  host is "" for any. */
