@@ -9,7 +9,10 @@
 #  - a symlinked .prom file makes the inline textfile collector decline and
 #    hand itself to the pool for that scrape, with the same output;
 #  - the filesystem collector statfs()es local mounts itself (no helper
-#    thread runs); hung mounts stay with its helper (test_hung_mount.sh).
+#    thread runs); hung mounts stay with its helper (test_hung_mount.sh);
+#  - with more mounts than the classifier keeps (256), an unseen one could
+#    be NFS under a path it would call safe: nothing beyond procfs runs
+#    inline (private mount namespace with 260 extra tmpfs mounts).
 # The hung mount lives in a private mount namespace (fuse_hang; root and
 # /dev/fuse).
 . "$SRC_DIR/tests/lib/common.sh"
@@ -93,4 +96,23 @@ check "scrape answers within the collector timeout (1 s) plus slack" \
 	$PY -c "import sys; sys.exit(0 if $t1 - $t0 < 3 else 1)"
 check "hung textfile: success 0" grep -q '^node_scrape_collector_success{collector="textfile"} 0$' "$d/3.txt"
 check "others unaffected" grep -q '^node_scrape_collector_success{collector="loadavg"} 1$' "$d/3.txt"
+
+# ---- 3. a mount table longer than the classifier keeps ----
+mkdir "$d/many"
+p3=$(free_port)
+unshare -m --propagation private bash -c '
+	for i in $(seq 1 260); do mkdir -p "$1/many/$i" && mount -t tmpfs -o size=64k t "$1/many/$i" || exit 1; done
+	shift; exec "$@"' _ "$d" "$HE" --web.listen-address="127.0.0.1:$p3" "${colls[@]}" \
+	--collector.textfile.directory="$d/tf" --log.level=debug >"$d/he3.log" 2>&1 &
+pid3=$!
+on_exit "kill $pid3; wait $pid3"
+check "exporter 3 answers" wait_http "http://127.0.0.1:$p3/-/healthy" 20
+check "its namespace holds > 256 mounts" [ "$(wc -l <"/proc/$pid3/mounts")" -gt 256 ]
+for c in textfile time cpu netdev; do
+	check "many mounts: $c on the pool" grep -q "collector=$c runs=pool" "$d/he3.log"
+done
+check "many mounts: loadavg (procfs) still inline" grep -q "collector=loadavg runs=inline" "$d/he3.log"
+curl -sf --max-time 10 -o "$d/4.txt" "http://127.0.0.1:$p3/metrics"
+check "many mounts: textfile read" grep -q '^inline_probe 1$' "$d/4.txt"
+check "many mounts: cpu success 1" grep -q '^node_scrape_collector_success{collector="cpu"} 1$' "$d/4.txt"
 finish
