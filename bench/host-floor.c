@@ -82,6 +82,23 @@ static void add(const char *fmt, const char *a, const char *b)
 		snprintf(files[nfiles++], sizeof(files[0]), fmt, a, b);
 }
 
+/* The directories a scrape lists, each time (process_open_fds, the CPU
+ * and clocksource collectors). */
+static void walk_dirs(void)
+{
+	static const char *const dirs[] = { "/proc/self/fd", "/sys/devices/system/cpu",
+					    "/sys/devices/system/clocksource" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+
+		while (d && readdir(d))
+			;
+		if (d)
+			closedir(d);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	/* What host-exporter's 16 collectors read on this kernel (strace of a
@@ -147,14 +164,7 @@ int main(int argc, char **argv)
 
 		for (int k = 0; k < nfiles; k++)
 			slurp(files[k]);
-		for (const char *const *p = (const char *const[]){ "/proc/self/fd", "/sys/devices/system/cpu",
-				  "/sys/devices/system/clocksource", NULL }; *p; p++) {
-			d = opendir(*p);
-			while (d && readdir(d))
-				;
-			if (d)
-				closedir(d);
-		}
+		walk_dirs();
 		for (int k = 0; k < nm; k++)
 			statfs(mounts[k], &st);
 	}
@@ -178,14 +188,7 @@ int main(int argc, char **argv)
 			else
 				slurp(files[k]);
 		}
-		for (const char *const *p = (const char *const[]){ "/proc/self/fd", "/sys/devices/system/cpu",
-				  "/sys/devices/system/clocksource", NULL }; *p; p++) {
-			d = opendir(*p);
-			while (d && readdir(d))
-				;
-			if (d)
-				closedir(d);
-		}
+		walk_dirs();
 		for (int k = 0; k < nm; k++)
 			statfs(mounts[k], &st);
 	}

@@ -53,3 +53,17 @@ int http_server_listen_all(struct http_server *s, const char *const *addrs, size
 	}
 	return 0;
 }
+
+int http_server_serve(struct http_server *s, const char *web_config, const char *const *addrs,
+		      size_t n)
+{
+	int r;
+
+	if ((r = http_server_web_config_apply(s, web_config, false)) < 0 ||
+	    (r = http_server_listen_all(s, addrs, n, NULL)) < 0)
+		return r;
+	r = http_server_start(s);
+	if (r < 0)
+		log_error("cannot start the HTTP server", "err", strerror(-r), NULL);
+	return r;
+}

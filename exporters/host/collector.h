@@ -181,6 +181,9 @@ int rbuf_reserve(struct rbuf *b, size_t want);
 char *pf_next_line(char **cursor);
 /* Split s in place into at most max whitespace-separated fields. */
 size_t pf_split(char *s, char **fields, size_t max);
+/* A fast non-cryptographic hash of len bytes, a word at a time (the memo
+ * tables of procfile.c and netstat.c; they compare the strings too). */
+uint64_t pf_hash(const char *s, size_t len);
 /* Unsigned/double parses of a whole token: 0 or -EINVAL. */
 int pf_u64(const char *s, uint64_t *ret);
 int pf_double(const char *s, double *ret);

@@ -83,21 +83,6 @@ struct line_memo {
 
 static _Atomic(struct line_memo *) lm_slot[LM_SLOTS];
 
-static uint64_t lm_hash(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, x;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&x, s, 8);
-		h = (h ^ x) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 29;
-	}
-	x = 0;
-	memcpy(&x, s, n);
-	h = (h ^ x) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 31);
-}
-
 static const struct line_memo *lm_find(const char *line, size_t len, uint64_t h, const char *src)
 {
 	for (size_t i = 0; i < LM_SLOTS; i++) {
@@ -157,7 +142,7 @@ static int pairs_file(struct collector_ctx *c, struct metrics_writer *w, const c
 		char *nf[LM_FIELDS], *vf[LM_FIELDS];
 		unsigned char seen[LM_FIELDS];
 		size_t nn, nv, i, pl, len = strlen(names);
-		uint64_t h = lm_hash(names, len);
+		uint64_t h = pf_hash(names, len);
 		const struct line_memo *m = lm_find(names, len, h, src);
 		char *copy = NULL;
 

@@ -493,9 +493,9 @@ struct regex_memo {
 };
 
 /* A word at a time (the byte-wise FNV it replaced was ~3% of a scrape's
- * CPU: ~500 subjects of ~20 bytes); not cryptographic, the table compares
+ * CPU: ~500 subjects of ~20 bytes); not cryptographic, the tables compare
  * the strings. */
-static uint64_t memo_hash(const char *s, size_t len)
+uint64_t pf_hash(const char *s, size_t len)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
@@ -580,7 +580,7 @@ bool host_regex_match_n(const struct host_regex *r, const char *s, size_t len)
 		return false;
 	if (!m)
 		return regex_run(r, s, len);
-	h = memo_hash(s, len);
+	h = pf_hash(s, len);
 	for (size_t k = 0; k < MEMO_SLOTS; k++) {
 		_Atomic(struct memo_ent *) *slot = &m->slot[(h + k) & (MEMO_SLOTS - 1)];
 

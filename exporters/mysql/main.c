@@ -408,15 +408,8 @@ int main(int argc, char **argv)
 		log_error("http server setup failed", NULL);
 		goto out;
 	}
-	if (http_server_web_config_apply(srv, arg_web_config, false) < 0)
+	if (http_server_serve(srv, arg_web_config, arg_listen.v, arg_listen.n) < 0)
 		goto out;
-	if (http_server_listen_all(srv, arg_listen.v, arg_listen.n, NULL) < 0)
-		goto out;
-	r = http_server_start(srv);
-	if (r < 0) {
-		log_error("Error starting HTTP server", "err", strerror(-r), NULL);
-		goto out;
-	}
 	daemon_notify_ready("serving");
 	int sig;
 	/* SIGHUP re-reads --web.config.file (a bad file keeps the old one);
