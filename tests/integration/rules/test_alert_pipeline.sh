@@ -5,8 +5,8 @@
 # under instance "local"; the Watchdog reaches the webhook listener through
 # the deadman route; InstanceDown (for shortened to 5s) fires for the
 # targets nobody serves and reaches the page receiver; Alertmanager applies
-# the inhibitions (InstanceDown silences the same instance's other alerts
-# and not another instance's; critical silences warning of the same alert
+# the inhibitions (InstanceDown silences the other alerts of the same job and
+# instance, not another instance's nor another job's on the same host; critical silences warning of the same alert
 # and instance; MySQLDown silences the exporter collector alert).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$SRC_DIR/tests/lib/alertmanager.sh"
@@ -66,12 +66,20 @@ check "post test alerts to Alertmanager" am_post "[
  {\"labels\": {\"alertname\": \"DiskSpaceLow\", \"severity\": \"warning\", \"job\": \"host\", \"instance\": \"db-9\", \"mountpoint\": \"/\"}, \"startsAt\": \"$now\"},
  {\"labels\": {\"alertname\": \"DiskSpaceLow\", \"severity\": \"critical\", \"job\": \"host\", \"instance\": \"db-9\", \"mountpoint\": \"/\"}, \"startsAt\": \"$now\"},
  {\"labels\": {\"alertname\": \"MySQLDown\", \"severity\": \"critical\", \"job\": \"mysql\", \"instance\": \"db-8\"}, \"startsAt\": \"$now\"},
+ {\"labels\": {\"alertname\": \"InstanceDown\", \"severity\": \"critical\", \"job\": \"host\", \"instance\": \"db-7\"}, \"startsAt\": \"$now\"},
+ {\"labels\": {\"alertname\": \"MySQLDown\", \"severity\": \"critical\", \"job\": \"mysql\", \"instance\": \"db-7\"}, \"startsAt\": \"$now\"},
+ {\"labels\": {\"alertname\": \"InstanceDown\", \"severity\": \"critical\", \"job\": \"mysql\", \"instance\": \"db-6\"}, \"startsAt\": \"$now\"},
+ {\"labels\": {\"alertname\": \"MySQLSlowQueries\", \"severity\": \"warning\", \"job\": \"mysql\", \"instance\": \"db-6\"}, \"startsAt\": \"$now\"},
  {\"labels\": {\"alertname\": \"MySQLExporterCollectorFailed\", \"severity\": \"warning\", \"job\": \"mysql\", \"instance\": \"db-8\", \"collector\": \"collect.global_status\"}, \"startsAt\": \"$now\"}
 ]"
 sleep 1
 check "InstanceDown silences the same instance's HighCPUUsage" \
 	test "$(am_alert_state HighCPUUsage instance=local)" = suppressed
 check "... but not another instance's" test "$(am_alert_state HighCPUUsage instance=web-9)" = active
+check "a dead host-exporter (job host) does not hide MySQLDown (job mysql) on the same host" \
+	test "$(am_alert_state MySQLDown instance=db-7)" = active
+check "InstanceDown of the mysql job silences that job's other alerts on the instance" \
+	test "$(am_alert_state MySQLSlowQueries instance=db-6)" = suppressed
 check "InstanceDown itself stays active" test "$(am_alert_state InstanceDown instance=local)" = active
 check "critical DiskSpaceLow silences the warning one" test "$(am_alert_state DiskSpaceLow severity=warning)" = suppressed
 check "... and stays active itself" test "$(am_alert_state DiskSpaceLow severity=critical)" = active
