@@ -336,6 +336,11 @@ for w in get post; do
 		p99_list+=" $w/$c $(ms "${w}_$c" p99_us)<$(ms "seed_${w}_$c" p99_us)"
 	done
 done
+cpu_rows=""
+for c in 10 50 200; do
+	cpu_rows+=$(awk -v o="$(field "get_$c" srv_ticks)" -v d="$(field "get_$c" db_ticks)" \
+		'BEGIN { if (d > 0) printf " %.2f", o / d; else printf " -" }')
+done
 on=$(( $(rps metrics_on_1) + $(rps metrics_on_2) ))
 off=$(( $(rps metrics_off_1) + $(rps metrics_off_2) ))
 m1000=mix_1000
@@ -349,7 +354,7 @@ awk -v get50="$(rps get_50)" -v post50="$(rps post_50)" -v sget="$(rps seed_get_
 	-v shed="$(field $m1000 non2xx)" -v pool="$POOL" -v wfloor="${SB_INS:-0}" -v spp="$SPP" \
 	-v p99_lower="$p99_lower" -v p99_list="$p99_list" \
 	-v o_cpu="$(field get_50 srv_ticks)" -v d_cpu="$(field get_50 db_ticks)" \
-	-v o_req="$(field get_50 requests)" -v hz="$HZ" '
+	-v o_req="$(field get_50 requests)" -v hz="$HZ" -v cpu_rows="$cpu_rows" '
 function verdict(ok) { return ok ? "met" : "NOT met" }
 BEGIN {
 	printf "\nsummary\n"
@@ -360,6 +365,7 @@ BEGIN {
 	if (o_req > 0 && d_cpu > 0) {
 		printf "  GET at 50 conns, CPU per GET: orderd %.1f us, mariadbd %.1f us; orderd/mariadbd = %.2f   target <= 0.25: %s\n", o_cpu / hz / o_req * 1e6, d_cpu / hz / o_req * 1e6, o_cpu / d_cpu, verdict(o_cpu / d_cpu <= 0.25)
 	}
+	printf "  (orderd/mariadbd CPU for GETs at 10, 50, 200 conns: %s)\n", cpu_rows
 	printf "  statements per GET (measured, Com_stmt_execute)  %s\n", qpg
 	if (floor > 0 && qpg > 0) {
 		f = floor / qpg
