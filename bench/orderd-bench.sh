@@ -324,7 +324,8 @@ for w in get post; do
 	done
 done
 for c in 10 50 200 1000; do row "mix_$c" mix "$c" orderd; done
-echo "(server: orderd, or the gunicorn master + its 5 workers; stmts: MariaDB Questions per request,"
+echo "(server: orderd, or the gunicorn master + its 5 workers; stmts: MariaDB Questions per request (a"
+echo " connection's Quit counts: the seed's GET is SET AUTOCOMMIT=0, 2 SELECTs, Quit; its POST SET, SELECT, 2 INSERTs, COMMIT, Quit),"
 echo " conns: new MariaDB connections per request; seed = one connection per request, as designed)"
 
 # ---- summary
@@ -338,8 +339,8 @@ for w in get post; do
 done
 cpu_rows=""
 for c in 10 50 200; do
-	cpu_rows+=$(awk -v o="$(field "get_$c" srv_ticks)" -v d="$(field "get_$c" db_ticks)" \
-		'BEGIN { if (d > 0) printf " %.2f", o / d; else printf " -" }')
+	cpu_rows+=$(awk -v o="$(field "get_$c" srv_ticks)" -v d="$(field "get_$c" db_ticks)" -v sep="${cpu_rows:+ }" \
+		'BEGIN { if (d > 0) printf "%s%.2f", sep, o / d; else printf "%s-", sep }')
 done
 on=$(( $(rps metrics_on_1) + $(rps metrics_on_2) ))
 off=$(( $(rps metrics_off_1) + $(rps metrics_off_2) ))
