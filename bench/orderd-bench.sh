@@ -205,6 +205,20 @@ run() {
 	fi
 	R[$name]="${line#RESULT } srv_ticks=$((s1 - s0)) db_ticks=$((d1 - d0)) wrk_s=$w"
 	R[$name]+=" questions=$((st1[0] - st0[0])) stmt_exec=$((st1[1] - st0[1])) connections=$((st1[2] - st0[2]))"
+	settle "$srv"
+}
+# settle SERVER: wait (at most 20 s) until the server is idle, i.e. its CPU
+# ticks stand still for 0.3 s.  When wrk stops, gunicorn still serves the
+# requests queued in its listen backlog (up to one per connection, at a few
+# hundred per second): that work must not run into the next row.
+settle() {
+	local a b i
+	b=$(server_ticks "$1")
+	for ((i = 0; i < 66; i++)); do
+		sleep 0.3
+		a=$b b=$(server_ticks "$1")
+		[ "$a" = "$b" ] && return 0
+	done
 }
 # field NAME KEY
 field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
