@@ -351,6 +351,18 @@ for w in get post; do
 		p99_list+=" $w/$c $(ms "${w}_$c" p99_us)<$(ms "seed_${w}_$c" p99_us)"
 	done
 done
+# cpu_ms NAME: server + mariadbd CPU per request of run NAME, in ms, and
+# for a seed run also how many times orderd's for the same row.
+cpu_ms() {
+	local o=${1#seed_}
+	awk -v s="$(field "$1" srv_ticks)" -v d="$(field "$1" db_ticks)" -v r="$(field "$1" requests)" \
+		-v os="$(field "$o" srv_ticks)" -v od="$(field "$o" db_ticks)" -v orq="$(field "$o" requests)" \
+		-v hz="$HZ" -v seed="${1%%_*}" 'BEGIN {
+		if (r == 0) { printf "-"; exit }
+		c = (s + d) / hz / r * 1000; printf "%.3f", c
+		if (seed == "seed" && orq > 0 && os + od > 0) printf " (%.1fx)", c / ((os + od) / hz / orq * 1000)
+	}'
+}
 cpu_rows=""
 for c in 10 50 200; do
 	cpu_rows+=$(awk -v o="$(field "get_$c" srv_ticks)" -v d="$(field "get_$c" db_ticks)" -v sep="${cpu_rows:+ }" \
@@ -369,13 +381,17 @@ awk -v get50="$(rps get_50)" -v post50="$(rps post_50)" -v sget="$(rps seed_get_
 	-v shed="$(field $m1000 non2xx)" -v pool="$POOL" -v wfloor="${SB_INS:-0}" -v spp="$SPP" \
 	-v p99_lower="$p99_lower" -v p99_list="$p99_list" \
 	-v o_cpu="$(field get_50 srv_ticks)" -v d_cpu="$(field get_50 db_ticks)" \
-	-v o_req="$(field get_50 requests)" -v hz="$HZ" -v cpu_rows="$cpu_rows" '
+	-v o_req="$(field get_50 requests)" -v hz="$HZ" -v cpu_rows="$cpu_rows" \
+	-v cpu_g="$(cpu_ms get_50)" -v cpu_sg="$(cpu_ms seed_get_50)" \
+	-v cpu_p="$(cpu_ms post_50)" -v cpu_sp="$(cpu_ms seed_post_50)" '
 function verdict(ok) { return ok ? "met" : "NOT met" }
 BEGIN {
 	printf "\nsummary\n"
 	printf "  GET  at 50 conns: orderd %d req/s, the seed design %d: %.1fx   target >= 10x: %s\n", get50, sget, sget ? get50 / sget : 0, verdict(sget && get50 >= 10 * sget)
 	printf "  POST at 50 conns: orderd %d req/s, the seed design %d: %.1fx   target >= 5x: %s\n", post50, spost, spost ? post50 / spost : 0, verdict(spost && post50 >= 5 * spost)
 	if (wget > 0) printf "  (the seed with a connection kept per worker, not its design: GET %d, POST %d req/s; orderd %.1fx, %.1fx)\n", wget, wpost, get50 / wget, wpost ? post50 / wpost : 0
+	# CPU per request moves less with the load of the machine than req/s.
+	if (cpu_g != "") printf "  CPU per request at 50 conns, server + mariadbd (ms): GET orderd %s, seed %s; POST orderd %s, seed %s\n", cpu_g, cpu_sg, cpu_p, cpu_sp
 	printf "  p99 lower than the seed design at every concurrency: %s  (ms, orderd<seed:%s)\n", verdict(p99_lower), p99_list
 	if (o_req > 0 && d_cpu > 0) {
 		printf "  GET at 50 conns, CPU per GET: orderd %.1f us, mariadbd %.1f us; orderd/mariadbd = %.2f   target <= 0.25: %s\n", o_cpu / hz / o_req * 1e6, d_cpu / hz / o_req * 1e6, o_cpu / d_cpu, verdict(o_cpu / d_cpu <= 0.25)

@@ -29,6 +29,7 @@ check "the seed's design answers like orderd (smoke)" grep -q "^smoke: orderd an
 check "GET ratio against the seed reported" grep -qE "GET  at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
 check "POST ratio against the seed reported" grep -qE "POST at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
 check "orderd/mariadbd CPU per GET reported" grep -qE "CPU per GET: orderd [0-9.]+ us, mariadbd [0-9.]+ us; orderd/mariadbd = [0-9.]+" <<<"$out"
+check "CPU per request against the seed reported" grep -qE "CPU per request at 50 conns, server \+ mariadbd \(ms\): GET orderd [0-9.]+, seed [0-9.]+ \([0-9.]+x\); POST orderd [0-9.]+, seed [0-9.]+ \([0-9.]+x\)" <<<"$out"
 check "no quoted figure of the seed is left" test -z "$(grep -n 'SEED_GET=\|1300' "$SRC_DIR/bench/orderd-bench.sh")"
 check "floor measured" grep -qE "floor: sysbench oltp_point_select threads=8: [0-9.]+ queries/s" <<<"$out"
 check "statements per GET measured" grep -qE "statements per GET .* [0-9]+\.[0-9]+$" <<<"$out"
