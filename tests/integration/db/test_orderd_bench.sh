@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/orderd-bench.sh stays runnable: a 1-second-per-run pass over 2,000
-# orders prints every row of the table and the summary, and leaves no
-# process or temp dir behind.  (Speed is `make bench`'s business, not this.)
+# orders prints every row of the table (orderd's and the seed design's,
+# with the ratio and the CPU split) and the summary, and leaves no process
+# or temp dir behind.  (Speed is `make bench`'s business, not this.)
 . "$SRC_DIR/tests/lib/common.sh"
 [ -x "$BUILD_DIR/orderd" ] || { echo "SKIP: $BUILD_DIR/orderd is not built"; exit 77; }
 
@@ -10,11 +11,26 @@ out=$(TMPDIR=$d BENCH_DURATION=1 BENCH_ORDERS=2000 "$SRC_DIR/bench/orderd-bench.
 rc=$?
 echo "$out"
 check "bench exits 0" test "$rc" = 0
-for w in "get 10" "get 50" "get 200" "post 10" "post 50" "post 200" "mix 10" "mix 50" "mix 200" "mix 1000"; do
-	line=$(grep -E "^${w% *} +${w#* } " <<<"$out")
-	rps=$(awk '{print $3}' <<<"$line")
-	check "row '$w' served requests ($rps req/s)" test "${rps:-0}" -gt 0
+# Rows: work conns server req/s p50 p99 non-2xx sock [o/seed] then the CPU
+# split (server, mariadbd, wrk: CPU s per 1000 requests), stmts, conns.
+num='[0-9]+\.[0-9]{3}'
+for w in "get 10 orderd" "get 50 orderd" "get 200 orderd" "post 10 orderd" "post 50 orderd" \
+	"post 200 orderd" "mix 10 orderd" "mix 50 orderd" "mix 200 orderd" "mix 1000 orderd" \
+	"get 10 seed" "get 50 seed" "get 200 seed" "post 10 seed" "post 50 seed" "post 200 seed" \
+	"get 50 seed, conn/wkr" "post 50 seed, conn/wkr"; do
+	read -r wk c srv <<<"$w"
+	line=$(grep -E "^$wk +$c +$srv +[0-9]" <<<"$out")
+	rps=$(sed -E "s#^$wk +$c +$srv +([0-9]+) .*#\1#" <<<"$line")
+	check "row '$w' served requests (${rps:-none} req/s)" test "${rps:-0}" -gt 0
+	check "row '$w' has the CPU split" grep -qE " $num +$num +$num +[0-9.]+ +[0-9.]+$" <<<"$line"
+	case $srv in seed*) check "row '$w' has the ratio orderd/seed" grep -qE " [0-9]+\.[0-9]x " <<<"$line" ;; esac
 done
+check "the seed's design answers like orderd (smoke)" grep -q "^smoke: orderd and the seed's design give the same" <<<"$out"
+check "GET ratio against the seed reported" grep -qE "GET  at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
+check "POST ratio against the seed reported" grep -qE "POST at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
+check "orderd/mariadbd CPU per GET reported" grep -qE "CPU per GET: orderd [0-9.]+ us, mariadbd [0-9.]+ us; orderd/mariadbd = [0-9.]+" <<<"$out"
+check "CPU per request against the seed reported" grep -qE "CPU per request at 50 conns, server \+ mariadbd \(ms\): GET orderd [0-9.]+, seed [0-9.]+ \([0-9.]+x\); POST orderd [0-9.]+, seed [0-9.]+ \([0-9.]+x\)" <<<"$out"
+check "no quoted figure of the seed is left" test -z "$(grep -n 'SEED_GET=\|1300' "$SRC_DIR/bench/orderd-bench.sh")"
 check "floor measured" grep -qE "floor: sysbench oltp_point_select threads=8: [0-9.]+ queries/s" <<<"$out"
 check "statements per GET measured" grep -qE "statements per GET .* [0-9]+\.[0-9]+$" <<<"$out"
 check "fraction of the floor reported" grep -q "as a fraction of that floor" <<<"$out"
@@ -22,11 +38,14 @@ check "metrics on vs off reported" grep -q "request metrics on vs off" <<<"$out"
 check "1000-connection check reported" grep -q "1000 conns (mix): socket errors" <<<"$out"
 check "generated the requested orders" grep -q "data: 2006 orders" <<<"$out"
 # Processes whose command line names the bench's temp dir (mariadbd's
-# --datadir, orderd's --config.my-cnf); the pattern is split so this
-# grep does not find itself.
+# --datadir, orderd's --config.my-cnf), or whose environment does (the
+# seed's gunicorn: PROMETHEUS_MULTIPROC_DIR); the pattern is split so
+# this grep does not find itself.
 left=""
 for f in /proc/[0-9]*/cmdline; do
-	tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "--datadir=$d/\|--config.my-cnf=$d/" && left="$left ${f%/cmdline}"
+	{ tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "--datadir=$d/\|--config.my-cnf=$d/" ||
+		{ tr '\0' '\n' <"${f%cmdline}environ"; } 2>/dev/null | grep -q "^PROMETHEUS_MULTIPROC_DIR=$d/"; } &&
+		left="$left ${f%/cmdline}"
 done
 check "no process left from the bench" test -z "$left"
 [ -z "$left" ] || for p in $left; do echo "# left: $(tr '\0' ' ' <"$p/cmdline")"; done
