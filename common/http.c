@@ -37,8 +37,8 @@
 #include "http.h"
 #include "http_reload.h"
 #include "http_webconfig.h"
+#include "json.h"
 #include "log.h"
-#include "utf8.h"
 
 #define MAX_LISTENERS 16
 #define MAX_SEGMENTS 16
@@ -1289,36 +1289,6 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
 	http_respond_buf(r, status, content_type, false);
 }
 
-/* A JSON string (RFC 8259 section 7); text from a request may be in it, so
- * invalid UTF-8 becomes \ufffd (section 8.1: JSON text is UTF-8), as Go's
- * encoding/json writes it. */
-static void json_string(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq_len_str(p);
-
-		switch (n == 1 ? *p : 0x80) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (n == 0) {
-				buf_puts(b, "\\ufffd");
-				n = 1;
-			} else if (n == 1 && *p < 0x20) {
-				buf_printf(b, "\\u%04x", *p);
-			} else {
-				buf_append(b, p, n);
-			}
-		}
-		p += n;
-	}
-	buf_putc(b, '"');
-}
-
 void http_respond_json_error(struct http_request *r, int status, const char *msg, const char *field)
 {
 	struct buf *b = &r->resp;
@@ -1330,10 +1300,10 @@ void http_respond_json_error(struct http_request *r, int status, const char *msg
 	}
 	buf_reset(b);
 	buf_puts(b, "{\"error\":");
-	json_string(b, msg ? msg : "");
+	json_append_string(b, msg ? msg : "", msg ? strlen(msg) : 0);
 	if (field) {
 		buf_puts(b, ",\"field\":");
-		json_string(b, field);
+		json_append_string(b, field, strlen(field));
 	}
 	buf_puts(b, "}\n");
 	http_respond_buf(r, status, "application/json", false);
