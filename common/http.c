@@ -34,6 +34,7 @@
 #include <microhttpd.h>
 #include <libdeflate.h>
 
+#include "daemon.h"
 #include "http.h"
 #include "http_reload.h"
 #include "http_webconfig.h"
@@ -500,14 +501,6 @@ unsigned http_server_in_flight(const struct http_server *s)
 /* ---------------------------------------------------------------- */
 /* libmicrohttpd callbacks */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *s = cls;
@@ -529,7 +522,7 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (!r)
 		return NULL;
 	r->conn = conn;
-	r->start_ns = now_ns();
+	r->start_ns = daemon_now_ns();
 	atomic_fetch_add_explicit(&s->in_flight, 1, memory_order_relaxed);
 	return r;
 }
@@ -551,7 +544,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 */
 	if (r->begun && !r->hooked && s->cfg.hooks.on_complete) {
 		r->hooked = true;
-		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, now_ns() - r->start_ns);
+		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, daemon_now_ns() - r->start_ns);
 	}
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
@@ -836,7 +829,7 @@ static enum MHD_Result queue(struct http_request *r)
 	MHD_destroy_response(resp);
 	r->hooked = true;
 	if (r->s->cfg.hooks.on_complete)
-		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, now_ns() - r->start_ns);
+		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, daemon_now_ns() - r->start_ns);
 	return ret;
 }
 
@@ -1043,9 +1036,9 @@ unsigned http_server_drain(struct http_server *s, unsigned timeout_ms)
 	if (!s)
 		return 0;
 	/* a deadline on the clock: naps oversleep on a loaded machine */
-	deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+	deadline = daemon_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	while ((n = atomic_load_explicit(&s->in_flight, memory_order_acquire)) > 0 &&
-	       now_ns() < deadline)
+	       daemon_now_ns() < deadline)
 		nanosleep(&ts, NULL);
 	return n;
 }
