@@ -9,9 +9,9 @@
  *   COLLECTOR=cpu\n
  *
  * MESSAGE is the same line --log.format gives on a terminal, without its
- * ts= (journald stamps each entry with its own realtime clock, and
- * journalctl shows that stamp in front of every line: the two would say the
- * same thing twice).  Each field also goes as a journal field of its own,
+ * ts=: journald stamps each entry itself (_SOURCE_REALTIME_TIMESTAMP, the
+ * datagram's arrival to the microsecond) and every journalctl output mode
+ * shows that stamp, so ts= would say the same thing twice on every line.  Each field also goes as a journal field of its own,
  * upper-cased and made a valid journal field name, so `journalctl
  * COLLECTOR=cpu` selects.  PRIORITY is syslog(3)'s level.  No CODE_FILE/
  * CODE_LINE/CODE_FUNC: from here they would name this file, not the caller.
@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@
 /* One journal entry: MESSAGE (a line) and room for the fields' raw values. */
 #define JOURNAL_ENTRY_MAX (LINE_MAX_BYTES + 8192)
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define JOURNAL_SEND_TIMEOUT_MS 100
 
 const char *const log_level_names[] = { "debug", "info", "warn", "error", NULL };
 const char *const log_format_names[] = { "logfmt", "json", NULL };
@@ -338,6 +340,7 @@ static size_t format_line(char *buf, size_t cap, int fmt, bool with_ts, enum log
 /* journald's native protocol */
 
 static const char *const journal_prio_str[] = { "7", "6", "4", "3" };	/* syslog(3) DEBUG, INFO, WARNING, ERR */
+static const char *const journal_stream_prefix[] = { "<7>", "<6>", "<4>", "<3>" };
 
 /*
  * Names journald or journalctl give a meaning to (systemd.journal-fields(7))
@@ -443,6 +446,15 @@ static int journal_socket(void)
 	/* as libsystemd does: an entry of a few KiB must go as one datagram
 	 * (the kernel caps this at net.core.wmem_max) */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	/*
+	 * A send waits while journald's queue is full (net.unix.max_dgram_qlen
+	 * entries: 10 by the kernel's default, 512 under systemd), so a burst
+	 * is paced by journald rather than spilled, as sd_journal_send does;
+	 * but a journald stuck for JOURNAL_SEND_TIMEOUT_MS costs each event
+	 * that long at most (then its line goes to stderr), not forever.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
+			 &(struct timeval){ 0, JOURNAL_SEND_TIMEOUT_MS * 1000 }, sizeof(struct timeval));
 	if (!atomic_compare_exchange_strong(&journal_fd, &expect, fd)) {
 		close(fd);	/* another thread made one first */
 		fd = expect;
@@ -510,8 +522,12 @@ static int journal_send_memfd(int sock, const char *e, size_t len)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		r = -errno;
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
 out:
 	close(mfd);
 	return r;
@@ -531,24 +547,25 @@ static int journal_send(const char *e, size_t len)
 
 	if (fd < 0)
 		return fd;
-	/* not connected: a restarted journald is found again by name.
-	 * MSG_DONTWAIT: a stuck journald costs this entry's datagram (it then
-	 * goes to stderr), never a stuck request thread. */
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
-		return 0;
-	if (errno == EMSGSIZE || errno == ENOBUFS)
-		return journal_send_memfd(fd, e, len);
-	return -errno;
+	/* not connected: a restarted journald is found again by name */
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EMSGSIZE || errno == ENOBUFS)
+			return journal_send_memfd(fd, e, len);
+		return -errno;
+	}
+	return 0;
 }
 
 /*
  * Builds the entry in e (JOURNAL_ENTRY_MAX bytes): MESSAGE, PRIORITY,
  * SYSLOG_IDENTIFIER, then each field whose raw value still fits (a field
  * that does not is left out; MESSAGE has it, cut at the line's limit).
- * Returns the entry's length; *ret_line and *ret_line_len: the line in it.
+ * Returns the entry's length; the line is at e + 8, *ret_line_len long.
  */
 static size_t journal_entry(char *e, int fmt, enum log_level lvl, const char *msg, va_list ap,
-			    const char **ret_line, size_t *ret_line_len)
+			    size_t *ret_line_len)
 {
 	static const char m[] = "MESSAGE=";
 	size_t len, ll;
@@ -559,7 +576,6 @@ static size_t journal_entry(char *e, int fmt, enum log_level lvl, const char *ms
 	ll = format_line(e + sizeof(m) - 1, LINE_MAX_BYTES, fmt, false, lvl, msg, ap2);
 	va_end(ap2);
 	memcpy(e, m, sizeof(m) - 1);	/* the line ends in '\n' and has no other */
-	*ret_line = e + sizeof(m) - 1;
 	*ret_line_len = ll;
 	len = sizeof(m) - 1 + ll;
 	journal_put_field(e, &len, JOURNAL_ENTRY_MAX, "PRIORITY", 8, journal_prio_str[lvl], 1);
@@ -607,15 +623,20 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 	va_start(ap, msg);
 	if (journal_active()) {
 		char e[JOURNAL_ENTRY_MAX];
-		const char *line;
 		size_t len, ll;
 
-		len = journal_entry(e, fmt, lvl, msg, ap, &line, &ll);
+		len = journal_entry(e, fmt, lvl, msg, ap, &ll);
 		va_end(ap);
-		/* no journald at the socket (or it is stuck): the same line to
-		 * stderr, which is the journal's stream */
-		if (journal_send(e, len) < 0)
-			write_all(line, ll);
+		/*
+		 * No journald at the socket, or stuck: the same line to stderr,
+		 * which is the journal's stream, led by the level as "<N>" (the
+		 * stream's SyslogLevelPrefix=, sd-daemon(3)); the entry is spent,
+		 * so the "AGE=" of its "MESSAGE=" makes room for the prefix.
+		 */
+		if (journal_send(e, len) < 0) {
+			memcpy(e + 5, journal_stream_prefix[lvl], 3);
+			write_all(e + 5, ll + 3);
+		}
 		return;
 	}
 	{

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -663,6 +664,84 @@ static void test_journal_bounded(void)
 	free(big);
 }
 
+/* A journald that reads, slowly: counts datagrams until told to stop. */
+static _Atomic int slow_got, slow_stop;
+
+static void *slow_reader(void *arg)
+{
+	char b[65536];
+	struct timeval tv = { 0, 200000 };
+
+	setsockopt(jsock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!atomic_load(&slow_stop)) {
+		if (recv(jsock, b, sizeof(b), 0) > 0)
+			atomic_fetch_add(&slow_got, 1);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static int count_lines(const char *s, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = s; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (strncmp(l, prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * A burst larger than journald's queue (net.unix.max_dgram_qlen datagrams)
+ * is paced by a journald that reads, not spilled to stderr; a journald that
+ * reads nothing costs each event JOURNAL_SEND_TIMEOUT_MS, after which its
+ * line goes to stderr with the level as a "<N>" prefix.
+ */
+static void test_journal_backpressure(void)
+{
+	FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
+	int qlen = 10, burst, got = 0, spilled;
+	struct timespec t0, t1;
+	pthread_t t;
+	char b[65536];
+	double secs;
+
+	if (f) {
+		if (fscanf(f, "%d", &qlen) != 1)
+			qlen = 10;
+		fclose(f);
+	}
+	jstart("logfmt");
+	drain();
+	burst = qlen * 3 + 30;
+	atomic_store(&slow_got, 0);
+	atomic_store(&slow_stop, 0);
+	pthread_create(&t, NULL, slow_reader, NULL);
+	for (int i = 0; i < burst; i++)
+		log_info("burst", NULL);
+	for (int i = 0; i < 400 && atomic_load(&slow_got) < burst; i++)
+		usleep(10000);
+	atomic_store(&slow_stop, 1);
+	pthread_join(t, NULL);
+	CHECK_INT(atomic_load(&slow_got), burst);
+	CHECK_STR(drain(), "");
+
+	/* nobody reads: the queue fills, then each event waits and spills */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < qlen + 3; i++)
+		log_warn("stuck", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	while (recv(jsock, b, sizeof(b), MSG_DONTWAIT) > 0)
+		got++;
+	spilled = count_lines(drain(), "<4>level=warn msg=stuck");
+	CHECK_INT(got + spilled, qlen + 3);
+	CHECK(spilled >= 1 && spilled <= 3);
+	/* each spill waited the timeout, no longer */
+	CHECK(secs >= spilled * JOURNAL_SEND_TIMEOUT_MS / 1000.0 * 0.9);
+	CHECK(secs < spilled * JOURNAL_SEND_TIMEOUT_MS / 1000.0 + 2);
+}
+
 /* No journald at the socket: the same line (no ts=) goes to stderr's fd. */
 static void test_journal_fallback(void)
 {
@@ -672,7 +751,7 @@ static void test_journal_fallback(void)
 	log_setup("info", "logfmt");
 	CHECK_INT(log_set_journal_socket(gone), 0);
 	log_info("no journald", "k", "v", NULL);
-	CHECK_STR(drain(), "level=info msg=\"no journald\" k=v\n");
+	CHECK_STR(drain(), "<6>level=info msg=\"no journald\" k=v\n");
 	/* a path that does not fit a sockaddr_un */
 	{
 		char lng[200];
@@ -727,6 +806,7 @@ int main(void)
 	RUN(test_journal_names);
 	RUN(test_journal_memfd);
 	RUN(test_journal_bounded);
+	RUN(test_journal_backpressure);
 	RUN(test_journal_fallback);
 	journal_unlisten();
 	close(fd);
