@@ -32,7 +32,10 @@ int daemon_notify_stopping(void);
  */
 int daemon_wait(unsigned timeout_ms);
 
-/* CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds. */
+/*
+ * CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds.  daemon_now_ns() is
+ * common/'s one monotonic clock: durations, deadlines, request timing.
+ */
 uint64_t daemon_now_ns(void);
 uint64_t daemon_realtime_ns(void);
 

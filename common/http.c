@@ -34,11 +34,12 @@
 #include <microhttpd.h>
 #include <libdeflate.h>
 
+#include "daemon.h"
 #include "http.h"
 #include "http_reload.h"
 #include "http_webconfig.h"
+#include "json.h"
 #include "log.h"
-#include "utf8.h"
 
 #define MAX_LISTENERS 16
 #define MAX_SEGMENTS 16
@@ -500,14 +501,6 @@ unsigned http_server_in_flight(const struct http_server *s)
 /* ---------------------------------------------------------------- */
 /* libmicrohttpd callbacks */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *s = cls;
@@ -529,7 +522,7 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (!r)
 		return NULL;
 	r->conn = conn;
-	r->start_ns = now_ns();
+	r->start_ns = daemon_now_ns();
 	atomic_fetch_add_explicit(&s->in_flight, 1, memory_order_relaxed);
 	return r;
 }
@@ -551,7 +544,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 */
 	if (r->begun && !r->hooked && s->cfg.hooks.on_complete) {
 		r->hooked = true;
-		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, now_ns() - r->start_ns);
+		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, daemon_now_ns() - r->start_ns);
 	}
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
@@ -836,7 +829,7 @@ static enum MHD_Result queue(struct http_request *r)
 	MHD_destroy_response(resp);
 	r->hooked = true;
 	if (r->s->cfg.hooks.on_complete)
-		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, now_ns() - r->start_ns);
+		r->s->cfg.hooks.on_complete(r->s->cfg.hooks.ctx, r, status, daemon_now_ns() - r->start_ns);
 	return ret;
 }
 
@@ -1043,9 +1036,9 @@ unsigned http_server_drain(struct http_server *s, unsigned timeout_ms)
 	if (!s)
 		return 0;
 	/* a deadline on the clock: naps oversleep on a loaded machine */
-	deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+	deadline = daemon_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	while ((n = atomic_load_explicit(&s->in_flight, memory_order_acquire)) > 0 &&
-	       now_ns() < deadline)
+	       daemon_now_ns() < deadline)
 		nanosleep(&ts, NULL);
 	return n;
 }
@@ -1289,36 +1282,6 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
 	http_respond_buf(r, status, content_type, false);
 }
 
-/* A JSON string (RFC 8259 section 7); text from a request may be in it, so
- * invalid UTF-8 becomes \ufffd (section 8.1: JSON text is UTF-8), as Go's
- * encoding/json writes it. */
-static void json_string(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq_len_str(p);
-
-		switch (n == 1 ? *p : 0x80) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (n == 0) {
-				buf_puts(b, "\\ufffd");
-				n = 1;
-			} else if (n == 1 && *p < 0x20) {
-				buf_printf(b, "\\u%04x", *p);
-			} else {
-				buf_append(b, p, n);
-			}
-		}
-		p += n;
-	}
-	buf_putc(b, '"');
-}
-
 void http_respond_json_error(struct http_request *r, int status, const char *msg, const char *field)
 {
 	struct buf *b = &r->resp;
@@ -1330,10 +1293,10 @@ void http_respond_json_error(struct http_request *r, int status, const char *msg
 	}
 	buf_reset(b);
 	buf_puts(b, "{\"error\":");
-	json_string(b, msg ? msg : "");
+	json_append_string(b, msg ? msg : "", msg ? strlen(msg) : 0);
 	if (field) {
 		buf_puts(b, ",\"field\":");
-		json_string(b, field);
+		json_append_string(b, field, strlen(field));
 	}
 	buf_puts(b, "}\n");
 	http_respond_buf(r, status, "application/json", false);

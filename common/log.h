@@ -1,7 +1,9 @@
 /*
- * log: one line per event, logfmt or JSON, to stderr; structured journal
- * fields via sd_journal_send when stderr is the journal (JOURNAL_STREAM
- * matches stderr's device:inode).
+ * log: one line per event, logfmt or JSON, to stderr; when stderr is the
+ * journal (JOURNAL_STREAM matches stderr's device:inode), one journal entry
+ * per event instead, over journald's native protocol: MESSAGE is the same
+ * line without ts= (journald stamps entries itself), PRIORITY the level,
+ * and each field also a journal field of its own (COLLECTOR=cpu).
  *
  *   log_info("listening", "address", addr, "port", port_str, NULL);
  *   -> ts=2026-11-22T01:02:03.456Z level=info msg=listening address=:9100 port=9100
@@ -35,6 +37,12 @@ int log_setup(const char *level, const char *format);
 void log_set_fd(int fd);
 /* Force the journal off/on (default: detected from JOURNAL_STREAM). */
 void log_set_journal(bool on);
+/*
+ * Send journal entries to the native-protocol datagram socket at path
+ * instead of /run/systemd/journal/socket, and turn the journal on (tests).
+ * -EINVAL when path does not fit a sockaddr_un.  Call before threads log.
+ */
+int log_set_journal_socket(const char *path);
 bool log_enabled(enum log_level lvl);
 
 void log_kv(enum log_level lvl, const char *msg, ...) __attribute__((sentinel));
