@@ -977,6 +977,21 @@ static void job_run(struct worker *w, struct db_job *j)
 	}
 }
 
+/*
+ * An absolute CLOCK_REALTIME deadline s seconds from now: the clock that
+ * sem_timedwait and pthread_cond_timedwait (default attributes) measure.
+ */
+static void deadline_in(struct timespec *ts, double s)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)s;
+	ts->tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -991,12 +1006,7 @@ static void *worker_main(void *arg)
 		struct db_job *j;
 		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		deadline_in(&ts, 0.2);
 		if (sem_timedwait(&p->queued, &ts) != 0) {
 			/* Idle: reconnect ahead of traffic once the DB answers. */
 			if (!w->rc.up && atomic_load(&p->ready) && daemon_now_ns() >= w->rc.next_try_ns)
@@ -1095,13 +1105,7 @@ static void *checker_main(void *arg)
 				backoff_ms = (unsigned)(p->cfg.retry_max_s * 1000);
 			wait_s = backoff_ms / 1000.0;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)wait_s;
-		ts.tv_nsec += (long)((wait_s - (double)(time_t)wait_s) * 1e9);
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		deadline_in(&ts, wait_s);
 		pthread_mutex_lock(&p->mu);
 		if (!atomic_load(&p->stopping))
 			pthread_cond_timedwait(&p->check_cv, &p->mu, &ts);
