@@ -98,7 +98,7 @@ struct db_config {
 };
 
 struct db_pool;
-/* A pool for cfg (copied; cfg->metrics is borrowed), or NULL (-errno in errno). */
+/* A pool for cfg (copied; cfg->metrics is borrowed), or NULL (out of memory). */
 struct db_pool *db_pool_new(const struct db_config *cfg);
 /* Starts the checker and the workers.  0 or negative errno. */
 int db_pool_start(struct db_pool *p);
