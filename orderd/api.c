@@ -5,7 +5,8 @@
  *
  * Handlers that need the DB validate first, take a job from the pool (503 +
  * Retry-After at once when none is free: shed, never reset), suspend the
- * request and queue the job; a worker answers and resumes it.
+ * request and submit the job; the pool reports the outcome to api_db_done,
+ * which maps it to a status and resumes the request.
  */
 #include "orderd.h"
 
@@ -18,9 +19,40 @@
 #include <strings.h>
 
 #include "log.h"
+#include "utf8.h"
 
-struct orderd_metrics om;
-struct db_pool *api_db;
+#define ROUTE_UNKNOWN ROUTE_COUNT	/* one label value for every unmatched path */
+#define ROUTE_LABELS (ROUTE_COUNT + 1)
+#define METHOD_LABELS 4			/* GET HEAD POST OTHER */
+#define STATUS_LABELS 14		/* status_codes[] + "other" */
+
+/* orderd_errors_total{type} values. */
+enum err_type {
+	ERR_NONE,
+	ERR_VALIDATION,			/* 400 from the body or the path */
+	ERR_MALFORMED,			/* 400: not JSON / not UTF-8 */
+	ERR_NOT_FOUND,			/* 404 */
+	ERR_METHOD,			/* 405 */
+	ERR_TOO_LARGE,			/* 413 */
+	ERR_MEDIA_TYPE,			/* 415 */
+	ERR_IDEMPOTENCY,		/* 422 */
+	ERR_OVERLOADED,			/* 503 shed: queue full */
+	ERR_DB_UNAVAILABLE,		/* 503: no DB connection, or the DB busy */
+	ERR_DB,				/* 500: the DB refused a statement */
+	ERR_SIMULATED,			/* /api/error */
+	ERR_CLIENT_GONE,		/* 499: the client closed before the answer */
+	ERR_INTERNAL,			/* other 4xx/5xx */
+	ERR_TYPE_COUNT,
+};
+
+struct api {
+	struct db_pool *db;
+	bool requests_on;	/* --metrics.requests */
+	struct counter *requests[ROUTE_LABELS][METHOD_LABELS][STATUS_LABELS];
+	struct histogram *duration[ROUTE_LABELS][METHOD_LABELS];
+	struct counter *errors[ERR_TYPE_COUNT][ROUTE_LABELS];
+	struct http_route routes[ROUTE_COUNT];
+};
 
 /* ---- error tags (userdata of a request: a pointer into this array) ---- */
 
@@ -47,19 +79,19 @@ static const char *const err_names[ERR_TYPE_COUNT] = {
 	[ERR_INTERNAL] = "internal",
 };
 
-void api_mark(struct http_request *r, enum err_type t)
+static void api_mark(struct http_request *r, enum err_type t)
 {
 	http_request_set_userdata(r, (void *)(uintptr_t)&err_tags[t]);
 }
 
-void api_fail(struct http_request *r, int status, enum err_type t, const char *msg,
-	      const char *field)
+static void api_fail(struct http_request *r, int status, enum err_type t, const char *msg,
+		     const char *field)
 {
 	api_mark(r, t);
 	http_respond_json_error(r, status, msg, field && *field ? field : NULL);
 }
 
-void api_unavailable(struct http_request *r, enum err_type t, const char *msg)
+static void api_unavailable(struct http_request *r, enum err_type t, const char *msg)
 {
 	api_mark(r, t);
 	/* RFC 9110 section 10.2.3: when to come back. */
@@ -94,6 +126,7 @@ static void shed(struct http_request *r)
 
 static void h_order_get(struct http_request *r, void *ctx)
 {
+	struct api *a = ctx;
 	struct db_job *j;
 	int64_t id;
 
@@ -102,20 +135,22 @@ static void h_order_get(struct http_request *r, void *ctx)
 			 "order_id");
 		return;
 	}
-	j = db_job_get(api_db);
+	j = db_job_get(a->db);
 	if (!j) {
 		shed(r);
 		return;
 	}
-	j->kind = JOB_GET_ORDER;
-	j->req = r;
+	j->kind = DB_GET_ORDER;
+	j->ctx = r;
+	j->out = http_response_body(r);
 	j->order_id = id;
 	http_request_suspend(r);
-	db_job_submit(api_db, j);
+	db_job_submit(a->db, j);
 }
 
 static void h_order_post(struct http_request *r, void *ctx)
 {
+	struct api *a = ctx;
 	struct order_error err = { 0 };
 	const char *body, *key;
 	struct db_job *j;
@@ -131,19 +166,20 @@ static void h_order_post(struct http_request *r, void *ctx)
 			 "Idempotency-Key must be 1 to 128 visible ASCII characters", "Idempotency-Key");
 		return;
 	}
-	j = db_job_get(api_db);
+	j = db_job_get(a->db);
 	if (!j) {
 		shed(r);
 		return;
 	}
 	body = http_request_body(r, &len);
 	if (order_parse(body ? body : "", body ? len : 0, &j->order, &err) < 0) {
-		db_job_put(api_db, j);
+		db_job_put(a->db, j);
 		api_fail(r, 400, err.field[0] ? ERR_VALIDATION : ERR_MALFORMED, err.msg, err.field);
 		return;
 	}
-	j->kind = JOB_CREATE_ORDER;
-	j->req = r;
+	j->kind = DB_CREATE_ORDER;
+	j->ctx = r;
+	j->out = http_response_body(r);
 	j->has_key = key != NULL;
 	if (key) {
 		snprintf(j->key, sizeof(j->key), "%s", key);
@@ -152,7 +188,45 @@ static void h_order_post(struct http_request *r, void *ctx)
 		j->key[0] = '\0';
 	}
 	http_request_suspend(r);
-	db_job_submit(api_db, j);
+	db_job_submit(a->db, j);
+}
+
+void api_db_done(struct db_job *j, void *arg)
+{
+	struct http_request *r = j->ctx;
+	char loc[48];
+
+	switch (j->result) {
+	case 0:
+		if (j->kind == DB_CREATE_ORDER) {
+			snprintf(loc, sizeof(loc), "/api/order/%" PRId64, j->order_id);
+			http_response_header(r, "Location", loc);
+		}
+		/* 201 for a new order; 200 for GET and for a replayed key */
+		http_respond_buf(r, j->kind == DB_CREATE_ORDER && !j->replayed ? 201 : 200,
+				 "application/json", false);
+		break;
+	case -ENOENT:
+		api_fail(r, 404, ERR_NOT_FOUND, "order not found", "order_id");
+		break;
+	case -EEXIST:
+		api_fail(r, 422, ERR_IDEMPOTENCY,
+			 "Idempotency-Key was already used with a different request", "Idempotency-Key");
+		break;
+	case -EAGAIN:
+		api_unavailable(r, ERR_DB_UNAVAILABLE, "database busy, retry");
+		break;
+	case -ECONNRESET:
+		api_unavailable(r, ERR_DB_UNAVAILABLE, "database connection lost during commit");
+		break;
+	case -ENOTCONN:
+		api_unavailable(r, ERR_DB_UNAVAILABLE, "database unavailable");
+		break;
+	default:	/* -EIO, or anything new: never a 4xx by accident */
+		api_fail(r, 500, ERR_DB, "database error", NULL);
+		break;
+	}
+	http_request_resume(r);
 }
 
 /* Seed 004's echo: {"status":"success","data":<the JSON sent>}. */
@@ -171,7 +245,7 @@ static void h_echo(struct http_request *r, void *ctx)
 	body = http_request_body(r, &len);
 	if (!body)
 		body = "", len = 0;
-	if (!order_utf8_valid(body, len)) {
+	if (!utf8_valid(body, len)) {
 		api_fail(r, 400, ERR_MALFORMED, "request body is not valid UTF-8", NULL);
 		return;
 	}
@@ -215,7 +289,8 @@ static void h_error(struct http_request *r, void *ctx)
 
 static void h_health(struct http_request *r, void *ctx)
 {
-	bool up = db_pool_ready(api_db);
+	struct api *a = ctx;
+	bool up = db_pool_ready(a->db);
 	char body[96];
 	int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"database\":\"%s\"}",
 			 up ? "up" : "down");
@@ -234,8 +309,9 @@ static void h_readiness(struct http_request *r, void *ctx)
 {
 	static const char ok[] = "{\"status\":\"ready\",\"database\":\"up\"}";
 	static const char no[] = "{\"status\":\"not ready\",\"database\":\"down\"}";
+	struct api *a = ctx;
 
-	if (db_pool_ready(api_db)) {
+	if (db_pool_ready(a->db)) {
 		http_respond(r, 200, "application/json", ok, sizeof(ok) - 1);
 	} else {
 		api_mark(r, ERR_DB_UNAVAILABLE);
@@ -243,7 +319,7 @@ static void h_readiness(struct http_request *r, void *ctx)
 	}
 }
 
-const struct http_route api_routes[ROUTE_COUNT] = {
+static const struct http_route route_table[ROUTE_COUNT] = {
 	[ROUTE_ORDER_GET] = { "GET", "/api/order/:id", h_order_get, NULL },
 	[ROUTE_ORDER_POST] = { "POST", "/api/order", h_order_post, NULL },
 	[ROUTE_ECHO] = { "POST", "/api/echo", h_echo, NULL },
@@ -289,33 +365,26 @@ static unsigned route_index(const struct http_request *r)
 
 static const char *route_label(unsigned i)
 {
-	return i == ROUTE_UNKNOWN ? "unknown" : api_routes[i].path;
+	return i == ROUTE_UNKNOWN ? "unknown" : route_table[i].path;
 }
 
-int metrics_init(struct metrics_registry *reg, bool requests_on)
+struct api *api_new(struct metrics_registry *reg, bool requests_on)
 {
 	static const char *const req_labels[] = { "endpoint", "method", "status", NULL };
 	static const char *const dur_labels[] = { "endpoint", "method", NULL };
 	static const char *const err_labels[] = { "type", "endpoint", NULL };
-	static const char *const q_labels[] = { "query", NULL };
 	/* Suited to a 300 ms SLO (issue 3). */
 	static const double http_bounds[] = { .005, .01, .025, .05, .1, .2, .3, .5, 1, 2.5, 5 };
-	static const double db_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
-					    1, 2.5, 5 };
-	static const char *const q_names[Q_COUNT] = {
-		[Q_GET_ORDER] = "get_order",
-		[Q_GET_CUSTOMER] = "get_customer",
-		[Q_INSERT_CUSTOMER] = "insert_customer",
-		[Q_INSERT_ORDER] = "insert_order",
-		[Q_INSERT_ITEMS] = "insert_items",
-		[Q_FIND_IDEMPOTENT] = "find_idempotent",
-		[Q_COMMIT] = "commit",
-		[Q_PING] = "ping",
-	};
-	struct metric_family *req, *dur, *err, *q, *f;
+	struct metric_family *req, *dur, *err;
+	struct api *a = calloc(1, sizeof(*a));
 
-	om.reg = reg;
-	om.requests_on = requests_on;
+	if (!a)
+		return NULL;
+	a->requests_on = requests_on;
+	for (unsigned i = 0; i < ROUTE_COUNT; i++) {
+		a->routes[i] = route_table[i];
+		a->routes[i].ctx = a;
+	}
 	req = metrics_counter_new(reg, "orderd_http_requests_total",
 				  "HTTP requests answered, by route template, method and status.",
 				  req_labels);
@@ -325,19 +394,16 @@ int metrics_init(struct metrics_registry *reg, bool requests_on)
 	err = metrics_counter_new(reg, "orderd_errors_total",
 				  "Requests answered with an error, by error type and route template.",
 				  err_labels);
-	q = metrics_histogram_new(reg, "orderd_db_query_duration_seconds",
-				  "Database statement round-trip time, by statement.", q_labels,
-				  db_bounds, sizeof(db_bounds) / sizeof(db_bounds[0]));
-	if (!req || !dur || !err || !q)
-		return -errno;
+	if (!req || !dur || !err)
+		goto fail;
 	/* Resolve every series now: the request path only adds atomically. */
 	for (unsigned ro = 0; ro < ROUTE_LABELS; ro++)
 		for (unsigned m = 0; m < METHOD_LABELS; m++) {
 			const char *dv[] = { route_label(ro), method_names[m] };
 
-			om.duration[ro][m] = histogram_labels(dur, dv);
-			if (!om.duration[ro][m])
-				return -errno;
+			a->duration[ro][m] = histogram_labels(dur, dv);
+			if (!a->duration[ro][m])
+				goto fail;
 			for (unsigned s = 0; s < STATUS_LABELS; s++) {
 				char code[8];
 				const char *rv[] = { route_label(ro), method_names[m], code };
@@ -346,35 +412,43 @@ int metrics_init(struct metrics_registry *reg, bool requests_on)
 					snprintf(code, sizeof(code), "%d", status_codes[s]);
 				else
 					snprintf(code, sizeof(code), "other");
-				om.requests[ro][m][s] = counter_labels(req, rv);
-				if (!om.requests[ro][m][s])
-					return -errno;
+				a->requests[ro][m][s] = counter_labels(req, rv);
+				if (!a->requests[ro][m][s])
+					goto fail;
 			}
 		}
 	for (unsigned t = ERR_NONE + 1; t < ERR_TYPE_COUNT; t++)
 		for (unsigned ro = 0; ro < ROUTE_LABELS; ro++) {
 			const char *ev[] = { err_names[t], route_label(ro) };
 
-			om.errors[t][ro] = counter_labels(err, ev);
-			if (!om.errors[t][ro])
-				return -errno;
+			a->errors[t][ro] = counter_labels(err, ev);
+			if (!a->errors[t][ro])
+				goto fail;
 		}
-	for (unsigned i = 0; i < Q_COUNT; i++) {
-		const char *qv[] = { q_names[i] };
+	return a;
+fail:
+	{
+		int e = errno;
 
-		om.query[i] = histogram_labels(q, qv);
-		if (!om.query[i])
-			return -errno;
+		free(a);
+		errno = e ? e : ENOMEM;
 	}
-	f = metrics_counter_new(reg, "orderd_orders_created_total", "Orders committed.", NULL);
-	if (!f || !(om.orders_created = counter_get(f)))
-		return -errno;
-	f = metrics_gauge_new(reg, "orderd_ready",
-			      "1 when /health/readiness answers 200 (the database answers), else 0.",
-			      NULL);
-	if (!f || !(om.ready = gauge_get(f)))
-		return -errno;
-	return 0;
+	return NULL;
+}
+
+void api_free(struct api *a)
+{
+	free(a);
+}
+
+void api_set_db(struct api *a, struct db_pool *db)
+{
+	a->db = db;
+}
+
+const struct http_route *api_routes(struct api *a)
+{
+	return a->routes;
 }
 
 /* ---- per-request hooks: metrics and the log line ---- */
@@ -434,11 +508,12 @@ static enum err_type err_from_status(int status)
 
 void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t duration_ns)
 {
+	struct api *a = ctx;
 	unsigned ro = route_index(r), m = method_index(http_request_method(r));
 
-	if (om.requests_on) {
-		counter_inc(om.requests[ro][m][status_index(status)]);
-		histogram_observe_ns(om.duration[ro][m], duration_ns);
+	if (a->requests_on) {
+		counter_inc(a->requests[ro][m][status_index(status)]);
+		histogram_observe_ns(a->duration[ro][m], duration_ns);
 	}
 	if (status >= 400) {
 		const enum err_type *tag = http_request_userdata(r);
@@ -446,7 +521,7 @@ void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t dur
 
 		if (t == ERR_NONE)
 			t = err_from_status(status);
-		counter_inc(om.errors[t][ro]);
+		counter_inc(a->errors[t][ro]);
 	}
 	if (log_mode == LOGREQ_NONE || (log_mode == LOGREQ_ERRORS && status < 400) ||
 	    (log_mode == LOGREQ_SAMPLE && !sample()) || !log_enabled(LOGL_INFO))

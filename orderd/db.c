@@ -1,12 +1,14 @@
 /*
- * db: the worker pool.  N workers, each owning ONE MariaDB connection with
- * its prepared statements, serve a bounded queue of jobs that the HTTP
- * threads filled; a checker thread pings the DB for readiness.
+ * db: the worker pool.  N workers, each owning a reader and a writer
+ * connection with their prepared statements, serve a bounded queue of jobs
+ * that the callers (api.c's handlers) filled; a checker thread pings the
+ * DB for readiness.
  *
  * Jobs come from a fixed set (queue_size + pool_size of them, made at
- * start-up) kept in a lock-free ring: taking one never allocates or locks,
- * and an empty ring means every worker is busy and the queue is full, so the
- * request is shed with 503.  The queue is a second such ring; a semaphore
+ * start-up) kept in a lock-free ring (ring.h): taking one never allocates
+ * or locks, and an empty ring means every worker is busy and the queue is
+ * full, so db_job_get says no (the caller sheds).  The queue is a second
+ * such ring; a semaphore
  * wakes sleeping workers (a futex only when someone sleeps).
  *
  * Each worker owns TWO connections: a reader (autocommit, for GET: one
@@ -17,6 +19,21 @@
  * connection would cost a mode switch (a round trip) whenever the kind
  * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections.
  *
+ * Outcomes: a job ends with job->result (0 or -errno, db.h) and the order
+ * JSON in job->out, handed to the configured callback; this file knows
+ * nothing of HTTP (api.c maps outcomes to statuses).  Inside, a statement's
+ * error is classified into the same vocabulary (classify()): -EEXIST
+ * duplicate key, -EAGAIN deadlock or lock wait timeout, -ENOTCONN the
+ * connection is unusable, -EIO anything else -- none of which can be taken
+ * for -ENOENT "no such order".
+ *
+ * SQL: only what MariaDB and MySQL 8.0 both run (no RETURNING, which
+ * MariaDB has since 10.5 and MySQL not at all):
+ * the ids of a POST come from the OK packet (mysql_stmt_insert_id: the
+ * first row's id; a multi-row INSERT VALUES is a "simple insert", whose
+ * ids InnoDB allocates consecutively, auto_increment_increment apart, in
+ * every innodb_autoinc_lock_mode), and created_at is sent, not defaulted.
+ *
  * Connections: credentials and address come only from the my.cnf
  * (MYSQL_READ_DEFAULT_FILE, group [client]); every connection has connect,
  * read and write timeouts, utf8mb4 and time_zone '+00:00' (TIMESTAMPs come
@@ -26,7 +43,7 @@
  * failed before its COMMIT was sent is retried once on the new connection
  * (InnoDB rolled the transaction back when the connection died).
  */
-#include "orderd.h"
+#include "db.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,6 +60,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "ring.h"
 
 #define GET_ORDER_SQL                                                                          \
 	"SELECT o.order_id, o.customer_id, c.customer_id, c.name, c.email, o.status, "          \
@@ -69,37 +87,39 @@ static const char *const sql_text[Q_COUNT] = {
 	 * deadlock).  Inputs are validated, so IGNORE hides nothing else.
 	 */
 	[Q_INSERT_CUSTOMER] = "INSERT IGNORE INTO customer (customer_id, name, email) VALUES (?, ?, ?)",
-	/* RETURNING (MariaDB >= 10.5): the id and the DB's created_at in the
-	 * same round trip, so the answer needs no read-back. */
+	/*
+	 * No RETURNING (MariaDB >= 10.5 only): the id comes back in the OK
+	 * packet (mysql_stmt_insert_id) and created_at is orderd's clock,
+	 * sent here, so the answer needs no read-back on either server.
+	 */
 	[Q_INSERT_ORDER] =
-		"INSERT INTO orders (customer_id, total_amount, status, idempotency_key, request_hash) "
-		"VALUES (?, ?, 'pending', ?, ?) RETURNING order_id, created_at",
-	/* One multi-row INSERT ... RETURNING item_id per item count, prepared
-	 * on first use (items_sql()). */
+		"INSERT INTO orders (customer_id, total_amount, status, idempotency_key, request_hash, "
+		"created_at) VALUES (?, ?, 'pending', ?, ?, ?)",
+	/* One multi-row INSERT per item count, prepared on first use
+	 * (items_stmt()); the ids follow from the first one (see above). */
 	[Q_INSERT_ITEMS] = NULL,
 	[Q_FIND_IDEMPOTENT] = "SELECT order_id, request_hash FROM orders WHERE idempotency_key = ?",
 	[Q_COMMIT] = "COMMIT",
 	[Q_PING] = NULL,
 };
 
-/* Result buffers of Q_GET_ORDER. */
+/* Result buffers of Q_GET_ORDER: the row's fields are bound in place. */
 struct get_row {
-	int64_t order_id, o_cust, c_cust, item_id, product_id, quantity;
-	char name[ORDER_TEXT_BYTES], email[ORDER_TEXT_BYTES], status[256], total[32], price[32];
-	unsigned long name_len, email_len, status_len, total_len, price_len;
+	struct order_row row;
 	MYSQL_TIME created;
-	my_bool isnull[12];
-	my_bool error[12];
-	MYSQL_BIND res[12];
+	my_bool error[OCOL_COUNT];
+	MYSQL_BIND res[OCOL_COUNT];
 	MYSQL_BIND param;
 	int64_t param_id;
 };
 
 struct dbconn {
+	struct db_pool *pool;
 	MYSQL *my;
 	MYSQL_STMT *st[Q_COUNT];
 	MYSQL_STMT *get_sorted;		/* GET_ORDER with ORDER BY, prepared on first need */
 	bool writer;			/* autocommit=0, READ COMMITTED; else the reader */
+	unsigned auto_inc;		/* the writer's @@auto_increment_increment */
 	bool up;
 	uint64_t next_try_ns;
 	unsigned backoff_ms;
@@ -113,7 +133,6 @@ struct dbconn {
 	int64_t it_order;
 	char it_price[ORDER_MAX_ITEMS][24];
 	unsigned long it_price_len[ORDER_MAX_ITEMS];
-	int64_t item_ids[ORDER_MAX_ITEMS];
 };
 
 struct worker {
@@ -124,34 +143,14 @@ struct worker {
 	struct dbconn wc;		/* writer: POST */
 };
 
-/*
- * A bounded multi-producer multi-consumer ring of job pointers (Dmitry
- * Vyukov's design: a sequence number per cell, one CAS per operation), so
- * the request path takes no lock.  Capacity is a power of two >= the number
- * of jobs, so a push of a job that exists never finds the ring full.
- */
-struct ring_cell {
-	_Atomic size_t seq;
-	struct db_job *job;
-};
-
-struct ring {
-	struct ring_cell *cells;
-	size_t mask;
-	char pad0[64];
-	_Atomic size_t head;		/* padded apart: producers and consumers */
-	char pad1[64];			/* do not false-share a cache line */
-	_Atomic size_t tail;
-	char pad2[64];
-};
-
 struct db_pool {
 	struct db_config cfg;
+	struct db_metrics m;		/* copy of *cfg.metrics, or all NULL */
 	pthread_mutex_t mu;		/* the checker's sleep only */
 	pthread_cond_t check_cv;	/* wakes the checker early (stop) */
 	struct db_job *jobs;		/* all of them, for free() */
-	struct ring free_jobs;		/* jobs not in use */
-	struct ring queue;		/* jobs waiting for a worker */
+	struct ring free_jobs;		/* jobs not in use; capacity >= every job, */
+	struct ring queue;		/* jobs waiting for a worker; so a push never fails */
 	sem_t queued;			/* counts pushes to queue (+ stop wake-ups) */
 	bool sem_ok;
 	_Atomic bool stopping;
@@ -164,112 +163,39 @@ struct db_pool {
 	_Atomic unsigned connected, busy;
 };
 
-enum exec_result {
-	EX_OK = 0,
-	EX_CONN = -1,		/* connection lost: close it */
-	EX_RETRY = -2,		/* deadlock / lock wait timeout: transaction rolled back */
-	EX_DUP = -3,		/* duplicate key */
-	EX_FAIL = -4,		/* other statement error */
-};
-
-static enum exec_result classify(unsigned err)
+/*
+ * A failed statement's MariaDB/MySQL error number in the job vocabulary
+ * (db.h): never -ENOENT, which only order_load's "no row" means.
+ */
+static int classify(unsigned err)
 {
 	switch (err) {
 	case 0:
-		return EX_OK;
+		return 0;
 	case ER_DUP_ENTRY:
-		return EX_DUP;
-	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-		return EX_RETRY;
+		return -EEXIST;
+	case ER_LOCK_DEADLOCK:		/* the transaction was rolled back */
+	case ER_LOCK_WAIT_TIMEOUT:	/* row lock (innodb_lock_wait_timeout) or
+					 * metadata lock (lock_wait_timeout) */
+		return -EAGAIN;
 	case ER_SERVER_SHUTDOWN:
 	case ER_CONNECTION_KILLED:
 	case ER_QUERY_INTERRUPTED:
 	case ER_UNKNOWN_STMT_HANDLER:	/* statements gone: treat as a new session */
 	case 4031:			/* ER_CLIENT_INTERACTION_TIMEOUT (MariaDB 10.4+):
 					 * the server dropped an idle connection */
-		return EX_CONN;
+		return -ENOTCONN;
 	default:
 		/* 2000..2999 are client-side errors (errmsg.h): lost connection,
 		 * timeouts, protocol trouble.  The connection is unusable. */
-		return err >= CR_MIN_ERROR && err <= CR_MAX_ERROR ? EX_CONN : EX_FAIL;
+		return err >= CR_MIN_ERROR && err <= CR_MAX_ERROR ? -ENOTCONN : -EIO;
 	}
 }
 
-/* ---- the lock-free rings ---- */
-
-static int ring_init(struct ring *r, size_t min_cap)
+static void observe(const struct db_pool *p, enum db_query q, uint64_t t0)
 {
-	size_t cap = 1;
-
-	while (cap < min_cap)
-		cap <<= 1;
-	r->cells = calloc(cap, sizeof(*r->cells));
-	if (!r->cells)
-		return -ENOMEM;
-	for (size_t i = 0; i < cap; i++)
-		atomic_init(&r->cells[i].seq, i);
-	r->mask = cap - 1;
-	atomic_init(&r->head, 0);
-	atomic_init(&r->tail, 0);
-	return 0;
-}
-
-static bool ring_push(struct ring *r, struct db_job *j)
-{
-	size_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	struct ring_cell *cell;
-
-	for (;;) {
-		size_t seq;
-		intptr_t dif;
-
-		cell = &r->cells[pos & r->mask];
-		seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
-		dif = (intptr_t)seq - (intptr_t)pos;
-		if (dif == 0) {
-			if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1,
-								  memory_order_relaxed,
-								  memory_order_relaxed))
-				break;
-		} else if (dif < 0) {
-			return false;	/* full */
-		} else {
-			pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-		}
-	}
-	cell->job = j;
-	atomic_store_explicit(&cell->seq, pos + 1, memory_order_release);
-	return true;
-}
-
-static struct db_job *ring_pop(struct ring *r)
-{
-	size_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-	struct ring_cell *cell;
-	struct db_job *j;
-
-	for (;;) {
-		size_t seq;
-		intptr_t dif;
-
-		cell = &r->cells[pos & r->mask];
-		seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
-		dif = (intptr_t)seq - (intptr_t)(pos + 1);
-		if (dif == 0) {
-			if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
-								  memory_order_relaxed,
-								  memory_order_relaxed))
-				break;
-		} else if (dif < 0) {
-			return NULL;	/* empty */
-		} else {
-			pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-		}
-	}
-	j = cell->job;
-	atomic_store_explicit(&cell->seq, pos + r->mask + 1, memory_order_release);
-	return j;
+	if (p->m.query[q])
+		histogram_observe_ns(p->m.query[q], daemon_now_ns() - t0);
 }
 
 /* ---- connections ---- */
@@ -341,51 +267,71 @@ fail:
 
 static void get_bind(struct get_row *g)
 {
+	struct order_row *o = &g->row;
 	MYSQL_BIND *b = g->res;
-	int i = 0;
 
 	memset(b, 0, sizeof(g->res));
-#define BIND_LL(field)                                          \
-	b[i].buffer_type = MYSQL_TYPE_LONGLONG;                 \
-	b[i].buffer = &g->field;                                \
-	b[i].is_null = &g->isnull[i];                           \
-	b[i].error = &g->error[i];                              \
-	i++
-#define BIND_STR(field)                                         \
-	b[i].buffer_type = MYSQL_TYPE_STRING;                   \
-	b[i].buffer = g->field;                                 \
-	b[i].buffer_length = sizeof(g->field);                  \
-	b[i].length = &g->field##_len;                          \
-	b[i].is_null = &g->isnull[i];                           \
-	b[i].error = &g->error[i];                              \
-	i++
-	BIND_LL(order_id);
-	BIND_LL(o_cust);
-	BIND_LL(c_cust);
-	BIND_STR(name);
-	BIND_STR(email);
-	BIND_STR(status);
-	BIND_STR(total);
-	b[i].buffer_type = MYSQL_TYPE_DATETIME;
-	b[i].buffer = &g->created;
-	b[i].is_null = &g->isnull[i];
-	b[i].error = &g->error[i];
-	i++;
-	BIND_LL(item_id);
-	BIND_LL(product_id);
-	BIND_LL(quantity);
-	unsigned long *plen = &g->price_len;
-	b[i].buffer_type = MYSQL_TYPE_STRING;
-	b[i].buffer = g->price;
-	b[i].buffer_length = sizeof(g->price);
-	b[i].length = plen;
-	b[i].is_null = &g->isnull[i];
-	b[i].error = &g->error[i];
+	for (int i = 0; i < OCOL_COUNT; i++) {
+		b[i].is_null = &o->null[i];
+		b[i].error = &g->error[i];
+	}
+#define BIND_LL(col, field)                                     \
+	b[col].buffer_type = MYSQL_TYPE_LONGLONG;               \
+	b[col].buffer = &o->field
+#define BIND_STR(col, field)                                    \
+	b[col].buffer_type = MYSQL_TYPE_STRING;                 \
+	b[col].buffer = o->field;                               \
+	b[col].buffer_length = sizeof(o->field);                \
+	b[col].length = &o->field##_len
+	BIND_LL(OCOL_ORDER_ID, order_id);
+	BIND_LL(OCOL_ORDER_CUSTOMER, o_cust);
+	BIND_LL(OCOL_CUSTOMER_ID, c_cust);
+	BIND_STR(OCOL_NAME, name);
+	BIND_STR(OCOL_EMAIL, email);
+	BIND_STR(OCOL_STATUS, status);
+	BIND_STR(OCOL_TOTAL, total);
+	b[OCOL_CREATED].buffer_type = MYSQL_TYPE_DATETIME;
+	b[OCOL_CREATED].buffer = &g->created;
+	BIND_LL(OCOL_ITEM_ID, item_id);
+	BIND_LL(OCOL_PRODUCT_ID, product_id);
+	BIND_LL(OCOL_QUANTITY, quantity);
+	BIND_STR(OCOL_PRICE, price);
 #undef BIND_LL
 #undef BIND_STR
 	memset(&g->param, 0, sizeof(g->param));
 	g->param.buffer_type = MYSQL_TYPE_LONGLONG;
 	g->param.buffer = &g->param_id;
+}
+
+/*
+ * The writer's @@auto_increment_increment: the step between the ids of one
+ * multi-row INSERT.  Read once per connection (a session keeps the global
+ * value it started with; orderd never sets it).
+ */
+static int read_auto_inc(struct dbconn *c, char *err, size_t errlen)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long v = 0;
+
+	if (mysql_query(c->my, "SELECT @@session.auto_increment_increment") ||
+	    !(res = mysql_store_result(c->my))) {
+		snprintf(err, errlen, "auto_increment_increment: %s", mysql_error(c->my));
+		return -EIO;
+	}
+	row = mysql_fetch_row(res);
+	if (row && row[0])
+		v = strtoul(row[0], NULL, 10);
+	mysql_free_result(res);
+	/* autocommit=0: leave no transaction open behind this read */
+	if (c->my->server_status & SERVER_STATUS_IN_TRANS)
+		mysql_rollback(c->my);
+	if (v < 1 || v > 65535) {
+		snprintf(err, errlen, "auto_increment_increment: unexpected value");
+		return -EIO;
+	}
+	c->auto_inc = (unsigned)v;
+	return 0;
 }
 
 static int conn_open(struct db_pool *p, struct dbconn *c)
@@ -408,6 +354,8 @@ static int conn_open(struct db_pool *p, struct dbconn *c)
 			goto fail;
 		}
 	}
+	if (c->writer && read_auto_inc(c, err, sizeof(err)) < 0)
+		goto fail;
 	get_bind(&c->g);
 	if (mysql_stmt_bind_result(c->st[Q_GET_ORDER], c->g.res) ||
 	    mysql_stmt_bind_param(c->st[Q_GET_ORDER], &c->g.param)) {
@@ -444,14 +392,14 @@ static int conn_ensure(struct db_pool *p, struct dbconn *c)
 /* ---- statement helpers ---- */
 
 /* Classify a statement's error, keeping its text for the log (a later
- * free_result or rollback would clear it). */
-static enum exec_result stmt_error(struct dbconn *c, MYSQL_STMT *st)
+ * free_result or rollback would clear it).  Always < 0. */
+static int stmt_error(struct dbconn *c, MYSQL_STMT *st)
 {
 	c->last_errno = mysql_stmt_errno(st);
 	snprintf(c->last_error, sizeof(c->last_error), "%s", mysql_stmt_error(st));
 	if (c->last_errno == 0 && c->my) {
-		/* Connector/C 3.3 reports an error that arrives while fetching
-		 * INSERT ... RETURNING rows (e.g. 1062) on the connection only. */
+		/* Connector/C 3.3 reports some errors that arrive while fetching
+		 * rows on the connection only. */
 		c->last_errno = mysql_errno(c->my);
 		snprintf(c->last_error, sizeof(c->last_error), "%s", mysql_error(c->my));
 	}
@@ -462,16 +410,22 @@ static enum exec_result stmt_error(struct dbconn *c, MYSQL_STMT *st)
 	return classify(c->last_errno);
 }
 
-static enum exec_result stmt_exec(struct dbconn *c, enum query q)
+/* Execute a prepared statement, timed.  0 or classify()'s error. */
+static int exec_timed(struct dbconn *c, MYSQL_STMT *st, enum db_query q)
 {
 	uint64_t t0 = daemon_now_ns();
-	int r = mysql_stmt_execute(c->st[q]);
+	int r = mysql_stmt_execute(st);
 
-	histogram_observe_ns(om.query[q], daemon_now_ns() - t0);
-	return r ? stmt_error(c, c->st[q]) : EX_OK;
+	observe(c->pool, q, t0);
+	return r ? stmt_error(c, st) : 0;
 }
 
-static void log_stmt_error(struct dbconn *c, enum query q)
+static int stmt_exec(struct dbconn *c, enum db_query q)
+{
+	return exec_timed(c, c->st[q], q);
+}
+
+static void log_stmt_error(struct dbconn *c, enum db_query q)
 {
 	char code[16];
 
@@ -480,24 +434,18 @@ static void log_stmt_error(struct dbconn *c, enum query q)
 		 "errno", code, "error", c->last_error, NULL);
 }
 
-static void format_time(const MYSQL_TIME *t, char out[32])
-{
-	snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year % 10000, t->month % 100,
-		 t->day % 100, t->hour % 100, t->minute % 100, t->second % 100);
-}
-
-/* Drain what is left of a result; returns EX_OK or the error. */
-static enum exec_result fetch_rest(struct dbconn *c, MYSQL_STMT *st)
+/* Drain what is left of a result: 0 or the error. */
+static int fetch_rest(struct dbconn *c, MYSQL_STMT *st)
 {
 	int r;
 
 	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED)
 		;
 	if (r == MYSQL_NO_DATA)
-		return EX_OK;
+		return 0;
 	r = stmt_error(c, st);
 	mysql_stmt_free_result(st);
-	return r == EX_OK ? EX_FAIL : (enum exec_result)r;
+	return r;
 }
 
 /* GET_ORDER with ORDER BY, bound like Q_GET_ORDER. */
@@ -521,18 +469,23 @@ static MYSQL_STMT *get_sorted_stmt(struct dbconn *c)
 	return st;
 }
 
+static void copy_time(struct order_time *t, const MYSQL_TIME *m)
+{
+	*t = (struct order_time){ m->year, m->month, m->day, m->hour, m->minute, m->second };
+}
+
 /*
  * Run the order query and write the order JSON into out.  0, -ENOENT (no
- * such order) or an exec_result (<0).  Items are written in item_id order:
+ * such order) or classify()'s error.  Items are written in item_id order:
  * if the unsorted statement ever returns them otherwise, the answer is
  * rebuilt from the sorted one.
  */
 static int order_load(struct dbconn *c, int64_t id, struct buf *out)
 {
 	struct get_row *g = &c->g;
+	struct order_row *row = &g->row;
 	MYSQL_STMT *st = c->st[Q_GET_ORDER];
 	size_t start = out->len;
-	enum exec_result ex;
 	bool first, sorted = false;
 	int64_t last_item;
 	int rows, r;
@@ -542,66 +495,36 @@ again:
 	first = true;
 	rows = 0;
 	last_item = INT64_MIN;
-	if (sorted) {
-		uint64_t t0 = daemon_now_ns();
-
-		r = mysql_stmt_execute(st);
-		histogram_observe_ns(om.query[Q_GET_ORDER], daemon_now_ns() - t0);
-		ex = r ? stmt_error(c, st) : EX_OK;
-	} else {
-		ex = stmt_exec(c, Q_GET_ORDER);
-	}
-	if (ex != EX_OK)
-		return ex;
+	r = exec_timed(c, st, Q_GET_ORDER);
+	if (r < 0)
+		return r;
 	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
 		if (rows++ == 0) {
-			char created[32];
-			struct order_head h = {
-				.order_id = g->order_id,
-				.customer_id_null = g->isnull[1],
-				.customer_null = g->isnull[2],
-				.customer_id = g->o_cust,
-				.name = g->isnull[3] ? NULL : g->name,
-				.name_len = g->name_len,
-				.email = g->isnull[4] ? NULL : g->email,
-				.email_len = g->email_len,
-				.status = g->isnull[5] ? NULL : g->status,
-				.status_len = g->status_len,
-				.total = g->isnull[6] ? NULL : g->total,
-				.total_len = g->total_len,
-				.created_at = NULL,
-			};
-			if (!g->isnull[7]) {
-				format_time(&g->created, created);
-				h.created_at = created;
-			}
-			order_json_begin(out, &h);
+			copy_time(&row->created, &g->created);
+			order_json_row_head(out, row);
 		}
-		if (!g->isnull[8]) {
-			if (g->item_id < last_item && !sorted) {
-				ex = fetch_rest(c, st);
-				if (ex != EX_OK)
-					return ex;
-				st = get_sorted_stmt(c);
-				if (!st)
-					return classify(c->last_errno) == EX_OK ? EX_FAIL
-										: classify(c->last_errno);
-				out->len = start;
-				if (out->data)
-					out->data[start] = '\0';
-				sorted = true;
-				goto again;
-			}
-			last_item = g->item_id;
-			order_json_item(out, first, g->item_id, g->product_id, g->quantity,
-					g->isnull[10], g->isnull[11] ? NULL : g->price, g->price_len);
+		if (!row->null[OCOL_ITEM_ID] && row->item_id < last_item && !sorted) {
+			r = fetch_rest(c, st);
+			if (r < 0)
+				return r;
+			st = get_sorted_stmt(c);
+			if (!st)
+				return classify(c->last_errno ? c->last_errno : CR_UNKNOWN_ERROR);
+			out->len = start;
+			if (out->data)
+				out->data[start] = '\0';
+			sorted = true;
+			goto again;
+		}
+		if (order_json_row_item(out, first, row)) {
+			last_item = row->item_id;
 			first = false;
 		}
 	}
 	if (r != MYSQL_NO_DATA) {
-		ex = stmt_error(c, st);
+		r = stmt_error(c, st);
 		mysql_stmt_free_result(st);
-		return ex == EX_OK ? EX_FAIL : ex;
+		return r;
 	}
 	if (rows == 0)
 		return -ENOENT;
@@ -611,34 +534,30 @@ again:
 
 /* ---- jobs ---- */
 
-static void answer(struct http_request *r)
+/* The outcome to the caller; the job is the pool's again once this returns. */
+static void finish(struct db_pool *p, struct db_job *j, int result)
 {
-	http_request_resume(r);
+	j->result = result;
+	if (p->cfg.done)
+		p->cfg.done(j, p->cfg.done_arg);
 }
 
-/* Returns true when it did not answer because the connection was lost and
- * may_retry allows another pass on a fresh connection. */
+/* Returns true when the connection was lost and may_retry allows another
+ * pass on a fresh connection; else the job is finished. */
 static bool job_get(struct worker *w, struct db_job *j, bool may_retry)
 {
-	struct buf *out = http_response_body(j->req);
 	int r;
 
-	buf_reset(out);
-	r = order_load(&w->rc, j->order_id, out);
-	if (r == 0) {
-		http_respond_buf(j->req, 200, "application/json", false);
-	} else if (r == -ENOENT) {
-		api_fail(j->req, 404, ERR_NOT_FOUND, "order not found", "order_id");
-	} else if (r == EX_CONN) {
+	buf_reset(j->out);
+	r = order_load(&w->rc, j->order_id, j->out);
+	if (r == -ENOTCONN) {
 		conn_close(w->pool, &w->rc);
 		if (may_retry)
 			return true;
-		api_unavailable(j->req, ERR_DB_UNAVAILABLE, "database unavailable");
-	} else {
+	} else if (r == -EIO) {
 		log_stmt_error(&w->rc, Q_GET_ORDER);
-		api_fail(j->req, 500, ERR_DB, "database error", NULL);
 	}
-	answer(j->req);
+	finish(w->pool, j, r);
 	return false;
 }
 
@@ -647,8 +566,7 @@ static MYSQL_STMT *items_stmt(struct dbconn *c, size_t n)
 {
 	static const char head[] =
 		"INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ";
-	static const char tail[] = " RETURNING item_id";
-	char sql[sizeof(head) + ORDER_MAX_ITEMS * 11 + sizeof(tail)];
+	char sql[sizeof(head) + ORDER_MAX_ITEMS * 10];
 	size_t len;
 	MYSQL_STMT *st;
 
@@ -660,12 +578,13 @@ static MYSQL_STMT *items_stmt(struct dbconn *c, size_t n)
 		memcpy(sql + len, i ? ",(?,?,?,?)" : "(?,?,?,?)", i ? 10 : 9);
 		len += i ? 10 : 9;
 	}
-	memcpy(sql + len, tail, sizeof(tail));
-	len += sizeof(tail) - 1;
+	sql[len] = '\0';
 	st = mysql_stmt_init(c->my);
 	if (!st)
 		return NULL;
 	if (mysql_stmt_prepare(st, sql, len)) {
+		c->last_errno = mysql_stmt_errno(st);
+		snprintf(c->last_error, sizeof(c->last_error), "%s", mysql_stmt_error(st));
 		mysql_stmt_close(st);
 		return NULL;
 	}
@@ -697,14 +616,14 @@ static void bind_items(struct dbconn *c, struct order_req *o, int64_t order_id)
 	}
 }
 
-/* The customer's stored name and email into c->g: 1 found, 0 not, <0 exec_result. */
+/* The customer's stored name and email into c->g.row: 1 found, 0 not, or
+ * classify()'s error. */
 static int customer_get(struct dbconn *c, int64_t id)
 {
 	MYSQL_STMT *st = c->st[Q_GET_CUSTOMER];
-	struct get_row *g = &c->g;
+	struct order_row *g = &c->g.row;
 	MYSQL_BIND p, res[2];
 	int64_t pid = id;
-	enum exec_result ex;
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -715,55 +634,83 @@ static int customer_get(struct dbconn *c, int64_t id)
 	res[0].buffer = g->name;
 	res[0].buffer_length = sizeof(g->name);
 	res[0].length = &g->name_len;
-	res[0].is_null = &g->isnull[3];
+	res[0].is_null = &g->null[OCOL_NAME];
 	res[1].buffer_type = MYSQL_TYPE_STRING;
 	res[1].buffer = g->email;
 	res[1].buffer_length = sizeof(g->email);
 	res[1].length = &g->email_len;
-	res[1].is_null = &g->isnull[4];
+	res[1].is_null = &g->null[OCOL_EMAIL];
 	mysql_stmt_bind_param(st, &p);
 	mysql_stmt_bind_result(st, res);
-	ex = stmt_exec(c, Q_GET_CUSTOMER);
-	if (ex != EX_OK)
-		return ex;
+	r = stmt_exec(c, Q_GET_CUSTOMER);
+	if (r < 0)
+		return r;
 	r = mysql_stmt_fetch(st);
 	if (r == MYSQL_NO_DATA)
 		return 0;
 	if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
-		ex = stmt_error(c, st);
+		r = stmt_error(c, st);
 		mysql_stmt_free_result(st);
-		return ex == EX_OK ? EX_FAIL : ex;
+		return r;
 	}
-	ex = fetch_rest(c, st);
-	return ex == EX_OK ? 1 : ex;
+	r = fetch_rest(c, st);
+	return r < 0 ? r : 1;
+}
+
+/* A failure the server did not report (a broken promise of the protocol). */
+static int fail_io(struct dbconn *c, const char *why)
+{
+	c->last_errno = 0;
+	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	return -EIO;
+}
+
+/* Now, UTC, to the second: created_at as sent and as answered. */
+static void now_utc(struct order_time *t, MYSQL_TIME *m)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	*t = (struct order_time){ (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+				  (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
+				  (unsigned)(tm.tm_sec > 59 ? 59 : tm.tm_sec) };
+	memset(m, 0, sizeof(*m));
+	m->year = t->year;
+	m->month = t->month;
+	m->day = t->day;
+	m->hour = t->hour;
+	m->minute = t->minute;
+	m->second = t->second;
+	m->time_type = MYSQL_TIMESTAMP_DATETIME;
 }
 
 /*
  * The create-order transaction on the worker's writer connection
  * (autocommit=0: the first statement opens it): the customer (looked up;
- * inserted only when missing), the order and its items (RETURNING their ids
- * and created_at), COMMIT -- four round trips in the common case.  The answer is
- * built from what was written and returned, in GET's shape.
- * Returns EX_OK with the answer queued, or an exec_result for the caller's
- * retry logic; *commit_sent tells whether the COMMIT went out (then the
- * outcome is unknown on a lost connection).
+ * inserted only when missing), the order, its items, COMMIT -- four round
+ * trips in the common case.  The ids come from the OK packets, so the
+ * answer is built from what was written, in GET's shape, without a
+ * read-back.  Returns 0 with the answer in j->out and j->order_id set, or
+ * classify()'s error for the caller's retry logic; *commit_sent tells
+ * whether the COMMIT went out (then the outcome is unknown on a lost
+ * connection).
  */
-static enum exec_result create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
+static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 {
 	struct dbconn *c = &w->wc;
-	struct get_row *g = &c->g;
+	struct order_row *g = &c->g.row;
 	struct order_req *o = &j->order;
-	struct buf *out = http_response_body(j->req);
-	MYSQL_BIND b[4], res[2];
+	MYSQL_BIND b[5];
 	MYSQL_STMT *st;
-	char total[24], created[32];
+	MYSQL_TIME created_tm;
+	struct order_time created;
+	char total[24], created_s[32];
 	unsigned long total_len, name_len = strlen(o->name), email_len = strlen(o->email);
 	unsigned long key_len = strlen(j->key), hash_len = ORDER_HASH_LEN;
-	int64_t cust = o->customer_id, order_id = 0, item_id = 0;
-	MYSQL_TIME created_tm;
-	my_bool created_null = 0;
-	enum exec_result ex;
-	enum query failed;
+	int64_t cust = o->customer_id, order_id, first_item;
+	enum db_query failed;
 	int r;
 
 	/*
@@ -774,10 +721,8 @@ static enum exec_result create_tx(struct worker *w, struct db_job *j, bool *comm
 	 */
 	failed = Q_GET_CUSTOMER;
 	r = customer_get(c, cust);
-	if (r < 0) {
-		ex = (enum exec_result)r;
+	if (r < 0)
 		goto rollback;
-	}
 	if (r == 0) {
 		memset(b, 0, sizeof(b));
 		b[0].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -789,25 +734,27 @@ static enum exec_result create_tx(struct worker *w, struct db_job *j, bool *comm
 		b[2].buffer = o->email;
 		b[2].length = &email_len;
 		mysql_stmt_bind_param(c->st[Q_INSERT_CUSTOMER], b);
-		ex = stmt_exec(c, failed = Q_INSERT_CUSTOMER);
-		if (ex != EX_OK)
+		r = stmt_exec(c, failed = Q_INSERT_CUSTOMER);
+		if (r < 0)
 			goto rollback;
 		if (mysql_stmt_affected_rows(c->st[Q_INSERT_CUSTOMER]) == 1) {
 			memcpy(g->name, o->name, name_len + 1);
 			g->name_len = name_len;
 			memcpy(g->email, o->email, email_len + 1);
 			g->email_len = email_len;
+			g->null[OCOL_NAME] = g->null[OCOL_EMAIL] = 0;
 		} else {
 			/* A concurrent request created it first: answer with its row. */
 			failed = Q_GET_CUSTOMER;
 			r = customer_get(c, cust);
-			if (r <= 0) {
-				ex = r == 0 ? EX_FAIL : (enum exec_result)r;
+			if (r == 0)
+				r = fail_io(c, "customer row vanished after INSERT IGNORE");
+			if (r < 0)
 				goto rollback;
-			}
 		}
 	}
 
+	now_utc(&created, &created_tm);
 	total_len = order_money_format(o->total_cents, total, sizeof(total));
 	memset(b, 0, sizeof(b));
 	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -822,125 +769,85 @@ static enum exec_result create_tx(struct worker *w, struct db_job *j, bool *comm
 	b[3].buffer_type = j->has_key ? MYSQL_TYPE_BLOB : MYSQL_TYPE_NULL;
 	b[3].buffer = j->hash;
 	b[3].length = &hash_len;
-	memset(res, 0, sizeof(res));
-	res[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	res[0].buffer = &order_id;
-	res[1].buffer_type = MYSQL_TYPE_DATETIME;
-	res[1].buffer = &created_tm;
-	res[1].is_null = &created_null;
+	/* A TIMESTAMP read in the session's time zone, '+00:00' (connect_db). */
+	b[4].buffer_type = MYSQL_TYPE_DATETIME;
+	b[4].buffer = &created_tm;
 	st = c->st[Q_INSERT_ORDER];
 	mysql_stmt_bind_param(st, b);
-	ex = stmt_exec(c, failed = Q_INSERT_ORDER);
-	if (ex != EX_OK)
+	r = stmt_exec(c, failed = Q_INSERT_ORDER);
+	if (r < 0)
 		goto rollback;
-	if (mysql_stmt_bind_result(st, res)) {
-		ex = EX_FAIL;
-		goto rollback;
-	}
-	r = mysql_stmt_fetch(st);
-	if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
-		ex = r == MYSQL_NO_DATA ? EX_FAIL : stmt_error(c, st);
-		if (ex == EX_OK)
-			ex = EX_FAIL;
-		mysql_stmt_free_result(st);
+	order_id = (int64_t)mysql_stmt_insert_id(st);
+	if (order_id <= 0) {
+		r = fail_io(c, "no insert id for the order");
 		goto rollback;
 	}
-	ex = fetch_rest(c, st);
-	if (ex != EX_OK)
-		goto rollback;
-	created[0] = '\0';
-	if (!created_null)
-		format_time(&created_tm, created);
 
 	failed = Q_INSERT_ITEMS;
 	st = items_stmt(c, o->nitems);
 	if (!st) {
-		ex = classify(mysql_errno(c->my));
-		if (ex == EX_OK)
-			ex = EX_FAIL;
+		r = classify(c->last_errno ? c->last_errno : CR_UNKNOWN_ERROR);
 		goto rollback;
 	}
 	bind_items(c, o, order_id);
-	memset(res, 0, sizeof(res));
-	res[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	res[0].buffer = &item_id;
 	mysql_stmt_bind_param(st, c->it_bind);
-	{
-		uint64_t t0 = daemon_now_ns();
-		size_t k = 0;
-
-		r = mysql_stmt_execute(st);
-		histogram_observe_ns(om.query[Q_INSERT_ITEMS], daemon_now_ns() - t0);
-		if (r) {
-			ex = stmt_error(c, st);
-			goto rollback_st;
-		}
-		/* RETURNING's metadata is known only after execute: bind now. */
-		if (mysql_stmt_bind_result(st, res)) {
-			ex = EX_FAIL;
-			goto rollback_st;
-		}
-		/* RETURNING rows come in VALUES order. */
-		while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED)
-			if (k < o->nitems)
-				c->item_ids[k++] = item_id;
-		if (r != MYSQL_NO_DATA) {
-			ex = stmt_error(c, st);
-			mysql_stmt_free_result(st);
-			goto rollback_st;
-		}
-		if (k != o->nitems) {
-			ex = EX_FAIL;
-			goto rollback_st;
-		}
+	r = exec_timed(c, st, Q_INSERT_ITEMS);
+	if (r < 0)
+		goto rollback;
+	/* The first row's id; the rest follow auto_increment_increment apart. */
+	first_item = (int64_t)mysql_stmt_insert_id(st);
+	if (first_item <= 0 || mysql_stmt_affected_rows(st) != (my_ulonglong)o->nitems) {
+		r = fail_io(c, "items INSERT: unexpected insert id or row count");
+		goto rollback;
 	}
 
 	*commit_sent = true;
-	ex = stmt_exec(c, failed = Q_COMMIT);
-	if (ex != EX_OK)
+	r = stmt_exec(c, failed = Q_COMMIT);
+	if (r < 0)
 		goto rollback;
-	counter_inc(om.orders_created);
+	if (w->pool->m.orders_created)
+		counter_inc(w->pool->m.orders_created);
 
-	buf_reset(out);
+	buf_reset(j->out);
+	order_time_format(&created, created_s);
 	{
 		struct order_head h = {
 			.order_id = order_id,
 			.customer_id = cust,
-			.name = g->name,
+			.name = g->null[OCOL_NAME] ? NULL : g->name,
 			.name_len = g->name_len,
-			.email = g->email,
+			.email = g->null[OCOL_EMAIL] ? NULL : g->email,
 			.email_len = g->email_len,
 			.status = "pending",
 			.status_len = 7,
 			.total = total,
 			.total_len = total_len,
-			.created_at = created[0] ? created : NULL,
+			.created_at = created_s,
 		};
-		char loc[48];
 
-		order_json_begin(out, &h);
+		order_json_begin(j->out, &h);
 		for (size_t i = 0; i < o->nitems; i++)
-			order_json_item(out, i == 0, c->item_ids[i], o->items[i].product_id,
-					o->items[i].quantity, false, c->it_price[i], c->it_price_len[i]);
-		order_json_end(out);
-		snprintf(loc, sizeof(loc), "/api/order/%" PRId64, order_id);
-		http_response_header(j->req, "Location", loc);
+			order_json_item(j->out, i == 0, first_item + (int64_t)i * c->auto_inc,
+					o->items[i].product_id, o->items[i].quantity, false,
+					c->it_price[i], c->it_price_len[i]);
+		order_json_end(j->out);
 	}
-	http_respond_buf(j->req, 201, "application/json", false);
-	return EX_OK;
-rollback_st:
-	if (ex == EX_OK)
-		ex = EX_FAIL;
+	j->order_id = order_id;
+	return 0;
 rollback:
-	if (ex != EX_CONN)
+	if (r != -ENOTCONN)
 		mysql_rollback(c->my);
-	if (ex == EX_FAIL)
+	if (r == -EIO || (r == -EEXIST && !j->has_key))
 		log_stmt_error(c, failed);
-	return ex;
+	return r;
 }
 
-/* Same key again: the first order (same request) or 422 (another request). */
-static enum exec_result idempotent_replay(struct worker *w, struct db_job *j, bool *found)
+/*
+ * Same key again: 0 with the first order in j->out (same request),
+ * -EEXIST (another request used the key), -EAGAIN (no order has the key:
+ * its transaction rolled back meanwhile) or classify()'s error.
+ */
+static int idempotent_replay(struct worker *w, struct db_job *j)
 {
 	struct dbconn *c = &w->wc;
 	MYSQL_STMT *st = c->st[Q_FIND_IDEMPOTENT];
@@ -949,10 +856,8 @@ static enum exec_result idempotent_replay(struct worker *w, struct db_job *j, bo
 	int64_t order_id = 0;
 	uint8_t hash[ORDER_HASH_LEN + 1];
 	my_bool hash_null = 0;
-	enum exec_result ex;
 	int r;
 
-	*found = false;
 	memset(&p, 0, sizeof(p));
 	p.buffer_type = MYSQL_TYPE_STRING;
 	p.buffer = j->key;
@@ -967,85 +872,67 @@ static enum exec_result idempotent_replay(struct worker *w, struct db_job *j, bo
 	res[1].is_null = &hash_null;
 	mysql_stmt_bind_param(st, &p);
 	mysql_stmt_bind_result(st, res);
-	ex = stmt_exec(c, Q_FIND_IDEMPOTENT);
-	if (ex != EX_OK)
-		return ex;
+	r = stmt_exec(c, Q_FIND_IDEMPOTENT);
+	if (r < 0)
+		return r;
 	r = mysql_stmt_fetch(st);
-	if (r == 0 || r == MYSQL_DATA_TRUNCATED) {
-		*found = true;
-		while (mysql_stmt_fetch(st) == 0)
-			;
-	} else if (r != MYSQL_NO_DATA) {
-		ex = stmt_error(c, st);
+	if (r == MYSQL_NO_DATA)
+		return -EAGAIN;
+	if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
+		r = stmt_error(c, st);
 		mysql_stmt_free_result(st);
-		return ex == EX_OK ? EX_FAIL : ex;
+		return r;
 	}
-	if (!*found)
-		return EX_OK;
-	if (hash_null || hash_len != ORDER_HASH_LEN || memcmp(hash, j->hash, ORDER_HASH_LEN) != 0) {
-		api_fail(j->req, 422, ERR_IDEMPOTENCY,
-			 "Idempotency-Key was already used with a different request", "Idempotency-Key");
-		return EX_OK;
-	}
-	buf_reset(http_response_body(j->req));
-	r = order_load(c, order_id, http_response_body(j->req));
-	if (r != 0)
-		return r == -ENOENT ? EX_FAIL : (enum exec_result)r;
-	{
-		char loc[48];
-
-		snprintf(loc, sizeof(loc), "/api/order/%" PRId64, order_id);
-		http_response_header(j->req, "Location", loc);
-	}
-	http_respond_buf(j->req, 200, "application/json", false);
-	return EX_OK;
+	r = fetch_rest(c, st);
+	if (r < 0)
+		return r;
+	if (hash_null || hash_len != ORDER_HASH_LEN || memcmp(hash, j->hash, ORDER_HASH_LEN) != 0)
+		return -EEXIST;
+	buf_reset(j->out);
+	r = order_load(c, order_id, j->out);
+	if (r == -ENOENT)
+		r = fail_io(c, "the order of an Idempotency-Key is gone");
+	if (r < 0)
+		return r;
+	j->order_id = order_id;
+	j->replayed = true;
+	return 0;
 }
 
 static bool job_create(struct worker *w, struct db_job *j, bool may_retry)
 {
-	bool commit_sent = false, found;
-	enum exec_result ex;
+	bool commit_sent = false;
+	int r = -EAGAIN;
 
+	j->replayed = false;
 	/* Deadlocks are retried at once (InnoDB rolled back the victim). */
 	for (int attempt = 0; attempt < 4; attempt++) {
 		commit_sent = false;
-		ex = create_tx(w, j, &commit_sent);
-		if (ex == EX_DUP && j->has_key) {
+		r = create_tx(w, j, &commit_sent);
+		if (r == -EEXIST && j->has_key) {
 			/* The unique key decided: another request owns this key. */
-			ex = idempotent_replay(w, j, &found);
+			r = idempotent_replay(w, j);
 			/* its reads opened a transaction on the writer: end it */
-			if (ex != EX_CONN)
+			if (r != -ENOTCONN)
 				mysql_rollback(w->wc.my);
-			if (ex == EX_OK && !found) {
-				/* that one rolled back meanwhile: try again */
-				ex = EX_RETRY;
-				continue;
-			}
-			if (ex == EX_OK)
-				goto done;
+			if (r == -EAGAIN)
+				continue;	/* that one rolled back meanwhile: again */
+			if (r == -EIO)
+				log_stmt_error(&w->wc, Q_FIND_IDEMPOTENT);
+			break;
 		}
-		if (ex != EX_RETRY)
+		if (r == -EEXIST)
+			r = -EIO;	/* a duplicate other than the key (logged) */
+		if (r != -EAGAIN)
 			break;
 	}
-	switch (ex) {
-	case EX_OK:
-		break;		/* create_tx answered */
-	case EX_CONN:
+	if (r == -ENOTCONN) {
 		conn_close(w->pool, &w->wc);
 		if (may_retry && !commit_sent)
 			return true;
-		api_unavailable(j->req, ERR_DB_UNAVAILABLE,
-				commit_sent ? "database connection lost during commit"
-					    : "database unavailable");
-		break;
-	case EX_RETRY:
-		api_unavailable(j->req, ERR_DB_UNAVAILABLE, "database busy, retry");
-		break;
-	default:
-		api_fail(j->req, 500, ERR_DB, "database error", NULL);
-		break;
+		if (commit_sent)
+			r = -ECONNRESET;
 	}
-done:
 	/*
 	 * Never leave the writer inside a transaction (it would hold row and
 	 * metadata locks while idle): the server reports it in every OK packet.
@@ -1054,7 +941,7 @@ done:
 		log_warn("writer connection left in a transaction: rolled back", NULL);
 		mysql_rollback(w->wc.my);
 	}
-	answer(j->req);
+	finish(w->pool, j, r);
 	return false;
 }
 
@@ -1064,32 +951,44 @@ static void job_run(struct worker *w, struct db_job *j)
 	 * At most two passes: the second on a fresh connection after a lost
 	 * one.  Only a connection that failed fast (closed under us: KILL, a
 	 * restart, wait_timeout) earns the retry; one that timed out means a
-	 * hung server, and the client gets its 503 within one timeout.
+	 * hung server, and the caller gets its outcome within one timeout.
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t t0 = daemon_now_ns();
+		struct dbconn *c = j->kind == DB_GET_ORDER ? &w->rc : &w->wc;
 		bool again;
-
-		struct dbconn *c = j->kind == JOB_GET_ORDER ? &w->rc : &w->wc;
 
 		if (pass)
 			c->next_try_ns = 0;
 		if (conn_ensure(w->pool, c) < 0) {
-			api_unavailable(j->req, ERR_DB_UNAVAILABLE, "database unavailable");
-			answer(j->req);
+			finish(w->pool, j, -ENOTCONN);
 			return;
 		}
-		if (j->kind == JOB_GET_ORDER)
+		if (j->kind == DB_GET_ORDER)
 			again = job_get(w, j, pass == 0);
 		else
 			again = job_create(w, j, pass == 0);
 		if (!again)
 			return;
 		if (daemon_now_ns() - t0 > 250 * 1000000ull) {
-			api_unavailable(j->req, ERR_DB_UNAVAILABLE, "database unavailable");
-			answer(j->req);
+			finish(w->pool, j, -ENOTCONN);
 			return;
 		}
+	}
+}
+
+/*
+ * An absolute CLOCK_REALTIME deadline s seconds from now: the clock that
+ * sem_timedwait and pthread_cond_timedwait (default attributes) measure.
+ */
+static void deadline_in(struct timespec *ts, double s)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)s;
+	ts->tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
 	}
 }
 
@@ -1107,12 +1006,7 @@ static void *worker_main(void *arg)
 		struct db_job *j;
 		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		deadline_in(&ts, 0.2);
 		if (sem_timedwait(&p->queued, &ts) != 0) {
 			/* Idle: reconnect ahead of traffic once the DB answers. */
 			if (!w->rc.up && atomic_load(&p->ready) && daemon_now_ns() >= w->rc.next_try_ns)
@@ -1151,7 +1045,8 @@ static void set_ready(struct db_pool *p, bool up)
 {
 	bool was = atomic_exchange(&p->ready, up);
 
-	gauge_set(om.ready, up ? 1 : 0);
+	if (p->m.ready)
+		gauge_set(p->m.ready, up ? 1 : 0);
 	if (was && !up) {
 		atomic_fetch_add(&p->outage_gen, 1);
 		log_warn("database stopped answering: not ready", NULL);
@@ -1184,7 +1079,7 @@ static void *checker_main(void *arg)
 			uint64_t t0 = daemon_now_ns();
 
 			up = mysql_ping(my) == 0;
-			histogram_observe_ns(om.query[Q_PING], daemon_now_ns() - t0);
+			observe(p, Q_PING, t0);
 			if (!up) {
 				/* Only this connection may be gone (KILL, wait_timeout):
 				 * one fresh attempt before declaring the DB down. */
@@ -1210,13 +1105,7 @@ static void *checker_main(void *arg)
 				backoff_ms = (unsigned)(p->cfg.retry_max_s * 1000);
 			wait_s = backoff_ms / 1000.0;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)wait_s;
-		ts.tv_nsec += (long)((wait_s - (double)(time_t)wait_s) * 1e9);
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		deadline_in(&ts, wait_s);
 		pthread_mutex_lock(&p->mu);
 		if (!atomic_load(&p->stopping))
 			pthread_cond_timedwait(&p->check_cv, &p->mu, &ts);
@@ -1228,7 +1117,50 @@ static void *checker_main(void *arg)
 	return NULL;
 }
 
-/* ---- pool ---- */
+/* ---- metrics and pool ---- */
+
+int db_metrics_register(struct metrics_registry *reg, struct db_metrics *ret)
+{
+	static const char *const q_labels[] = { "query", NULL };
+	static const double db_bounds[] = { .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5,
+					    1, 2.5, 5 };
+	static const char *const q_names[Q_COUNT] = {
+		[Q_GET_ORDER] = "get_order",
+		[Q_GET_CUSTOMER] = "get_customer",
+		[Q_INSERT_CUSTOMER] = "insert_customer",
+		[Q_INSERT_ORDER] = "insert_order",
+		[Q_INSERT_ITEMS] = "insert_items",
+		[Q_FIND_IDEMPOTENT] = "find_idempotent",
+		[Q_COMMIT] = "commit",
+		[Q_PING] = "ping",
+	};
+	struct db_metrics m = { 0 };
+	struct metric_family *q, *f;
+
+	q = metrics_histogram_new(reg, "orderd_db_query_duration_seconds",
+				  "Database statement round-trip time, by statement.", q_labels,
+				  db_bounds, sizeof(db_bounds) / sizeof(db_bounds[0]));
+	if (!q)
+		return -errno;
+	for (unsigned i = 0; i < Q_COUNT; i++) {
+		const char *qv[] = { q_names[i] };
+
+		m.query[i] = histogram_labels(q, qv);
+		if (!m.query[i])
+			return -errno;
+	}
+	f = metrics_counter_new(reg, "orderd_orders_created_total", "Orders committed.", NULL);
+	if (!f || !(m.orders_created = counter_get(f)))
+		return -errno;
+	f = metrics_gauge_new(reg, "orderd_ready",
+			      "1 when /health/readiness answers 200 (the database answers), else 0.",
+			      NULL);
+	if (!f || !(m.ready = gauge_get(f)))
+		return -errno;
+	gauge_set(m.ready, 0);
+	*ret = m;
+	return 0;
+}
 
 struct db_pool *db_pool_new(const struct db_config *cfg)
 {
@@ -1238,6 +1170,8 @@ struct db_pool *db_pool_new(const struct db_config *cfg)
 	if (!p)
 		return NULL;
 	p->cfg = *cfg;
+	if (cfg->metrics)
+		p->m = *cfg->metrics;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->check_cv, NULL);
 	p->sem_ok = sem_init(&p->queued, 0, 0) == 0;
@@ -1253,6 +1187,8 @@ struct db_pool *db_pool_new(const struct db_config *cfg)
 		ring_push(&p->free_jobs, &p->jobs[i]);
 	for (unsigned i = 0; i < cfg->pool_size; i++) {
 		p->workers[i].pool = p;
+		p->workers[i].rc.pool = p;
+		p->workers[i].wc.pool = p;
 		p->workers[i].wc.writer = true;
 	}
 	return p;
@@ -1339,8 +1275,8 @@ void db_pool_free(struct db_pool *p)
 		pthread_join(p->checker, NULL);
 	free(p->workers);
 	free(p->jobs);
-	free(p->free_jobs.cells);
-	free(p->queue.cells);
+	ring_done(&p->free_jobs);
+	ring_done(&p->queue);
 	if (p->sem_ok)
 		sem_destroy(&p->queued);
 	pthread_cond_destroy(&p->check_cv);

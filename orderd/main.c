@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 	struct metrics_registry *reg = NULL;
 	struct http_server *msrv = NULL;
 	struct db_pool *pool = NULL;
+	struct api *api = NULL;
+	struct db_metrics dbm;
 	struct http_config cfg;
 	struct db_config dcfg;
 	int r, ret = 1, sig;
@@ -147,7 +149,7 @@ int main(int argc, char **argv)
 	reg = metrics_registry_new();
 	if (!reg || metrics_register_process(reg) < 0 ||
 	    metrics_register_build_info(reg, "orderd", PRISM_VERSION, PRISM_REVISION) < 0 ||
-	    metrics_init(reg, arg_metrics_requests) < 0 ||
+	    !(api = api_new(reg, arg_metrics_requests)) || db_metrics_register(reg, &dbm) < 0 ||
 	    metrics_registry_add_collector(reg, collect_in_flight, NULL) < 0) {
 		log_error("cannot set up metrics", NULL);
 		goto out;
@@ -161,14 +163,16 @@ int main(int argc, char **argv)
 		.timeout_s = (unsigned)(arg_db_timeout + 0.999),
 		.check_interval_s = arg_check_interval,
 		.retry_max_s = arg_retry_max,
+		.metrics = &dbm,
+		.done = api_db_done,
+		.done_arg = api,
 	};
 	pool = db_pool_new(&dcfg);
 	if (!pool || metrics_registry_add_collector(reg, db_pool_collect, pool) < 0) {
 		log_error("cannot set up the DB pool", NULL);
 		goto out;
 	}
-	api_db = pool;
-	gauge_set(om.ready, 0);
+	api_set_db(api, pool);
 
 	http_config_defaults(&cfg);
 	cfg.threads = (unsigned)arg_threads;
@@ -179,8 +183,8 @@ int main(int argc, char **argv)
 	cfg.request_id = true;
 	cfg.server_name = "orderd";
 	/* in-flight is read from the server at scrape time: no on_begin work */
-	cfg.hooks = (struct http_hooks){ NULL, api_on_complete, NULL };
-	api_server = http_server_new(&cfg, api_routes, ROUTE_COUNT);
+	cfg.hooks = (struct http_hooks){ NULL, api_on_complete, api };
+	api_server = http_server_new(&cfg, api_routes(api), ROUTE_COUNT);
 
 	mctx = (struct http_metrics_ctx){ reg, true };
 	mroutes[0] = (struct http_route){ "GET", "/metrics", http_handle_metrics, &mctx };
@@ -241,6 +245,7 @@ out:
 	db_pool_free(pool);
 	http_server_free(api_server);
 	api_server = NULL;
+	api_free(api);
 	metrics_registry_free(reg);
 	flags_free_lists(flags, sizeof(flags) / sizeof(flags[0]));
 	return ret;

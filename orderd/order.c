@@ -7,8 +7,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "utf8.h"
 
 /* ---- money ---- */
 
@@ -104,54 +107,6 @@ int order_idem_key_check(const char *key)
 }
 
 /* ---- validation ---- */
-
-/*
- * Strict UTF-8 (RFC 3629 section 4): no overlong forms, no surrogates
- * (U+D800..U+DFFF), nothing above U+10FFFF.  json-c's own check lets all
- * three through, and MariaDB's utf8mb4 would then refuse the row.
- */
-bool order_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		unsigned char lo = 0x80, hi = 0xbf;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;		/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;		/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;		/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;		/* above U+10FFFF */
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 static int fail(struct order_error *err, const char *msg, const char *field)
 {
@@ -321,7 +276,7 @@ int order_parse(const char *body, size_t len, struct order_req *o, struct order_
 
 	if (len > INT32_MAX)
 		return fail(err, "request body too large", "");
-	if (!order_utf8_valid(body, len))
+	if (!utf8_valid(body, len))
 		return fail(err, "request body is not valid UTF-8", "");
 	tok = json_tokener_new();
 	if (!tok)
@@ -392,102 +347,6 @@ out:
 	return r;
 }
 
-/* ---- SHA-256 (FIPS 180-4), for the idempotency fingerprint ---- */
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t block[64];
-	size_t used;
-	uint64_t total;
-};
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-static void sha_block(struct sha256 *c, const uint8_t *p)
-{
-	uint32_t w[64], a, b, cc, d, e, f, g, h;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
-	e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
-		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
-		h = g, g = f, f = e, e = d + t1, d = cc, cc = b, b = a, a = t1 + t2;
-	}
-	c->h[0] += a, c->h[1] += b, c->h[2] += cc, c->h[3] += d;
-	c->h[4] += e, c->h[5] += f, c->h[6] += g, c->h[7] += h;
-}
-
-static void sha_init(struct sha256 *c)
-{
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	memcpy(c->h, iv, sizeof(iv));
-	c->used = 0;
-	c->total = 0;
-}
-
-static void sha_update(struct sha256 *c, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	c->total += len;
-	while (len) {
-		size_t n = 64 - c->used < len ? 64 - c->used : len;
-
-		memcpy(c->block + c->used, p, n);
-		c->used += n, p += n, len -= n;
-		if (c->used == 64) {
-			sha_block(c, c->block);
-			c->used = 0;
-		}
-	}
-}
-
-static void sha_final(struct sha256 *c, uint8_t out[ORDER_HASH_LEN])
-{
-	uint64_t bits = c->total * 8;
-	uint8_t pad = 0x80, zero = 0, len[8];
-
-	sha_update(c, &pad, 1);
-	while (c->used != 56)
-		sha_update(c, &zero, 1);
-	for (int i = 0; i < 8; i++)
-		len[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha_update(c, len, 8);
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 4; j++)
-			out[4 * i + j] = (uint8_t)(c->h[i] >> (24 - 8 * j));
-}
-
-void order_sha256(const void *data, size_t len, uint8_t out[ORDER_HASH_LEN])
-{
-	struct sha256 c;
-
-	sha_init(&c);
-	sha_update(&c, data, len);
-	sha_final(&c, out);
-}
-
 /*
  * The fingerprint covers the request's meaning, not its bytes: key order,
  * whitespace and "19.9" vs "19.90" do not matter; every value does.
@@ -495,26 +354,26 @@ void order_sha256(const void *data, size_t len, uint8_t out[ORDER_HASH_LEN])
  */
 void order_req_hash(const struct order_req *o, uint8_t out[ORDER_HASH_LEN])
 {
-	struct sha256 c;
+	struct sha256_ctx c;	/* nettle's: on the stack, nothing allocated */
 	char tmp[96];
 	int n;
 
-	sha_init(&c);
+	sha256_init(&c);
 	n = snprintf(tmp, sizeof(tmp), "v1\n%" PRId64 "\n%d:%zu:", o->customer_id, o->has_name,
 		     o->has_name ? strlen(o->name) : 0);
-	sha_update(&c, tmp, (size_t)n);
+	sha256_update(&c, (size_t)n, (const uint8_t *)tmp);
 	if (o->has_name)
-		sha_update(&c, o->name, strlen(o->name));
+		sha256_update(&c, strlen(o->name), (const uint8_t *)o->name);
 	n = snprintf(tmp, sizeof(tmp), "\n%d:%zu:", o->has_email, o->has_email ? strlen(o->email) : 0);
-	sha_update(&c, tmp, (size_t)n);
+	sha256_update(&c, (size_t)n, (const uint8_t *)tmp);
 	if (o->has_email)
-		sha_update(&c, o->email, strlen(o->email));
+		sha256_update(&c, strlen(o->email), (const uint8_t *)o->email);
 	for (size_t i = 0; i < o->nitems; i++) {
 		n = snprintf(tmp, sizeof(tmp), "\n%" PRId32 ",%" PRId32 ",%" PRId64, o->items[i].product_id,
 			     o->items[i].quantity, o->items[i].unit_cents);
-		sha_update(&c, tmp, (size_t)n);
+		sha256_update(&c, (size_t)n, (const uint8_t *)tmp);
 	}
-	sha_final(&c, out);
+	sha256_digest(&c, ORDER_HASH_LEN, out);
 }
 
 /* ---- JSON output ---- */
@@ -604,4 +463,47 @@ void order_json_item(struct buf *b, bool first, int64_t item_id, int64_t product
 void order_json_end(struct buf *b)
 {
 	buf_puts(b, "]}");
+}
+
+size_t order_time_format(const struct order_time *t, char out[32])
+{
+	int n = snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", t->year % 10000, t->month % 100,
+			 t->day % 100, t->hour % 100, t->minute % 100, t->second % 100);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+void order_json_row_head(struct buf *b, const struct order_row *g)
+{
+	char created[32];
+	struct order_head h = {
+		.order_id = g->order_id,
+		.customer_id_null = g->null[OCOL_ORDER_CUSTOMER],
+		.customer_null = g->null[OCOL_CUSTOMER_ID],
+		.customer_id = g->o_cust,
+		.name = g->null[OCOL_NAME] ? NULL : g->name,
+		.name_len = g->name_len,
+		.email = g->null[OCOL_EMAIL] ? NULL : g->email,
+		.email_len = g->email_len,
+		.status = g->null[OCOL_STATUS] ? NULL : g->status,
+		.status_len = g->status_len,
+		.total = g->null[OCOL_TOTAL] ? NULL : g->total,
+		.total_len = g->total_len,
+		.created_at = NULL,
+	};
+
+	if (!g->null[OCOL_CREATED]) {
+		order_time_format(&g->created, created);
+		h.created_at = created;
+	}
+	order_json_begin(b, &h);
+}
+
+bool order_json_row_item(struct buf *b, bool first, const struct order_row *g)
+{
+	if (g->null[OCOL_ITEM_ID])
+		return false;
+	order_json_item(b, first, g->item_id, g->product_id, g->quantity, g->null[OCOL_QUANTITY],
+			g->null[OCOL_PRICE] ? NULL : g->price, g->price_len);
+	return true;
 }

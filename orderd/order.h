@@ -71,18 +71,15 @@ int order_money_parse(const char *s, size_t len, int64_t *ret_cents);
 /* "39.98" into out (at least 24 bytes); returns the length. */
 size_t order_money_format(int64_t cents, char *out, size_t outlen);
 
-/* Strict UTF-8 (RFC 3629): no overlongs, surrogates or code points above U+10FFFF. */
-bool order_utf8_valid(const char *s, size_t len);
-
 /* A positive INT id from a path segment: 0 or -EINVAL/-ERANGE. */
 int order_id_parse(const char *s, int64_t *ret_id);
 
 /* Idempotency-Key: 1..128 visible ASCII characters.  0 or -EINVAL. */
 int order_idem_key_check(const char *key);
 
-/* SHA-256 (FIPS 180-4) of the request's canonical form (its meaning, not its bytes). */
+/* SHA-256 (FIPS 180-4, nettle's) of the request's canonical form (its
+ * meaning, not its bytes); stored with the order, so the form never changes. */
 void order_req_hash(const struct order_req *o, uint8_t out[ORDER_HASH_LEN]);
-void order_sha256(const void *data, size_t len, uint8_t out[ORDER_HASH_LEN]);
 
 /* ---- JSON output (GET's shape; POST answers the same) ---- */
 /* Appends s as a JSON string (RFC 8259 escaping) or null when s is NULL. */
@@ -108,5 +105,36 @@ void order_json_begin(struct buf *b, const struct order_head *h);
 void order_json_item(struct buf *b, bool first, int64_t item_id, int64_t product_id,
 		     int64_t quantity, bool quantity_null, const char *price, size_t price_len);
 void order_json_end(struct buf *b);
+
+/* A UTC time to the second, as the DB stores created_at. */
+struct order_time {
+	unsigned year, month, day, hour, minute, second;
+};
+/* "2024-05-01T12:00:00Z" (RFC 3339, UTC) into out; returns the length. */
+size_t order_time_format(const struct order_time *t, char out[32]);
+
+/*
+ * One row of the order query (orders LEFT JOIN customer LEFT JOIN
+ * order_items), in the column order of db.c's GET_ORDER_SQL.  The storage
+ * layer binds its result buffers straight into these fields; null[i] is
+ * nonzero when column i is SQL NULL (a char: the connector's my_bool).
+ */
+enum order_col {
+	OCOL_ORDER_ID, OCOL_ORDER_CUSTOMER, OCOL_CUSTOMER_ID, OCOL_NAME, OCOL_EMAIL, OCOL_STATUS,
+	OCOL_TOTAL, OCOL_CREATED, OCOL_ITEM_ID, OCOL_PRODUCT_ID, OCOL_QUANTITY, OCOL_PRICE,
+	OCOL_COUNT,
+};
+struct order_row {
+	int64_t order_id, o_cust, c_cust, item_id, product_id, quantity;
+	char name[ORDER_TEXT_BYTES], email[ORDER_TEXT_BYTES], status[256], total[32], price[32];
+	unsigned long name_len, email_len, status_len, total_len, price_len;
+	struct order_time created;
+	char null[OCOL_COUNT];
+};
+/* order_json_begin() from the first row of an order. */
+void order_json_row_head(struct buf *b, const struct order_row *row);
+/* order_json_item() from a row; false (nothing written) when the row has
+ * no item (an order without items comes back as one row of NULL items). */
+bool order_json_row_item(struct buf *b, bool first, const struct order_row *row);
 
 #endif

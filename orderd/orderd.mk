@@ -1,7 +1,7 @@
 # orderd: the order API daemon (issue 3).
-ORDERD_SRCS := orderd/main.c orderd/api.c orderd/db.c orderd/order.c
+ORDERD_SRCS := orderd/main.c orderd/api.c orderd/db.c orderd/order.c orderd/ring.c
 ORDERD_OBJS := $(ORDERD_SRCS:%.c=$(BUILD)/obj/%.o)
-ORDERD_LIBS = $(call pkg_libs,libmariadb json-c)
+ORDERD_LIBS = $(call pkg_libs,libmariadb json-c nettle)
 
 $(BUILD)/orderd: $(ORDERD_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -25,5 +25,6 @@ ORDERD_IT_TESTS := $(sort $(wildcard tests/integration/orderd/test_*.sh))
 
 TEST_DEPS += $(ORDERD_UNIT_TESTS) $(BUILD)/orderd
 TESTS += $(ORDERD_UNIT_TESTS) $(ORDERD_IT_TESTS)
-# The API test drives every thread hand-off (I/O threads, workers, checker).
-TSAN_TESTS += tests/integration/orderd/test_api.sh
+# The API test drives every thread hand-off (I/O threads, workers, checker);
+# the ring test, the lock-free rings the hand-offs go through.
+TSAN_TESTS += tests/integration/orderd/test_api.sh $(BUILD)/tests/unit/orderd/test_ring
