@@ -16,14 +16,14 @@ static uint64_t a_size;
 static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
 
 static const struct flag tab[] = {
-	{ "web.listen-address", FLAG_LIST, &a_list, ":9100", "Addresses to listen on.", NULL, 0, 0 },
-	{ "web.telemetry-path", FLAG_STRING, &a_str, "/metrics", "Path of the metrics.", NULL, 0, 0 },
-	{ "collector.cpu", FLAG_BOOL, &a_bool, "true", "CPU collector.", NULL, 0, 0 },
-	{ "web.openmetrics", FLAG_BOOL, &a_om, NULL, "OpenMetrics.", NULL, 0, 0 },
-	{ "web.max-requests", FLAG_INT, &a_int, "40", "Max requests.", NULL, 0, 1000 },
-	{ "scrape.timeout", FLAG_DURATION, &a_dur, "10s", "Timeout.", NULL, 0, 0 },
-	{ "web.max-body", FLAG_SIZE, &a_size, "64KiB", "Body cap.", NULL, 0, 0 },
-	{ "log.level", FLAG_ENUM, &a_level, "info", "Log level.", levels, 0, 0 },
+	{ "web.listen-address", FLAG_LIST, &a_list, ":9100", "Addresses to listen on.", NULL, 0, 0, NULL, NULL },
+	{ "web.telemetry-path", FLAG_STRING, &a_str, "/metrics", "Path of the metrics.", NULL, 0, 0, NULL, NULL },
+	{ "collector.cpu", FLAG_BOOL, &a_bool, "true", "CPU collector.", NULL, 0, 0, NULL, NULL },
+	{ "web.openmetrics", FLAG_BOOL, &a_om, NULL, "OpenMetrics.", NULL, 0, 0, NULL, NULL },
+	{ "web.max-requests", FLAG_INT, &a_int, "40", "Max requests.", NULL, 0, 1000, NULL, NULL },
+	{ "scrape.timeout", FLAG_DURATION, &a_dur, "10s", "Timeout.", NULL, 0, 0, NULL, NULL },
+	{ "web.max-body", FLAG_SIZE, &a_size, "64KiB", "Body cap.", NULL, 0, 0, NULL, NULL },
+	{ "log.level", FLAG_ENUM, &a_level, "info", "Log level.", levels, 0, 0, NULL, NULL },
 };
 #define NTAB (sizeof(tab) / sizeof(tab[0]))
 static const struct flags_program prog = { "testd", "A test daemon.", "1.2.3", "abcdef" };
