@@ -8,7 +8,8 @@
  * Routes: / (landing), /-/healthy, the telemetry path, and /work?sleep_ms=N
  * which sleeps N ms (so tests can hold a request in flight) and counts
  * itself in exampled_work_total and exampled_work_duration_seconds;
- * exampled_scrapes_total{format} counts the format each scrape negotiated.
+ * exampled_scrapes_total{format} counts the format each scrape negotiated;
+ * each /work logs msg="work done" at debug.
  */
 #include <errno.h>
 #include <signal.h>
@@ -108,6 +109,8 @@ static void handle_work(struct http_request *r, void *ctx)
 	counter_inc(work_total);
 	histogram_observe_ns(work_duration, daemon_now_ns() - t0);
 	n = snprintf(body, sizeof(body), "{\"slept_ms\":%ld}\n", v);
+	/* a debug line per /work: tests see the log level change on SIGHUP */
+	log_debug("work done", "slept_ms", ms ? ms : "0", NULL);
 	http_respond(r, 200, "application/json", body, (size_t)n);
 }
 
