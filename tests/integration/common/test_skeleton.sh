@@ -211,4 +211,20 @@ for n in $DAEMONS; do
 	check "$n: level error after SIGHUP: no info stop lines" \
 		bash -c "! grep -Eq 'msg=(\"Shutting down\"|Stopped)' '$d/$n.hup.log'"
 done
+
+# collect[] is bounded loudly (64 names; the old tables dropped the 33rd silently)
+if start host-exporter "$d/sel.log"; then
+	port=$(sed -n 's/.*msg="Listening on" .*port=\([0-9]*\).*/\1/p' "$d/sel.log" | head -n 1)
+	q64=$(for i in $(seq 64); do printf 'collect[]=loadavg&'; done)
+	code=$(curl -g -s -o "$d/sel64.prom" -w '%{http_code}' "http://127.0.0.1:$port/metrics?$q64")
+	check "64 collect[]: 200" [ "$code" = 200 ]
+	check "64 collect[]: only loadavg" \
+		[ "$(grep -c '^node_scrape_collector_success{' "$d/sel64.prom")" = 1 ]
+	code=$(curl -g -s -o "$d/sel65.txt" -w '%{http_code}' "http://127.0.0.1:$port/metrics?${q64}collect[]=cpu")
+	check "65 collect[]: 400" [ "$code" = 400 ]
+	check "65 collect[]: says the bound" grep -q 'at most 64 collect\[\] parameters' "$d/sel65.txt"
+	stop
+else
+	fail "host-exporter starts for collect[]"
+fi
 finish
