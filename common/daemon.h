@@ -8,7 +8,8 @@
  *   while ((sig = daemon_wait(&hup)) == SIGHUP) reload();
  *   daemon_notify_stopping(); ...drain, free...; return 0;
  *
- * No pidfile, no fork.  sd_notify messages go to $NOTIFY_SOCKET when set and
+ * Daemons do not call this directly: common/app.h's run loop does, once,
+ * for all of them.  No pidfile, no fork.  sd_notify messages go to $NOTIFY_SOCKET when set and
  * are silently skipped otherwise.  daemon_wait() pings the watchdog
  * (WATCHDOG=1) every WATCHDOG_USEC/2 when systemd asked for it.
  * Not thread-safe: call from the main thread.

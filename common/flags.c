@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -221,7 +224,9 @@ void flags_usage(const struct flag *flags, size_t nflags, const struct flags_pro
 	for (size_t i = 0; i < nflags; i++) {
 		const struct flag *f = &flags[i];
 
-		/* kingpin shows the default in the flag's spec: --name="default" */
+		/* kingpin shows the default in the flag's spec: --name="default";
+		 * the help line adds only what the help text cannot know (the
+		 * choices, a boolean's default, the rule), each once */
 		if (f->type == FLAG_BOOL)
 			fprintf(out, "      --[no-]%s", f->name);
 		else if (f->def)
@@ -237,6 +242,8 @@ void flags_usage(const struct flag *flags, size_t nflags, const struct flags_pro
 				fprintf(out, "%s%s", c ? ", " : "", f->choices[c]);
 			fprintf(out, "]");
 		}
+		if (f->rule)
+			fprintf(out, " Must be %s.", f->rule);
 		if (f->type == FLAG_BOOL)
 			fprintf(out, " (default: %s)", f->def ? f->def : "false");
 		else if (!f->def)
@@ -267,24 +274,23 @@ static const struct flag *find_flag(const struct flag *flags, size_t nflags, con
 	return NULL;
 }
 
-int flags_parse(const struct flag *flags, size_t nflags, const struct flags_program *prog,
-		int argc, char **argv, FILE *out, FILE *err)
+/* Everything flags_parse and flagset_parse share: seen[] and text[] (nflags
+ * each) say which flags argv gave and the text each value came from. */
+static int parse_core(const struct flag *flags, size_t nflags, const struct flagset *fs,
+		      bool *seen, const char **text, const struct flags_program *prog, int argc,
+		      char **argv, FILE *out, FILE *err)
 {
-	bool *seen = NULL;
-	int r = -EINVAL;
-
-	seen = calloc(nflags ? nflags : 1, sizeof(*seen));
-	if (!seen)
-		return -ENOMEM;
 	/* Defaults first, parsed like command-line values (a bad default is a bug: say so). */
 	for (size_t i = 0; i < nflags; i++) {
 		const struct flag *f = &flags[i];
 
+		seen[i] = false;
+		text[i] = f->def;
 		flag_zero(f);
 		if (f->def && flag_set(f, f->def, true) < 0) {
 			fprintf(err, "%s: error: invalid default \"%s\" for flag --%s\n", prog->name,
 				f->def, f->name);
-			goto out;
+			return -EINVAL;
 		}
 	}
 	for (int i = 1; i < argc; i++) {
@@ -295,15 +301,13 @@ int flags_parse(const struct flag *flags, size_t nflags, const struct flags_prog
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			flags_usage(flags, nflags, prog, out);
-			r = FLAGS_EXIT;
-			goto out;
+			return FLAGS_EXIT;
 		}
 		if (strcmp(a, "--version") == 0) {
 			fprintf(out, "%s, version %s (revision %s)\n", prog->name,
 				prog->version ? prog->version : "unknown",
 				prog->revision ? prog->revision : "unknown");
-			r = FLAGS_EXIT;
-			goto out;
+			return FLAGS_EXIT;
 		}
 		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
 			if (a[0] == '-' && a[1] != '\0' && a[1] != '-')
@@ -311,7 +315,7 @@ int flags_parse(const struct flag *flags, size_t nflags, const struct flags_prog
 					prog->name, a);
 			else
 				fprintf(err, "%s: error: unexpected %s, try --help\n", prog->name, a);
-			goto out;
+			return -EINVAL;
 		}
 		name = a + 2;
 		eq = strchr(name, '=');
@@ -328,18 +332,19 @@ int flags_parse(const struct flag *flags, size_t nflags, const struct flags_prog
 		if (!f) {
 			fprintf(err, "%s: error: unknown long flag '--%.*s', try --help\n", prog->name,
 				(int)nlen, name);
-			goto out;
+			return -EINVAL;
 		}
 		if (f->type == FLAG_BOOL && !val) {
 			*(bool *)f->dst = !neg;
 			seen[f - flags] = true;
+			text[f - flags] = neg ? "false" : "true";
 			continue;
 		}
 		if (!val) {
 			if (i + 1 >= argc) {
 				fprintf(err, "%s: error: expected argument for flag '--%s', try --help\n",
 					prog->name, f->name);
-				goto out;
+				return -EINVAL;
 			}
 			val = argv[++i];
 		}
@@ -361,12 +366,186 @@ int flags_parse(const struct flag *flags, size_t nflags, const struct flags_prog
 				fprintf(err, ": expected true or false");
 			}
 			fprintf(err, ", try --help\n");
-			goto out;
+			return -EINVAL;
 		}
 		seen[f - flags] = true;
+		text[f - flags] = val;
 	}
-	r = 0;
-out:
-	free(seen);
+	/* Each flag's own rule: every failure gets its own line, naming only
+	 * that flag, its value and what it must be. */
+	int r = 0;
+
+	for (size_t i = 0; i < nflags; i++) {
+		const struct flag *f = &flags[i];
+		char why[512] = "";
+
+		if (!f->check || f->check(f, fs, why, sizeof(why)) >= 0)
+			continue;
+		fprintf(err, "%s: error: invalid value \"%s\" for flag '--%s': %s%s\n", prog->name,
+			text[i] ? text[i] : "", f->name, why[0] || !f->rule ? "" : "must be ",
+			why[0] ? why : f->rule ? f->rule : "refused");
+		r = -EINVAL;
+	}
 	return r;
+}
+
+int flags_parse(const struct flag *flags, size_t nflags, const struct flags_program *prog,
+		int argc, char **argv, FILE *out, FILE *err)
+{
+	bool *seen = calloc(nflags ? nflags : 1, sizeof(*seen));
+	const char **text = calloc(nflags ? nflags : 1, sizeof(*text));
+	int r = -ENOMEM;
+
+	if (seen && text)
+		r = parse_core(flags, nflags, NULL, seen, text, prog, argc, argv, out, err);
+	free(seen);
+	free(text);
+	return r;
+}
+
+/* ---- flag sets ---- */
+
+struct flagset {
+	const struct flags_program *prog;
+	struct flag *flags;
+	bool *seen;
+	const char **text;
+	size_t n, cap;
+	char **strs;		/* flagset_printf's */
+	size_t nstrs;
+};
+
+struct flagset *flagset_new(const struct flags_program *prog)
+{
+	struct flagset *fs = calloc(1, sizeof(*fs));
+
+	if (fs)
+		fs->prog = prog;
+	return fs;
+}
+
+void flagset_free(struct flagset *fs)
+{
+	if (!fs)
+		return;
+	flags_free_lists(fs->flags, fs->n);
+	for (size_t i = 0; i < fs->nstrs; i++)
+		free(fs->strs[i]);
+	free(fs->strs);
+	free(fs->flags);
+	free(fs->seen);
+	free(fs->text);
+	free(fs);
+}
+
+int flagset_add(struct flagset *fs, const struct flag *flags, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct flag *f = &flags[i];
+
+		if (!f->name || !f->dst ||
+		    find_flag(fs->flags, fs->n, f->name, strlen(f->name)) ||
+		    strcmp(f->name, "help") == 0 || strcmp(f->name, "version") == 0)
+			return f->name && f->dst ? -EEXIST : -EINVAL;
+		if (fs->n == fs->cap) {
+			size_t cap = fs->cap ? fs->cap * 2 : 32;
+			struct flag *nf = realloc(fs->flags, cap * sizeof(*nf));
+			bool *ns;
+			const char **nt;
+
+			if (!nf)
+				return -ENOMEM;
+			fs->flags = nf;
+			ns = realloc(fs->seen, cap * sizeof(*ns));
+			if (!ns)
+				return -ENOMEM;
+			fs->seen = ns;
+			nt = realloc(fs->text, cap * sizeof(*nt));
+			if (!nt)
+				return -ENOMEM;
+			fs->text = nt;
+			fs->cap = cap;
+		}
+		fs->flags[fs->n] = *f;
+		fs->seen[fs->n] = false;
+		fs->text[fs->n] = NULL;
+		fs->n++;
+	}
+	return 0;
+}
+
+const char *flagset_printf(struct flagset *fs, const char *fmt, ...)
+{
+	char **ns = realloc(fs->strs, (fs->nstrs + 1) * sizeof(*ns));
+	va_list ap;
+	char *s;
+	int r;
+
+	if (!ns)
+		return NULL;
+	fs->strs = ns;
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	fs->strs[fs->nstrs++] = s;
+	return s;
+}
+
+int flagset_parse(struct flagset *fs, int argc, char **argv, FILE *out, FILE *err)
+{
+	return parse_core(fs->flags, fs->n, fs, fs->seen, fs->text, fs->prog, argc, argv, out, err);
+}
+
+void flagset_usage(const struct flagset *fs, FILE *out)
+{
+	flags_usage(fs->flags, fs->n, fs->prog, out);
+}
+
+static ssize_t index_of(const struct flagset *fs, const void *dst)
+{
+	for (size_t i = 0; fs && i < fs->n; i++)
+		if (fs->flags[i].dst == dst)
+			return (ssize_t)i;
+	return -1;
+}
+
+bool flagset_given(const struct flagset *fs, const void *dst)
+{
+	ssize_t i = index_of(fs, dst);
+
+	return i >= 0 && fs->seen[i];
+}
+
+const char *flagset_text(const struct flagset *fs, const void *dst)
+{
+	ssize_t i = index_of(fs, dst);
+
+	return i >= 0 ? fs->text[i] : NULL;
+}
+
+const char *flagset_name(const struct flagset *fs, const void *dst)
+{
+	ssize_t i = index_of(fs, dst);
+
+	return i >= 0 ? fs->flags[i].name : NULL;
+}
+
+size_t flagset_count(const struct flagset *fs)
+{
+	return fs->n;
+}
+
+int flag_check_positive(const struct flag *f, const struct flagset *fs, char *err, size_t errlen)
+{
+	(void)fs;
+	(void)err;
+	(void)errlen;
+	switch (f->type) {
+	case FLAG_DURATION: return *(double *)f->dst > 0 ? 0 : -EINVAL;
+	case FLAG_SIZE: return *(uint64_t *)f->dst > 0 ? 0 : -EINVAL;
+	case FLAG_INT: return *(long *)f->dst > 0 ? 0 : -EINVAL;
+	default: return 0;
+	}
 }

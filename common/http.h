@@ -130,14 +130,6 @@ int http_server_listen_all(struct http_server *s, const char *const *addrs, size
  * NULL path does nothing.  0 or a negative errno.
  */
 int http_server_web_config_apply(struct http_server *s, const char *path, bool reload);
-/*
- * A daemon's whole bring-up of one server: http_server_web_config_apply()
- * of web_config (may be NULL/empty), http_server_listen_all() of addrs
- * (logged as listener "http"), then http_server_start().  Each failure is
- * logged once; 0 or the first negative errno.
- */
-int http_server_serve(struct http_server *s, const char *web_config, const char *const *addrs,
-		      size_t n);
 /* Start serving on every bound address. */
 int http_server_start(struct http_server *s);
 /* Stop accepting new connections (keeps serving accepted ones). */

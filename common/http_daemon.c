@@ -1,7 +1,7 @@
 /*
  * http_daemon: what every daemon does with its HTTP server around the
  * flags — bind the --web.listen-address list and use --web.config.file —
- * done once, logged the same way everywhere (see http.h).
+ * done once, logged the same way everywhere (see http.h); app.c drives them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,18 +52,4 @@ int http_server_listen_all(struct http_server *s, const char *const *addrs, size
 			 "port", port, NULL);
 	}
 	return 0;
-}
-
-int http_server_serve(struct http_server *s, const char *web_config, const char *const *addrs,
-		      size_t n)
-{
-	int r;
-
-	if ((r = http_server_web_config_apply(s, web_config, false)) < 0 ||
-	    (r = http_server_listen_all(s, addrs, n, NULL)) < 0)
-		return r;
-	r = http_server_start(s);
-	if (r < 0)
-		log_error("cannot start the HTTP server", "err", strerror(-r), NULL);
-	return r;
 }

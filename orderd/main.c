@@ -1,83 +1,98 @@
 /*
  * orderd: the order API of seed 003 over MariaDB/MySQL, instrumented for
- * Prometheus.  main: flags, start-up, signals, graceful shutdown
- * (systemd's small-daemon shape: READY=1 when serving, STOPPING=1 on
- * SIGTERM, drain within a bound, exit 0).
+ * Prometheus.  main: orderd's own flags and the wiring of the DB pool, the
+ * API server and the metrics server, on common's skeleton (app.h: standard
+ * flags, start/stop lines, READY=1, SIGHUP, SIGTERM and the drain).
  */
 #include "orderd.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "daemon.h"
 #include "flags.h"
 #include "log.h"
 
-static struct flag_list arg_web_listen, arg_metrics_listen;
+static struct flag_list arg_metrics_listen;
 static const char *arg_my_cnf;
 static const char *arg_db_name;
 static long arg_pool_size, arg_queue_size, arg_threads, arg_max_conns;
-static double arg_db_timeout, arg_check_interval, arg_retry_max, arg_idle_timeout,
-	arg_shutdown_timeout;
+static double arg_db_timeout, arg_check_interval, arg_retry_max, arg_idle_timeout;
 static uint64_t arg_max_body;
-static const char *arg_log_level, *arg_log_format, *arg_log_requests;
+static const char *arg_log_requests;
 static bool arg_metrics_requests;
-static const char *arg_web_config;
+
+static int check_db_timeout(const struct flag *f, const struct flagset *fs, char *err, size_t n)
+{
+	return *(double *)f->dst >= 1 && *(double *)f->dst <= 86400 ? 0 : -EINVAL;
+}
+
+static int check_max_body(const struct flag *f, const struct flagset *fs, char *err, size_t n)
+{
+	uint64_t v = *(uint64_t *)f->dst;
+
+	return v > 0 && v <= 64 * 1024 * 1024 ? 0 : -EINVAL;
+}
+
+static int check_log_requests(const struct flag *f, const struct flagset *fs, char *err, size_t n)
+{
+	return api_log_requests_set(*(const char **)f->dst) < 0 ? -EINVAL : 0;
+}
+
+static int check_readable(const struct flag *f, const struct flagset *fs, char *err, size_t n)
+{
+	if (access(*(const char **)f->dst, R_OK) < 0) {
+		snprintf(err, n, "cannot read it: %s", strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static const struct flag flags[] = {
-	{ "web.listen-address", FLAG_LIST, &arg_web_listen, ":5000",
-	  "Address for the API (/api/*, /health*); repeatable.", NULL, 0, 0 },
-	{ "metrics.listen-address", FLAG_LIST, &arg_metrics_listen, ":8000",
-	  "Address for /metrics, / and /-/healthy; repeatable.", NULL, 0, 0 },
-	{ "web.config.file", FLAG_STRING, &arg_web_config, NULL,
-	  "Web configuration file (TLS, bcrypt basic auth; Prometheus exporter-toolkit format) "
-	  "for the metrics listener; re-read on SIGHUP.", NULL, 0, 0 },
-	{ "config.my-cnf", FLAG_STRING, &arg_my_cnf, "/etc/orderd/my.cnf",
-	  "my.cnf-style file whose [client] section has user, password, host/port or socket "
-	  "and optionally database. Credentials are read only from here.", NULL, 0, 0 },
-	{ "db.name", FLAG_STRING, &arg_db_name, NULL,
-	  "Database name (default: the my.cnf's database, else orders_db).", NULL, 0, 0 },
-	{ "db.pool-size", FLAG_INT, &arg_pool_size, "8",
-	  "DB worker threads; each holds a read and a write connection, so orderd opens "
-	  "2 x N + 1 connections: keep that below MariaDB's max_connections.", NULL, 1, 1024 },
-	{ "db.queue-size", FLAG_INT, &arg_queue_size, "1024",
-	  "Requests waiting for a worker before answering 503 + Retry-After.", NULL, 1, 1000000 },
-	{ "db.timeout", FLAG_DURATION, &arg_db_timeout, "2s",
-	  "Connect, read and write timeout of every DB call (whole seconds, at least 1).", NULL,
-	  0, 0 },
-	{ "db.check-interval", FLAG_DURATION, &arg_check_interval, "1s",
-	  "How often the readiness checker pings the DB.", NULL, 0, 0 },
-	{ "db.retry-max-backoff", FLAG_DURATION, &arg_retry_max, "2s",
-	  "Cap of the exponential backoff between DB connection attempts.", NULL, 0, 0 },
-	{ "web.threads", FLAG_INT, &arg_threads, "0",
-	  "libmicrohttpd I/O threads (0 = number of CPUs).", NULL, 0, 256 },
-	{ "web.max-connections", FLAG_INT, &arg_max_conns, "4096",
-	  "Concurrent API connections (above the shedding point; needs RLIMIT_NOFILE).", NULL, 1,
-	  1000000 },
-	{ "web.max-body", FLAG_SIZE, &arg_max_body, "64KiB",
-	  "Request body limit; larger bodies get 413.", NULL, 0, 0 },
-	{ "web.idle-timeout", FLAG_DURATION, &arg_idle_timeout, "30s",
-	  "Idle keep-alive connection timeout.", NULL, 0, 0 },
-	{ "web.shutdown-timeout", FLAG_DURATION, &arg_shutdown_timeout, "10s",
-	  "On SIGTERM, how long in-flight requests may take to finish.", NULL, 0, 0 },
-	{ "log.level", FLAG_ENUM, &arg_log_level, "info", "Log level.", log_level_names, 0, 0 },
-	{ "log.format", FLAG_ENUM, &arg_log_format, "logfmt", "Log format.", log_format_names, 0,
-	  0 },
-	{ "log.requests", FLAG_STRING, &arg_log_requests, "all",
-	  "Per-request log lines: all, errors, none, or a sample rate in (0,1].", NULL, 0, 0 },
-	{ "metrics.requests", FLAG_BOOL, &arg_metrics_requests, "true",
-	  "Count requests in orderd_http_* (off only for overhead comparisons).", NULL, 0, 0 },
-};
-
-static const struct flags_program program = {
-	.name = "orderd",
-	.summary = "The order API (seed 003) over MariaDB/MySQL, with Prometheus metrics.",
-	.version = PRISM_VERSION,
-	.revision = PRISM_REVISION,
+	{ .name = "metrics.listen-address", .type = FLAG_LIST, .dst = &arg_metrics_listen,
+	  .def = ":8000", .help = "Address for /metrics, / and /-/healthy; repeatable." },
+	{ .name = "config.my-cnf", .type = FLAG_STRING, .dst = &arg_my_cnf,
+	  .def = "/etc/orderd/my.cnf",
+	  .help = "my.cnf-style file whose [client] section has user, password, host/port or "
+		  "socket and optionally database. Credentials are read only from here.",
+	  .check = check_readable },
+	{ .name = "db.name", .type = FLAG_STRING, .dst = &arg_db_name,
+	  .help = "Database name; without it, the my.cnf's database, else orders_db." },
+	{ .name = "db.pool-size", .type = FLAG_INT, .dst = &arg_pool_size, .def = "8",
+	  .help = "DB worker threads; each holds a read and a write connection, so orderd opens "
+		  "2 x N + 1 connections: keep that below MariaDB's max_connections.",
+	  .min = 1, .max = 1024 },
+	{ .name = "db.queue-size", .type = FLAG_INT, .dst = &arg_queue_size, .def = "1024",
+	  .help = "Requests waiting for a worker before answering 503 + Retry-After.", .min = 1,
+	  .max = 1000000 },
+	{ .name = "db.timeout", .type = FLAG_DURATION, .dst = &arg_db_timeout, .def = "2s",
+	  .help = "Connect, read and write timeout of every DB call (whole seconds).",
+	  .check = check_db_timeout, .rule = "a duration in [1s, 1d]" },
+	{ .name = "db.check-interval", .type = FLAG_DURATION, .dst = &arg_check_interval,
+	  .def = "1s", .help = "How often the readiness checker pings the DB.",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "db.retry-max-backoff", .type = FLAG_DURATION, .dst = &arg_retry_max, .def = "2s",
+	  .help = "Cap of the exponential backoff between DB connection attempts.",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "web.threads", .type = FLAG_INT, .dst = &arg_threads, .def = "0",
+	  .help = "libmicrohttpd I/O threads (0 = number of CPUs).", .min = 0, .max = 256 },
+	{ .name = "web.max-connections", .type = FLAG_INT, .dst = &arg_max_conns, .def = "4096",
+	  .help = "Concurrent API connections (above the shedding point; needs RLIMIT_NOFILE).",
+	  .min = 1, .max = 1000000 },
+	{ .name = "web.max-body", .type = FLAG_SIZE, .dst = &arg_max_body, .def = "64KiB",
+	  .help = "Request body limit; larger bodies get 413.", .check = check_max_body,
+	  .rule = "a size in (0, 64MiB]" },
+	{ .name = "web.idle-timeout", .type = FLAG_DURATION, .dst = &arg_idle_timeout, .def = "30s",
+	  .help = "Idle keep-alive connection timeout.", .check = flag_check_positive,
+	  .rule = "a duration > 0" },
+	{ .name = "log.requests", .type = FLAG_STRING, .dst = &arg_log_requests, .def = "all",
+	  .help = "Per-request log lines.", .check = check_log_requests,
+	  .rule = "all, errors, none, or a sample rate in (0,1]" },
+	{ .name = "metrics.requests", .type = FLAG_BOOL, .dst = &arg_metrics_requests,
+	  .def = "true", .help = "Count requests in orderd_http_* (off only for overhead comparisons)." },
 };
 
 static struct http_server *api_server;
@@ -94,6 +109,17 @@ static int collect_in_flight(struct metrics_writer *w, void *ctx)
 
 int main(int argc, char **argv)
 {
+	static const struct app_spec spec = {
+		.name = "orderd",
+		.summary = "The order API (seed 003) over MariaDB/MySQL, with Prometheus metrics.",
+		.version = PRISM_VERSION,
+		.revision = PRISM_REVISION,
+		.listen_default = ":5000",
+		.listen_help = "Address for the API (/api/*, /health*); repeatable.",
+		.shutdown_default = "10s",
+		.web_config_help = "Web configuration file (TLS, bcrypt basic auth; Prometheus "
+				   "exporter-toolkit format) for the metrics listener; re-read on SIGHUP.",
+	};
 	struct http_route mroutes[3];
 	struct http_metrics_ctx mctx;
 	struct http_landing_ctx lctx = { "prism orderd", "/metrics", PRISM_VERSION };
@@ -104,37 +130,17 @@ int main(int argc, char **argv)
 	struct db_metrics dbm;
 	struct http_config cfg;
 	struct db_config dcfg;
-	int r, ret = 1, sig;
-	unsigned left;
+	struct app *a = app_new(&spec);
 	uint64_t nofile;
+	int r;
 
-	r = daemon_init();
-	if (r < 0) {
-		fprintf(stderr, "orderd: init: %s\n", strerror(-r));
-		return 1;
+	if (!a || flagset_add(app_flags(a), flags, sizeof(flags) / sizeof(flags[0])) < 0) {
+		fprintf(stderr, "orderd: error: cannot declare the flags\n");
+		return app_done(a, 1);
 	}
-	r = flags_parse(flags, sizeof(flags) / sizeof(flags[0]), &program, argc, argv, stdout, stderr);
-	if (r == FLAGS_EXIT)
-		return 0;
-	if (r < 0)
-		return 2;
-	if (log_setup(arg_log_level, arg_log_format) < 0 || api_log_requests_set(arg_log_requests) < 0) {
-		fprintf(stderr, "orderd: error: --log.requests must be all, errors, none or a rate in (0,1]\n");
-		ret = 2;
+	if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
 		goto out;
-	}
-	if (arg_db_timeout < 1 || arg_check_interval <= 0 || arg_retry_max <= 0 ||
-	    arg_max_body == 0 || arg_max_body > 64 * 1024 * 1024) {
-		fprintf(stderr, "orderd: error: --db.timeout must be >= 1s, intervals > 0, "
-				"--web.max-body in (0, 64MiB]\n");
-		ret = 2;
-		goto out;
-	}
-	if (access(arg_my_cnf, R_OK) < 0) {
-		fprintf(stderr, "orderd: error: --config.my-cnf %s: %s\n", arg_my_cnf, strerror(errno));
-		ret = 2;
-		goto out;
-	}
+	r = 1;
 	nofile = daemon_nofile_limit();
 	if ((uint64_t)arg_max_conns + 64 + (uint64_t)arg_pool_size * 2 > nofile) {
 		char have[32];
@@ -177,7 +183,7 @@ int main(int argc, char **argv)
 	http_config_defaults(&cfg);
 	cfg.threads = (unsigned)arg_threads;
 	cfg.conn_limit = (unsigned)arg_max_conns;
-	cfg.conn_timeout_s = (unsigned)(arg_idle_timeout + 0.5);
+	cfg.conn_timeout_s = arg_idle_timeout > 86400 ? 86400 : (unsigned)(arg_idle_timeout + 0.5);
 	cfg.max_body = (size_t)arg_max_body;
 	cfg.json_errors = true;
 	cfg.request_id = true;
@@ -199,44 +205,18 @@ int main(int argc, char **argv)
 		log_error("cannot create HTTP servers", NULL);
 		goto out;
 	}
-	if (http_server_web_config_apply(msrv, arg_web_config, false) < 0)
-		goto out;
-	if (http_server_listen_all(api_server, arg_web_listen.v, arg_web_listen.n, "api") < 0 ||
-	    http_server_listen_all(msrv, arg_metrics_listen.v, arg_metrics_listen.n, "metrics") < 0)
-		goto out;
-
 	r = db_pool_start(pool);
 	if (r < 0) {
 		log_error("cannot start DB workers", "error", strerror(-r), NULL);
+		r = 1;
 		goto out;
 	}
-	if ((r = http_server_start(api_server)) < 0 || (r = http_server_start(msrv)) < 0) {
-		log_error("cannot start HTTP servers", "error", strerror(-r), NULL);
+	r = 1;
+	/* --web.config.file guards the metrics listener; the API has its own rules */
+	if (app_serve(a, api_server, NULL, 0, "api", false) < 0 ||
+	    app_serve(a, msrv, arg_metrics_listen.v, arg_metrics_listen.n, "metrics", true) < 0)
 		goto out;
-	}
-	daemon_notify_ready("serving");
-
-	/* SIGHUP re-reads --web.config.file (a bad file keeps the old one). */
-	while ((sig = daemon_wait(0)) == SIGHUP) {
-		if (arg_web_config[0])
-			http_server_web_config_apply(msrv, arg_web_config, true);
-		else
-			log_info("SIGHUP ignored: nothing to reload", NULL);
-	}
-	{
-		char signame[16], ms[24];
-
-		snprintf(signame, sizeof(signame), "%d", sig);
-		log_info("shutting down", "signal", signame, NULL);
-		daemon_notify_stopping();
-		http_server_quiesce(api_server);
-		http_server_quiesce(msrv);
-		left = http_server_drain(api_server, (unsigned)(arg_shutdown_timeout * 1000));
-		snprintf(ms, sizeof(ms), "%u", left);
-		if (left)
-			log_warn("shutdown timeout: requests still in flight", "left", ms, NULL);
-	}
-	ret = 0;
+	r = app_run(a);
 out:
 	/* The metrics server goes first (its collectors read the pool and the
 	 * API server); then the workers finish what is queued (bounded by the
@@ -247,6 +227,5 @@ out:
 	api_server = NULL;
 	api_free(api);
 	metrics_registry_free(reg);
-	flags_free_lists(flags, sizeof(flags) / sizeof(flags[0]));
-	return ret;
+	return app_done(a, r);
 }

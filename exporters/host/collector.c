@@ -54,25 +54,8 @@
 #include "log.h"
 #include "util.h"
 
-const struct collector collectors[] = {
-	/* src: what each reads beyond procfs (see collector_classify()). */
-	{ "cpu", true, collect_cpu, NULL, NULL, SRC_SYSFS },
-	{ "diskstats", true, collect_diskstats, NULL, NULL, SRC_UDEV },
-	{ "filefd", true, collect_filefd, NULL, NULL, SRC_PROCFS },
-	{ "filesystem", true, collect_filesystem, NULL, NULL, SRC_PROCFS },
-	{ "loadavg", true, collect_loadavg, NULL, NULL, SRC_PROCFS },
-	{ "meminfo", true, collect_meminfo, NULL, NULL, SRC_PROCFS },
-	{ "netdev", true, collect_netdev, NULL, NULL, SRC_SYSFS },
-	{ "netstat", true, collect_netstat, NULL, NULL, SRC_PROCFS },
-	{ "os", true, collect_os, NULL, NULL, SRC_ROOTFS },
-	{ "pressure", true, collect_pressure, NULL, NULL, SRC_PROCFS },
-	{ "sockstat", true, collect_sockstat, NULL, NULL, SRC_PROCFS },
-	{ "stat", true, collect_stat, NULL, NULL, SRC_PROCFS },
-	{ "textfile", true, collect_textfile, merge_textfile, free_textfile, SRC_TEXTFILE },
-	{ "time", true, collect_time, NULL, NULL, SRC_SYSFS },
-	{ "uname", true, collect_uname, NULL, NULL, SRC_PROCFS },
-	{ "vmstat", true, collect_vmstat, NULL, NULL, SRC_PROCFS },
-};
+#define HOST_COLLECTOR_REF(n) &collector_##n,
+const struct collector *const collectors[] = { HOST_COLLECTORS(HOST_COLLECTOR_REF) };
 const size_t ncollectors = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
 bool collector_enabled[NCOLL];
@@ -236,7 +219,7 @@ void collector_classify(const struct host_config *cfg)
 	for (size_t i = 0; i < NCOLL; i++) {
 		bool ok = proc;
 
-		switch (collectors[i].src) {
+		switch (collectors[i]->src) {
 		case SRC_PROCFS:
 			break;
 		case SRC_SYSFS:
@@ -269,7 +252,7 @@ static _Atomic uint64_t last_err[NCOLL];
 int collector_find(const char *name)
 {
 	for (size_t i = 0; i < NCOLL; i++)
-		if (strcmp(collectors[i].name, name) == 0)
+		if (strcmp(collectors[i]->name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -338,8 +321,8 @@ static void scrape_unref(struct scrape *s)
 	for (size_t i = 0; i < NCOLL; i++) {
 		struct job *j = &s->jobs[i];
 
-		if (j->ctx.priv && collectors[j->ci].free_priv)
-			collectors[j->ci].free_priv(j->ctx.priv);
+		if (j->ctx.priv && collectors[j->ci]->free_priv)
+			collectors[j->ci]->free_priv(j->ctx.priv);
 		metrics_writer_free(j->w);
 		buf_done(&j->out);
 	}
@@ -388,7 +371,7 @@ static int run_one(struct scrape *s, struct job *j, struct rbuf *rb)
 	for (int k = 0; k < CTX_RBUFS; k++)
 		j->ctx.rb[k] = &rb[k];
 	t0 = daemon_now_ns();
-	r = collectors[j->ci].collect(&j->ctx, j->out_w);
+	r = collectors[j->ci]->collect(&j->ctx, j->out_w);
 	if (j->out_w != j->w)
 		metrics_writer_end_family(j->out_w);	/* the next collector begins its own */
 	t0 = daemon_now_ns() - t0;
@@ -603,35 +586,19 @@ void scrape_pool_free(struct scrape_pool *p)
 	free(p);
 }
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h | 1;
-}
+/* node_exporter's names for the per-collector outcome (common's collect.h). */
+static const struct scrape_meta host_meta = {
+	.prefix = "node_scrape_collector",
+	.duration_help = "node_exporter: Duration of a collector scrape.",
+	.success_help = "node_exporter: Whether a collector succeeded.",
+	.label_prefix = "",
+	.log_msg = "collector failed",
+	.log_key = "collector",
+};
 
 static void log_outcome(size_t ci, int rc, const char *err)
 {
-	char errbuf[300];
-	uint64_t h;
-
-	if (rc >= 0) {
-		atomic_store(&last_err[ci], 0);
-		return;
-	}
-	if (!err || !*err) {
-		snprintf(errbuf, sizeof(errbuf), "%s", strerror(-rc));
-		err = errbuf;
-	}
-	h = fnv(err);
-	if (atomic_exchange(&last_err[ci], h) == h)
-		return;	/* already logged */
-	if (rc == -ENODATA)
-		log_debug("collector returned no data", "collector", collectors[ci].name, "err", err, NULL);
-	else
-		log_error("collector failed", "collector", collectors[ci].name, "err", err, NULL);
+	collect_log_outcome(&host_meta, &last_err[ci], collectors[ci]->name, rc, err);
 }
 
 /* Queue tickets [from, to) of s on the pool and wake as many workers. */
@@ -679,29 +646,46 @@ static void wait_pool(struct scrape *s, uint64_t deadline)
 	pthread_mutex_unlock(&s->mu);
 }
 
-int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
-	       double timeout_s, struct metrics_writer *w)
+int scrape_req_check(const struct scrape_req *req, char *err, size_t errlen)
 {
-	static const char *const cl[] = { "collector", NULL };
+	for (size_t k = 0; k < req->n_only; k++) {
+		int i = collector_find(req->only[k]);
+
+		if (i < 0) {
+			snprintf(err, errlen,
+				 "Couldn't create filtered metrics handler: missing collector: %s",
+				 req->only[k]);
+			return -ENOENT;
+		}
+		if (!collector_enabled[i]) {
+			snprintf(err, errlen,
+				 "Couldn't create filtered metrics handler: disabled collector: %s",
+				 req->only[k]);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metrics_writer *w)
+{
+	struct scrape_outcome out[NCOLL];
 	struct scrape *s;
-	uint64_t start = daemon_now_ns(), deadline;
-	double dur[NCOLL];
-	int ok[NCOLL];
+	uint64_t start = daemon_now_ns(), deadline = req->deadline_ns;
+	enum metrics_format fmt = req->fmt;
+	double timeout_s = deadline > start ? (double)(deadline - start) / 1e9 : 0;
 	size_t i, n = 0, nt;
 	unsigned newly_stuck = 0;
 	bool all_direct = true;
 	int r = 0;
 
-	if (timeout_s <= 0)
-		timeout_s = 1e6;
-	deadline = start + (uint64_t)(timeout_s * 1e9);
 	s = scrape_get(fmt);
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < NCOLL; i++) {
 		struct job *j;
 
-		if (!(want ? want[i] : collector_enabled[i]))
+		if (!collector_enabled[i] || !scrape_req_selects(req, collectors[i]->name))
 			continue;
 		j = &s->jobs[n];
 		j->ci = i;
@@ -726,11 +710,11 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 	 * if every other one does: then no worker holds the scrape and its
 	 * job can be handed to the pool afterwards (below). */
 	for (i = 0; i < n && all_direct; i++)
-		all_direct = s->jobs[i].direct || collectors[s->jobs[i].ci].src == SRC_TEXTFILE;
+		all_direct = s->jobs[i].direct || collectors[s->jobs[i].ci]->src == SRC_TEXTFILE;
 	for (i = 0; i < n; i++) {
 		struct job *j = &s->jobs[i];
 
-		if (collectors[j->ci].src == SRC_TEXTFILE)
+		if (collectors[j->ci]->src == SRC_TEXTFILE)
 			j->direct = j->direct && all_direct;
 		j->ctx.inline_run = j->direct;
 	}
@@ -741,7 +725,7 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 
 			if (pass == 0 && !j->direct)
 				s->pool_idx[s->npool++] = i;
-			else if (j->direct && (pass == 1) == (collectors[j->ci].collect == collect_filesystem))
+			else if (j->direct && (pass == 1) == collectors[j->ci]->may_wait)
 				s->inline_idx[s->ninline++] = i;
 		}
 	if (!s->npool) {
@@ -754,7 +738,7 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 		s->ninline = 0;
 		for (i = 0; i < n; i++) {
 			s->inline_idx[s->ninline++] = i;
-			if (!collectors[s->jobs[i].ci].merge)
+			if (!collectors[s->jobs[i].ci]->merge)
 				s->jobs[i].out_w = w;
 		}
 	}
@@ -791,10 +775,10 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 		for (i = 0; i < s->ninline; i++) {
 			struct job *j = &s->jobs[s->inline_idx[i]];
 
-			if (collectors[j->ci].src != SRC_TEXTFILE || atomic_load(&j->state) != J_DONE ||
+			if (collectors[j->ci]->src != SRC_TEXTFILE || atomic_load(&j->state) != J_DONE ||
 			    j->w_rc != COLLECT_NEEDS_POOL)
 				continue;
-			log_debug("collector handed to the pool", "collector", collectors[j->ci].name, NULL);
+			log_debug("collector handed to the pool", "collector", collectors[j->ci]->name, NULL);
 			j->ctx.err[0] = '\0';
 			j->ctx.inline_run = false;
 			atomic_store(&j->state, J_QUEUED);
@@ -835,7 +819,7 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 	for (int pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			struct job *j = &s->jobs[i];
-			const struct collector *c = &collectors[j->ci];
+			const struct collector *c = collectors[j->ci];
 			bool done = atomic_load(&j->state) == J_DONE;
 			int rc;
 
@@ -876,27 +860,162 @@ int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
 				snprintf(msg, sizeof(msg), "collector timed out after %gs", timeout_s);
 				log_outcome(j->ci, rc, msg);
 			}
-			dur[i] = (double)j->dur_ns / 1e9;
-			ok[i] = rc >= 0;
+			out[i] = (struct scrape_outcome){ .name = c->name,
+							  .seconds = (double)j->dur_ns / 1e9,
+							  .ok = rc >= 0 };
 		}
 	}
 
-	if (n) {
-		r = writer_family(w, "node_scrape_collector_duration_seconds", METRIC_GAUGE,
-				  "node_exporter: Duration of a collector scrape.", cl);
-		for (i = 0; i < n && r >= 0; i++) {
-			const char *lv[] = { collectors[s->jobs[i].ci].name };
-
-			r = writer_sample(w, lv, dur[i]);
-		}
-		if (r >= 0)
-			r = writer_family(w, "node_scrape_collector_success", METRIC_GAUGE,
-					  "node_exporter: Whether a collector succeeded.", cl);
-		for (i = 0; i < n && r >= 0; i++) {
-			const char *lv[] = { collectors[s->jobs[i].ci].name };
-
-			r = writer_sample(w, lv, ok[i]);
-		}
-	}
+	r = collect_write_outcomes(w, &host_meta, out, n);
 	return r;
+}
+
+/* ---- flags and set-up of the collectors ---- */
+
+struct host_config host_cfg;
+static bool arg_disable_defaults;
+static long arg_threads;
+
+static const struct flag framework_flags[] = {
+	{ .name = "path.procfs", .type = FLAG_STRING, .dst = &host_cfg.procfs, .def = "/proc",
+	  .help = "procfs mountpoint." },
+	{ .name = "path.sysfs", .type = FLAG_STRING, .dst = &host_cfg.sysfs, .def = "/sys",
+	  .help = "sysfs mountpoint." },
+	{ .name = "path.rootfs", .type = FLAG_STRING, .dst = &host_cfg.rootfs, .def = "/",
+	  .help = "rootfs mountpoint." },
+	{ .name = "path.udev.data", .type = FLAG_STRING, .dst = &host_cfg.udev_data,
+	  .def = "/run/udev/data", .help = "udev data path." },
+	{ .name = "collector.disable-defaults", .type = FLAG_BOOL, .dst = &arg_disable_defaults,
+	  .def = "false", .help = "Set all collectors to disabled by default." },
+	{ .name = "collector.timeout", .type = FLAG_DURATION, .dst = &host_cfg.collector_timeout,
+	  .def = "5s",
+	  .help = "Per-collector deadline within a scrape: a collector still running then reports "
+		  "success 0 (also capped by 90% of X-Prometheus-Scrape-Timeout-Seconds).",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "collector.threads", .type = FLAG_INT, .dst = &arg_threads, .def = "0",
+	  .help = "Collector worker threads (0: twice the CPUs, at least 4).", .min = 0,
+	  .max = 256 },
+};
+
+int collectors_add_flags(struct flagset *fs)
+{
+	int r = flagset_add(fs, framework_flags, sizeof(framework_flags) / sizeof(framework_flags[0]));
+
+	for (size_t i = 0; i < NCOLL && r == 0; i++) {
+		const struct collector *c = collectors[i];
+		struct flag f = {
+			.name = flagset_printf(fs, "collector.%s", c->name),
+			.type = FLAG_BOOL,
+			.dst = &collector_enabled[i],
+			.def = c->default_on ? "true" : "false",
+			.help = flagset_printf(fs, "Enable the %s collector.", c->name),
+		};
+
+		if (!f.name || !f.help)
+			return -ENOMEM;
+		r = flagset_add(fs, &f, 1);
+	}
+	for (size_t i = 0; i < NCOLL && r == 0; i++)
+		r = flagset_add(fs, collectors[i]->flags, collectors[i]->nflags);
+	return r;
+}
+
+int host_regex_flag_check(const struct flag *f, const struct flagset *fs, char *err, size_t errlen)
+{
+	/* dst is &regex.src, the first member: the flag's regex itself */
+	struct host_regex *re = (struct host_regex *)f->dst;
+	char why[300];
+
+	(void)fs;
+	host_regex_free(re);
+	if (host_regex_compile(re, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "invalid regular expression: %s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* node_exporter 1.5's deviceFilter flags: include and exclude are mutually
+ * exclusive, but a default exclude yields to an explicit include (applied
+ * by device_filter_init). dst: &filter.include.src. */
+int device_filter_include_check(const struct flag *f, const struct flagset *fs, char *err,
+				size_t errlen)
+{
+	struct device_filter *d = (struct device_filter *)f->dst;
+	int r = host_regex_flag_check(f, fs, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (d->include.src && *d->include.src && flagset_given(fs, &d->exclude.src) &&
+	    d->exclude.src && *d->exclude.src) {
+		snprintf(err, errlen, "mutually exclusive with --%s", flagset_name(fs, &d->exclude.src));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void device_filter_init(struct device_filter *d)
+{
+	if (d->include.src && *d->include.src) {
+		host_regex_free(&d->exclude);
+		d->exclude.src = NULL;
+	}
+}
+
+void device_filter_free(struct device_filter *d)
+{
+	host_regex_free(&d->include);
+	host_regex_free(&d->exclude);
+}
+
+unsigned collectors_threads(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (arg_threads > 0)
+		return (unsigned)arg_threads;
+	if (ncpu < 1)
+		ncpu = 1;
+	return (unsigned)(ncpu * 2 < 4 ? 4 : ncpu * 2);
+}
+
+int collectors_setup(const struct flagset *fs)
+{
+	char err[512];
+	int r;
+
+	/* --collector.disable-defaults turns off the collectors the command
+	 * line did not name (the parser knows which it gave). */
+	if (arg_disable_defaults)
+		for (size_t i = 0; i < NCOLL; i++)
+			if (!flagset_given(fs, &collector_enabled[i]))
+				collector_enabled[i] = false;
+	for (size_t i = 0; i < NCOLL; i++) {
+		if (!collectors[i]->init)
+			continue;
+		err[0] = '\0';
+		r = collectors[i]->init(fs, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "host-exporter: error: %s\n", err[0] ? err : strerror(-r));
+			return r;
+		}
+	}
+	tzset();	/* localtime_r (time collector) does not promise to */
+	/* Collectors whose sources cannot hang run on the scraping thread
+	 * (see collector_classify()); the others on the deadline-guarded pool. */
+	collector_classify(&host_cfg);
+	pf_cache_root(host_cfg.procfs);
+	for (size_t i = 0; i < NCOLL; i++)
+		if (collector_enabled[i])
+			log_info("Enabled collector", "collector", collectors[i]->name, "runs",
+				 collector_inline[i] ? "inline" : "pool", NULL);
+	return 0;
+}
+
+void collectors_teardown(void)
+{
+	for (size_t i = 0; i < NCOLL; i++)
+		if (collectors[i]->teardown)
+			collectors[i]->teardown();
+	pf_cache_close();
 }

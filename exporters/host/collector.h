@@ -2,9 +2,10 @@
  * host-exporter collectors: the static table, the per-scrape context and the
  * parallel scrape loop.
  *
- * Each collector is one file (cpu.c, meminfo.c, ...) exporting one
- * `int collect_<name>(struct collector_ctx *, struct metrics_writer *)` and
- * one line in the table of collector.c.  A collector reads its sources fresh
+ * Each collector is one file (cpu.c, meminfo.c, ...) defining its table
+ * entry `const struct collector collector_<name>` -- its collect function,
+ * its own flags (--collector.<name>.*), init and teardown -- and one name in
+ * HOST_COLLECTORS (collector.c).  Nothing of a collector lives in main.c.  A collector reads its sources fresh
  * on every call (nothing is cached between scrapes), streams whole families
  * into the writer it is given and returns 0, -ENODATA (nothing to report:
  * success 0, logged at debug, as node_exporter's ErrNoData) or another
@@ -33,6 +34,8 @@
 #include <pcre2.h>
 
 #include "buf.h"
+#include "collect.h"
+#include "flags.h"
 #include "metrics.h"
 
 /* A regular expression from a flag (PCRE2, used with RE2-compatible syntax). */
@@ -112,9 +115,23 @@ struct collector {
 	 * collector whose sources cannot runs on the scraping thread instead
 	 * of a pool worker (no thread hand-off). */
 	enum src_kind src;
+	/* May wait (bounded) on a helper (filesystem's statfs): runs last inline. */
+	bool may_wait;
+	/* Its own flags (--collector.<name>.*), added to the daemon's set by
+	 * collectors_add_flags(); each flag's check names that flag. */
+	const struct flag *flags;
+	size_t nflags;
+	/* Optional, after the flags parsed (every collector, enabled or not,
+	 * as node_exporter validates every flag): 0 or negative errno with the
+	 * reason in err, naming the flag. */
+	int (*init)(const struct flagset *fs, char *err, size_t errlen);
+	/* Optional, at exit after the scrapes stopped (also after a failed init). */
+	void (*teardown)(void);
 };
 
-extern const struct collector collectors[];
+#define COLLECTOR_FLAGS(tab) .flags = (tab), .nflags = sizeof(tab) / sizeof((tab)[0])
+
+extern const struct collector *const collectors[];
 extern const size_t ncollectors;
 extern bool collector_enabled[];	/* indexed like collectors[] */
 /* Collectors that run on the scraping thread, indexed like collectors[]
@@ -148,6 +165,36 @@ bool fs_type_walkable(const char *type);
 
 /* Index of a collector by name, or -1. */
 int collector_find(const char *name);
+
+/*
+ * The scrape framework's flags (--path.*, --collector.timeout,
+ * --collector.threads, --collector.disable-defaults), one
+ * --[no-]collector.<name> per collector and every collector's own flags.
+ * 0 or negative errno (-EEXIST: two declare one name).
+ */
+int collectors_add_flags(struct flagset *fs);
+/*
+ * After the flags parsed: apply --collector.disable-defaults (collectors
+ * not named on the command line go off), run every collector's init,
+ * classify the sources (collector_classify), log the enabled ones.
+ * 0, or negative errno after printing "host-exporter: error: ..." naming
+ * the flag to stderr (exit 2).
+ */
+int collectors_setup(const struct flagset *fs);
+/* Flag checks/helpers for a device include/exclude pair (dst of the
+ * include flag: &filter.include.src; the exclude flag: &filter.exclude.src
+ * with host_regex_flag_check). */
+int device_filter_include_check(const struct flag *f, const struct flagset *fs, char *err,
+				size_t errlen);
+void device_filter_init(struct device_filter *d);
+void device_filter_free(struct device_filter *d);
+/* Threads for the scrape pool from --collector.threads. */
+unsigned collectors_threads(void);
+/* Every collector's teardown, the descriptor caches and the regexes. */
+void collectors_teardown(void);
+/* A flag check compiling a struct host_regex flag (dst: &regex.src). */
+int host_regex_flag_check(const struct flag *f, const struct flagset *fs, char *err,
+			  size_t errlen);
 
 /* ---- /proc and /sys reading (procfile.c) ---- */
 
@@ -212,13 +259,18 @@ struct scrape_pool *scrape_pool_new(unsigned nthreads);
 void scrape_pool_free(struct scrape_pool *p);
 
 /*
- * Run the collectors selected by want[] (NULL = the enabled ones) in
- * parallel, merge their output in table order into w, then write
- * node_scrape_collector_duration_seconds / _success.  Safe to call from
- * several threads at once.  0 or negative errno (the writer failed).
+ * Check a request's collect[] names: 0, or -ENOENT / -EPERM (a missing or
+ * disabled collector) with node_exporter's message in err.
  */
-int scrape_run(struct scrape_pool *p, const bool *want, enum metrics_format fmt,
-	       double timeout_s, struct metrics_writer *w);
+int scrape_req_check(const struct scrape_req *req, char *err, size_t errlen);
+/*
+ * The scrape entry: run the enabled collectors req selects in parallel
+ * until req->deadline_ns, merge their output in table order into w, then
+ * write node_scrape_collector_duration_seconds / _success (common's
+ * collect_write_outcomes).  Safe to call from several threads at once.
+ * 0 or negative errno (the writer failed).
+ */
+int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metrics_writer *w);
 
 /* ---- collectors ---- */
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
@@ -242,5 +294,13 @@ void free_textfile(void *priv);
 
 /* The filesystem collector's stuck-mount bookkeeping (filesystem.c). */
 void filesystem_shutdown(void);
+
+/* Table entries, one per collector file. */
+#define HOST_COLLECTORS(X) \
+	X(cpu) X(diskstats) X(filefd) X(filesystem) X(loadavg) X(meminfo) X(netdev) \
+	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(time) X(uname) \
+	X(vmstat)
+#define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
+HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 
 #endif

@@ -382,3 +382,29 @@ int collect_cpu(struct collector_ctx *c, struct metrics_writer *w)
 		r = isolated(c, w);
 	return r < 0 ? ctx_error(c, r, "writing cpu metrics failed") : 0;
 }
+
+static const struct flag cpu_flags[] = {
+	{ .name = "collector.cpu.guest", .type = FLAG_BOOL, .dst = &host_cfg.cpu_guest,
+	  .def = "true", .help = "Enables metric node_cpu_guest_seconds_total." },
+	{ .name = "collector.cpu.info", .type = FLAG_BOOL, .dst = &host_cfg.cpu_info,
+	  .def = "false", .help = "Enables metric node_cpu_info." },
+	{ .name = "collector.cpu.info.flags-include", .type = FLAG_STRING,
+	  .dst = &host_cfg.cpu_flags_include.src,
+	  .help = "Filter the `flags` field in cpuInfo with a value that must be a regular "
+		  "expression.", .check = host_regex_flag_check },
+	{ .name = "collector.cpu.info.bugs-include", .type = FLAG_STRING,
+	  .dst = &host_cfg.cpu_bugs_include.src,
+	  .help = "Filter the `bugs` field in cpuInfo with a value that must be a regular "
+		  "expression.", .check = host_regex_flag_check },
+};
+
+static void cpu_teardown(void)
+{
+	host_regex_free(&host_cfg.cpu_flags_include);
+	host_regex_free(&host_cfg.cpu_bugs_include);
+}
+
+const struct collector collector_cpu = {
+	.name = "cpu", .default_on = true, .collect = collect_cpu, .src = SRC_SYSFS,
+	COLLECTOR_FLAGS(cpu_flags), .teardown = cpu_teardown,
+};

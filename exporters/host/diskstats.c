@@ -166,3 +166,31 @@ int collect_diskstats(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+static const struct flag diskstats_flags[] = {
+	{ .name = "collector.diskstats.device-exclude", .type = FLAG_STRING,
+	  .dst = &host_cfg.disk_filter.exclude.src,
+	  .def = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
+	  .help = "Regexp of diskstats devices to exclude (mutually exclusive to device-include).",
+	  .check = host_regex_flag_check },
+	{ .name = "collector.diskstats.device-include", .type = FLAG_STRING,
+	  .dst = &host_cfg.disk_filter.include.src,
+	  .help = "Regexp of diskstats devices to include (mutually exclusive to device-exclude).",
+	  .check = device_filter_include_check },
+};
+
+static int diskstats_init(const struct flagset *fs, char *err, size_t errlen)
+{
+	device_filter_init(&host_cfg.disk_filter);
+	return 0;
+}
+
+static void diskstats_teardown(void)
+{
+	device_filter_free(&host_cfg.disk_filter);
+}
+
+const struct collector collector_diskstats = {
+	.name = "diskstats", .default_on = true, .collect = collect_diskstats, .src = SRC_UDEV,
+	COLLECTOR_FLAGS(diskstats_flags), .init = diskstats_init, .teardown = diskstats_teardown,
+};

@@ -26,3 +26,7 @@ int collect_filefd(struct collector_ctx *c, struct metrics_writer *w)
 			       "File descriptor statistics: maximum.", v[2]);
 	return r;
 }
+
+const struct collector collector_filefd = {
+	.name = "filefd", .default_on = true, .collect = collect_filefd, .src = SRC_PROCFS,
+};

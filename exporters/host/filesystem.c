@@ -607,3 +607,34 @@ int collect_filesystem(struct collector_ctx *c, struct metrics_writer *w)
 	c->err[0] = '\0';
 	return 0;
 }
+
+static const struct flag filesystem_flags[] = {
+	{ .name = "collector.filesystem.mount-points-exclude", .type = FLAG_STRING,
+	  .dst = &host_cfg.fs_mount_exclude.src,
+	  .def = "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)",
+	  .help = "Regexp of mount points to exclude for filesystem collector.",
+	  .check = host_regex_flag_check },
+	{ .name = "collector.filesystem.fs-types-exclude", .type = FLAG_STRING,
+	  .dst = &host_cfg.fs_type_exclude.src,
+	  .def = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|"
+		 "hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|"
+		 "selinuxfs|squashfs|sysfs|tracefs)$",
+	  .help = "Regexp of filesystem types to exclude for filesystem collector.",
+	  .check = host_regex_flag_check },
+	{ .name = "collector.filesystem.mount-timeout", .type = FLAG_DURATION,
+	  .dst = &host_cfg.mount_timeout, .def = "5s",
+	  .help = "How long to wait for a mount to respond before marking it as stale "
+		  "(device_error 1).", .check = flag_check_positive, .rule = "a duration > 0" },
+};
+
+static void filesystem_teardown(void)
+{
+	filesystem_shutdown();
+	host_regex_free(&host_cfg.fs_mount_exclude);
+	host_regex_free(&host_cfg.fs_type_exclude);
+}
+
+const struct collector collector_filesystem = {
+	.name = "filesystem", .default_on = true, .collect = collect_filesystem, .src = SRC_PROCFS,
+	.may_wait = true, COLLECTOR_FLAGS(filesystem_flags), .teardown = filesystem_teardown,
+};

@@ -33,3 +33,7 @@ int collect_loadavg(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+const struct collector collector_loadavg = {
+	.name = "loadavg", .default_on = true, .collect = collect_loadavg, .src = SRC_PROCFS,
+};

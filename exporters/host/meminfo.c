@@ -95,3 +95,7 @@ int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+const struct collector collector_meminfo = {
+	.name = "meminfo", .default_on = true, .collect = collect_meminfo, .src = SRC_PROCFS,
+};

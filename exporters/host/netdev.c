@@ -110,3 +110,30 @@ int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+static const struct flag netdev_flags[] = {
+	{ .name = "collector.netdev.device-include", .type = FLAG_STRING,
+	  .dst = &host_cfg.netdev_filter.include.src,
+	  .help = "Regexp of net devices to include (mutually exclusive to device-exclude).",
+	  .check = device_filter_include_check },
+	{ .name = "collector.netdev.device-exclude", .type = FLAG_STRING,
+	  .dst = &host_cfg.netdev_filter.exclude.src, .def = "^lo$",
+	  .help = "Regexp of net devices to exclude (mutually exclusive to device-include).",
+	  .check = host_regex_flag_check },
+};
+
+static int netdev_init(const struct flagset *fs, char *err, size_t errlen)
+{
+	device_filter_init(&host_cfg.netdev_filter);
+	return 0;
+}
+
+static void netdev_teardown(void)
+{
+	device_filter_free(&host_cfg.netdev_filter);
+}
+
+const struct collector collector_netdev = {
+	.name = "netdev", .default_on = true, .collect = collect_netdev, .src = SRC_SYSFS,
+	COLLECTOR_FLAGS(netdev_flags), .init = netdev_init, .teardown = netdev_teardown,
+};

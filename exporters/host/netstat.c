@@ -227,3 +227,24 @@ int collect_netstat(struct collector_ctx *c, struct metrics_writer *w)
 		r = snmp6_file(c, w);
 	return r;
 }
+
+static const struct flag netstat_flags[] = {
+	{ .name = "collector.netstat.fields", .type = FLAG_STRING,
+	  .dst = &host_cfg.netstat_fields.src,
+	  .def = "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|"
+		 "Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|"
+		 "Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|"
+		 "Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$",
+	  .help = "Regexp of fields to return for netstat collector.",
+	  .check = host_regex_flag_check },
+};
+
+static void netstat_teardown(void)
+{
+	host_regex_free(&host_cfg.netstat_fields);
+}
+
+const struct collector collector_netstat = {
+	.name = "netstat", .default_on = true, .collect = collect_netstat, .src = SRC_PROCFS,
+	COLLECTOR_FLAGS(netstat_flags), .teardown = netstat_teardown,
+};

@@ -112,3 +112,7 @@ int collect_os(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return r;
 }
+
+const struct collector collector_os = {
+	.name = "os", .default_on = true, .collect = collect_os, .src = SRC_ROOTFS,
+};

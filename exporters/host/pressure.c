@@ -80,3 +80,7 @@ int collect_pressure(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+const struct collector collector_pressure = {
+	.name = "pressure", .default_on = true, .collect = collect_pressure, .src = SRC_PROCFS,
+};

@@ -103,3 +103,7 @@ int collect_sockstat(struct collector_ctx *c, struct metrics_writer *w)
 		return r;
 	return sockstat_file(c, w, "net/sockstat6");
 }
+
+const struct collector collector_sockstat = {
+	.name = "sockstat", .default_on = true, .collect = collect_sockstat, .src = SRC_PROCFS,
+};

@@ -83,3 +83,13 @@ int collect_stat(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+static const struct flag stat_flags[] = {
+	{ .name = "collector.stat.softirq", .type = FLAG_BOOL, .dst = &host_cfg.stat_softirq,
+	  .def = "false", .help = "Export softirq calls per vector." },
+};
+
+const struct collector collector_stat = {
+	.name = "stat", .default_on = true, .collect = collect_stat, .src = SRC_PROCFS,
+	COLLECTOR_FLAGS(stat_flags),
+};

@@ -875,3 +875,26 @@ int merge_textfile(struct collector_ctx *c, struct metrics_writer *w)
 		r = writer_sample(w, no_labels, errored ? 1 : 0);
 	return r;
 }
+
+static uint64_t arg_textfile_max;
+
+static const struct flag textfile_flags[] = {
+	{ .name = "collector.textfile.directory", .type = FLAG_STRING, .dst = &host_cfg.textfile_dir,
+	  .def = "/var/lib/prometheus/node-exporter",
+	  .help = "Directory to read text files with metrics from." },
+	{ .name = "collector.textfile.max-bytes", .type = FLAG_SIZE, .dst = &arg_textfile_max,
+	  .def = "16MiB", .help = "Largest text file read; a larger one is an error.",
+	  .check = flag_check_positive, .rule = "a size > 0" },
+};
+
+static int textfile_init(const struct flagset *fs, char *err, size_t errlen)
+{
+	host_cfg.textfile_max_bytes = (size_t)arg_textfile_max;
+	return 0;
+}
+
+const struct collector collector_textfile = {
+	.name = "textfile", .default_on = true, .collect = collect_textfile,
+	.merge = merge_textfile, .free_priv = free_textfile, .src = SRC_TEXTFILE,
+	COLLECTOR_FLAGS(textfile_flags), .init = textfile_init,
+};

@@ -94,3 +94,7 @@ int collect_time(struct collector_ctx *c, struct metrics_writer *w)
 		r = clocksources(c, w, true);
 	return r;
 }
+
+const struct collector collector_time = {
+	.name = "time", .default_on = true, .collect = collect_time, .src = SRC_SYSFS,
+};

@@ -26,3 +26,7 @@ int collect_uname(struct collector_ctx *c, struct metrics_writer *w)
 		r = writer_sample(w, lv, 1);
 	return r;
 }
+
+const struct collector collector_uname = {
+	.name = "uname", .default_on = true, .collect = collect_uname, .src = SRC_PROCFS,
+};

@@ -45,3 +45,20 @@ int collect_vmstat(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	return 0;
 }
+
+static const struct flag vmstat_flags[] = {
+	{ .name = "collector.vmstat.fields", .type = FLAG_STRING, .dst = &host_cfg.vmstat_fields.src,
+	  .def = "^(oom_kill|pgpg|pswp|pg.*fault).*",
+	  .help = "Regexp of fields to return for vmstat collector.",
+	  .check = host_regex_flag_check },
+};
+
+static void vmstat_teardown(void)
+{
+	host_regex_free(&host_cfg.vmstat_fields);
+}
+
+const struct collector collector_vmstat = {
+	.name = "vmstat", .default_on = true, .collect = collect_vmstat, .src = SRC_PROCFS,
+	COLLECTOR_FLAGS(vmstat_flags), .teardown = vmstat_teardown,
+};

@@ -34,10 +34,17 @@ static int me_parse(const struct scrape_opts *o, const struct sqlres *r, struct 
 	return perf_emit(w, r, 1, labels, fams, 3, o->memory_remove_prefix);
 }
 
+static const struct flag me_flags[] = {
+	{ .name = "collect.perf_schema.memory_events.remove_prefix", .type = FLAG_STRING,
+	  .dst = &collector_opts.memory_remove_prefix, .def = "memory/",
+	  .help = "Remove instrument prefix in performance_schema.memory_summary_global_by_event_name." },
+};
+
 const struct collector collector_perf_memory = {
 	.name = "perf_schema.memory_events",
 	.default_on = true,
 	.help = "Collect metrics from performance_schema.memory_summary_global_by_event_name",
 	.query = me_query,
 	.parse = me_parse,
+	COLLECTOR_FLAGS(me_flags),
 };

@@ -68,10 +68,25 @@ static int st_parse(const struct scrape_opts *o, const struct sqlres *r, struct 
 	return perf_emit(w, r, 3, labels, fams, sizeof(fams) / sizeof(fams[0]), NULL);
 }
 
+static const struct flag st_flags[] = {
+	{ .name = "collect.perf_schema.eventsstatements.limit", .type = FLAG_INT,
+	  .dst = &collector_opts.statements_limit, .def = "250",
+	  .help = "Limit the number of events statements digests by response time.", .min = 1,
+	  .max = 100000 },
+	{ .name = "collect.perf_schema.eventsstatements.timelimit", .type = FLAG_INT,
+	  .dst = &collector_opts.statements_timelimit, .def = "86400",
+	  .help = "Limit how old the 'last_seen' events statements can be, in seconds.", .min = 1,
+	  .max = 31536000 },
+	{ .name = "collect.perf_schema.eventsstatements.digest_text_limit", .type = FLAG_INT,
+	  .dst = &collector_opts.digest_text_limit, .def = "120",
+	  .help = "Maximum length of the normalized statement text.", .min = 1, .max = 65536 },
+};
+
 const struct collector collector_perf_statements = {
 	.name = "perf_schema.eventsstatements",
 	.default_on = true,
 	.help = "Collect metrics from performance_schema.events_statements_summary_by_digest",
 	.query = st_query,
 	.parse = st_parse,
+	COLLECTOR_FLAGS(st_flags),
 };

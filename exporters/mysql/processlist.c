@@ -136,10 +136,24 @@ out:
 	return ret;
 }
 
+static const struct flag pl_flags[] = {
+	{ .name = "collect.info_schema.processlist.min_time", .type = FLAG_INT,
+	  .dst = &collector_opts.processlist_min_time, .def = "0",
+	  .help = "Minimum time a thread must be in each state to be counted.", .min = 0,
+	  .max = 31536000 },
+	{ .name = "collect.info_schema.processlist.processes_by_user", .type = FLAG_BOOL,
+	  .dst = &collector_opts.processes_by_user, .def = "true",
+	  .help = "Enable collecting the number of processes by user." },
+	{ .name = "collect.info_schema.processlist.processes_by_host", .type = FLAG_BOOL,
+	  .dst = &collector_opts.processes_by_host, .def = "true",
+	  .help = "Enable collecting the number of processes by host." },
+};
+
 const struct collector collector_processlist = {
 	.name = "info_schema.processlist",
 	.default_on = true,
 	.help = "Collect current thread state counts from the information_schema.processlist",
 	.query = pl_query,
 	.parse = pl_parse,
+	COLLECTOR_FLAGS(pl_flags),
 };

@@ -33,6 +33,18 @@ const struct collector *const collectors[] = {
 };
 const size_t collectors_count = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
+bool collector_enabled[NCOLL];
+struct scrape_opts collector_opts;
+
+/* mysqld_exporter's names for the per-collector outcome (common's collect.h). */
+static const struct scrape_meta mysql_meta = {
+	.prefix = "mysql_exporter_collector",
+	.duration_help = "Collector time duration.",
+	.success_help = "mysql_exporter: Whether a collector succeeded.",
+	.label_prefix = "collect.",
+	.log_msg = "Error from scraper",
+	.log_key = "scraper",
+};
 
 /* ---- helpers ---- */
 
@@ -212,6 +224,7 @@ struct exporter {
 	bool unsupported[NCOLL];	/* no such table/column on this connection */
 	uint64_t scrapes;
 	uint64_t errors[NCOLL + 1];	/* [NCOLL] = the connection */
+	_Atomic uint64_t last_err[NCOLL];	/* log once per distinct error */
 	unsigned last_statements;
 	_Atomic bool last_up;		/* read without the lock by a scrape that timed out waiting */
 	struct buf sql;
@@ -316,21 +329,14 @@ static int to_sqlres(struct exporter *e, MYSQL_RES *res, struct sqlres *out)
 	return 0;
 }
 
-static bool selected(const struct exporter *e, size_t i, const char *const *only, size_t n_only)
+static bool selected(const struct exporter *e, size_t i, const struct scrape_req *req)
 {
-	if (!e->cfg.enabled[i])
-		return false;
-	if (!n_only)
-		return true;
-	for (size_t k = 0; k < n_only; k++)
-		if (only[k] && !strcmp(only[k], collectors[i]->name))
-			return true;
-	return false;
+	return e->cfg.enabled && e->cfg.enabled[i] && scrape_req_selects(req, collectors[i]->name);
 }
 
 static void collector_failed(struct exporter *e, size_t i, const char *why)
 {
-	log_error("Error from scraper", "scraper", collectors[i]->name, "err", why, NULL);
+	collect_log_outcome(&mysql_meta, &e->last_err[i], collectors[i]->name, -EIO, why);
 	e->errors[i]++;
 }
 
@@ -368,24 +374,24 @@ static int write_meta(struct exporter *e, struct metrics_writer *w, bool up, con
 	writer_family(w, "mysql_up", METRIC_GAUGE, "Whether the MySQL server is up.", NULL);
 	writer_sample(w, NULL, up ? 1 : 0);
 
-	writer_family(w, "mysql_exporter_collector_duration_seconds", METRIC_GAUGE, "Collector time duration.",
-		      cl);
-	writer_sample(w, (const char *const[]){ "connection", NULL }, conn_dur);
-	for (size_t i = 0; i < NCOLL; i++) {
-		if (st[i] == C_OFF)
-			continue;
-		snprintf(label, sizeof(label), "collect.%s", collectors[i]->name);
-		writer_sample(w, (const char *const[]){ label, NULL }, dur[i]);
-	}
-	writer_family(w, "mysql_exporter_collector_success", METRIC_GAUGE,
-		      "mysql_exporter: Whether a collector succeeded.", cl);
-	for (size_t i = 0; i < NCOLL; i++) {
-		if (st[i] == C_OFF)
-			continue;
-		snprintf(label, sizeof(label), "collect.%s", collectors[i]->name);
-		writer_sample(w, (const char *const[]){ label, NULL }, st[i] == C_OK ? 1 : 0);
-		if (st[i] != C_OK)
-			any_fail = true;
+	{
+		struct scrape_outcome o[NCOLL + 1];
+		size_t n = 0;
+
+		o[n++] = (struct scrape_outcome){ .name = "connection", .seconds = conn_dur,
+						  .duration_only = true, .raw_label = true };
+		for (size_t i = 0; i < NCOLL; i++) {
+			if (st[i] == C_OFF)
+				continue;
+			o[n++] = (struct scrape_outcome){ .name = collectors[i]->name,
+							  .seconds = dur[i], .ok = st[i] == C_OK };
+			if (st[i] != C_OK)
+				any_fail = true;
+			else
+				collect_log_outcome(&mysql_meta, &e->last_err[i], collectors[i]->name,
+						    0, NULL);
+		}
+		collect_write_outcomes(w, &mysql_meta, o, n);
 	}
 	bool any_errors = false;
 	for (size_t i = 0; i < NCOLL; i++)
@@ -431,9 +437,9 @@ static int lock_until(struct exporter *e, uint64_t deadline_ns)
 	return pthread_mutex_timedlock(&e->lock, &ts) ? -ETIMEDOUT : 0;
 }
 
-int exporter_scrape(struct exporter *e, struct metrics_writer *w, uint64_t deadline_ns,
-		    const char *const *only, size_t n_only)
+int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct metrics_writer *w)
 {
+	uint64_t deadline_ns = req->deadline_ns;
 	enum cstate st[NCOLL];
 	double dur[NCOLL] = { 0 };
 	uint64_t t0 = now_ns();
@@ -449,7 +455,7 @@ int exporter_scrape(struct exporter *e, struct metrics_writer *w, uint64_t deadl
 	}
 	e->scrapes++;
 	for (size_t i = 0; i < NCOLL; i++)
-		st[i] = selected(e, i, only, n_only) ? C_PENDING : C_OFF;
+		st[i] = selected(e, i, req) ? C_PENDING : C_OFF;
 
 	bool up = false, reconnected = false;
 	int r = conn_open(e->conn, deadline_ns);
@@ -570,4 +576,142 @@ done:
 	r = write_meta(e, w, up, st, dur, conn_dur, (double)(now_ns() - t0) / 1e9);
 	pthread_mutex_unlock(&e->lock);
 	return r;
+}
+
+/* ---- flags ---- */
+
+static const char *arg_my_cnf, *arg_timeout_offset;
+static double arg_offset, arg_connect_timeout, arg_read_timeout, arg_scrape_timeout;
+static long arg_lock_wait_timeout;
+
+/* mysqld_exporter's --timeout-offset is seconds ("0.25"); also take "250ms". */
+static int check_offset(const struct flag *f, const struct flagset *fs, char *err, size_t errlen)
+{
+	const char *s = *(const char **)f->dst;
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end != s && !*end && v >= 0 && isfinite(v)) {
+		arg_offset = v;
+		return 0;
+	}
+	return flags_parse_duration(s, &arg_offset) < 0 ? -EINVAL : 0;
+}
+
+/*
+ * The option file must exist and be readable, and name a user under
+ * [client] (as mysqld_exporter requires), unless it !includes others.
+ * Only the user key is looked at; the password is never read here.
+ */
+static int check_my_cnf(const struct flag *fl, const struct flagset *fs, char *err, size_t errlen)
+{
+	const char *path = *(const char **)fl->dst;
+	bool in_client = false, user = false, includes = false;
+	char line[1024];
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read it: %s", strerror(e));
+		return -e;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+
+		if (*p == '[') {
+			in_client = !strncmp(p, "[client]", 8);
+			continue;
+		}
+		if (!strncmp(p, "!include", 8))
+			includes = true;
+		if (in_client && !strncmp(p, "user", 4)) {
+			char *q = p + 4 + strspn(p + 4, " \t");
+
+			if (*q == '=' && q[1 + strspn(q + 1, " \t\r\n")] != '\0')
+				user = true;
+		}
+	}
+	fclose(f);
+	if (!user && !includes) {
+		snprintf(err, errlen, "no user specified under [client]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct flag exporter_flags[] = {
+	{ .name = "config.my-cnf", .type = FLAG_STRING, .dst = &arg_my_cnf,
+	  .def = "/etc/mysql-exporter/my.cnf",
+	  .help = "Option file with the [client] credentials (user, password, host, port or socket).",
+	  .check = check_my_cnf },
+	{ .name = "timeout-offset", .type = FLAG_STRING, .dst = &arg_timeout_offset, .def = "0.25",
+	  .help = "Seconds subtracted from X-Prometheus-Scrape-Timeout-Seconds.",
+	  .check = check_offset, .rule = "seconds >= 0 (0.25) or a duration (250ms)" },
+	{ .name = "exporter.scrape_timeout", .type = FLAG_DURATION, .dst = &arg_scrape_timeout,
+	  .def = "10s",
+	  .help = "Scrape deadline when the request carries no X-Prometheus-Scrape-Timeout-Seconds.",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "exporter.connect_timeout", .type = FLAG_DURATION, .dst = &arg_connect_timeout,
+	  .def = "2s",
+	  .help = "Timeout for connecting to the server (also bounded by the scrape deadline).",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "exporter.read_timeout", .type = FLAG_DURATION, .dst = &arg_read_timeout,
+	  .def = "30s",
+	  .help = "Client library read/write timeout (a safety net; the scrape deadline is stricter).",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+	{ .name = "exporter.lock_wait_timeout", .type = FLAG_INT, .dst = &arg_lock_wait_timeout,
+	  .def = "2",
+	  .help = "Set a lock_wait_timeout (in seconds) on the connection to avoid long metadata "
+		  "locking.", .min = 1, .max = 31536000 },
+	{ .name = "exporter.disk_tmp_tables", .type = FLAG_BOOL, .dst = &collector_opts.disk_tmp,
+	  .def = "false",
+	  .help = "MariaDB: run SHOW GLOBAL STATUS/VARIABLES with an on-disk (Aria) temporary "
+		  "table: a third less server CPU, but each scrape then adds 2 to "
+		  "Created_tmp_disk_tables, which alerts watch." },
+	{ .name = "exporter.log_slow_filter", .type = FLAG_BOOL,
+	  .dst = &collector_opts.log_slow_filter, .def = "false",
+	  .help = "Add a log_slow_filter to avoid slow query logging of scrapes (not Oracle MySQL)." },
+};
+
+int exporter_add_flags(struct flagset *fs)
+{
+	int r = flagset_add(fs, exporter_flags, sizeof(exporter_flags) / sizeof(exporter_flags[0]));
+
+	for (size_t i = 0; i < NCOLL && r == 0; i++) {
+		struct flag f = {
+			.name = flagset_printf(fs, "collect.%s", collectors[i]->name),
+			.type = FLAG_BOOL,
+			.dst = &collector_enabled[i],
+			.def = collectors[i]->default_on ? "true" : "false",
+			.help = flagset_printf(fs, "%s.", collectors[i]->help),
+		};
+
+		if (!f.name || !f.help)
+			return -ENOMEM;
+		r = flagset_add(fs, &f, 1);
+	}
+	for (size_t i = 0; i < NCOLL && r == 0; i++)
+		r = flagset_add(fs, collectors[i]->flags, collectors[i]->nflags);
+	return r;
+}
+
+void exporter_config_from_flags(struct exporter_config *cfg)
+{
+	*cfg = (struct exporter_config){
+		.conn = {
+			.my_cnf = arg_my_cnf,
+			.connect_timeout = arg_connect_timeout,
+			.read_timeout = arg_read_timeout,
+			.lock_wait_timeout = arg_lock_wait_timeout,
+			.log_slow_filter = collector_opts.log_slow_filter,
+		},
+		.opts = collector_opts,
+		.enabled = collector_enabled,
+		.timeout_offset = arg_offset,
+		.default_timeout = arg_scrape_timeout,
+	};
+	for (size_t i = 0; i < NCOLL; i++)
+		if (collector_enabled[i])
+			log_info("Scraper enabled", "scraper", collectors[i]->name, NULL);
 }

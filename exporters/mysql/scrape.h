@@ -28,7 +28,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "collect.h"
 #include "conn.h"
+#include "flags.h"
 #include "metrics.h"
 
 /* A stored result as rows of NUL-terminated cells (NULL = SQL NULL). */
@@ -84,7 +86,18 @@ struct collector {
 	 * next variant.  Otherwise only "unknown column" does.
 	 */
 	bool fallback_any_error;
+	/* Its own flags (--collect.<name>.*, into collector_opts), added by
+	 * exporter_add_flags(); each flag's check names that flag. */
+	const struct flag *flags;
+	size_t nflags;
 };
+
+#define COLLECTOR_FLAGS(tab) .flags = (tab), .nflags = sizeof(tab) / sizeof((tab)[0])
+
+/* The options the collectors' flags set (copied into each exporter_config). */
+extern struct scrape_opts collector_opts;
+/* --collect.<name>, indexed like collectors[]. */
+extern bool collector_enabled[];
 
 extern const struct collector collector_global_status;
 extern const struct collector collector_global_variables;
@@ -180,7 +193,7 @@ struct exporter;
 struct exporter_config {
 	struct conn_config conn;
 	struct scrape_opts opts;
-	bool enabled[32];		/* per collectors[] index */
+	const bool *enabled;		/* indexed like collectors[] (borrowed); NULL: none */
 	double timeout_offset;		/* subtracted from X-Prometheus-Scrape-Timeout-Seconds */
 	double default_timeout;		/* scrape deadline without that header */
 };
@@ -189,14 +202,23 @@ struct exporter *exporter_new(const struct exporter_config *cfg);
 void exporter_free(struct exporter *e);
 
 /*
- * One scrape: writes mysql_up, every enabled collector's families (or only
- * those named in only[] when n_only > 0, like mysqld_exporter's collect[]),
- * and the mysql_exporter_* families.  deadline_ns is CLOCK_MONOTONIC.
- * Never fails the exposition for a server problem: returns 0 unless the
- * writer itself failed.
+ * The scrape entry: writes mysql_up, every enabled collector's families
+ * (or only those req->only names, like mysqld_exporter's collect[]), and
+ * the mysql_exporter_* families (common's collect_write_outcomes) before
+ * req->deadline_ns (CLOCK_MONOTONIC).  Never fails the exposition for a
+ * server problem: returns 0 unless the writer itself failed.
  */
-int exporter_scrape(struct exporter *e, struct metrics_writer *w, uint64_t deadline_ns,
-		    const char *const *only, size_t n_only);
+int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct metrics_writer *w);
+
+/*
+ * The exporter's flags (--config.my-cnf, --exporter.*, --timeout-offset),
+ * one --[no-]collect.<name> per collector and every collector's own flags.
+ * 0 or negative errno (-EEXIST: a name declared twice).
+ */
+int exporter_add_flags(struct flagset *fs);
+/* After the flags parsed: the configuration they give; logs the enabled
+ * collectors. */
+void exporter_config_from_flags(struct exporter_config *cfg);
 
 /* Deadline for a request from its X-Prometheus-Scrape-Timeout-Seconds (may be NULL). */
 uint64_t exporter_deadline(const struct exporter *e, const char *timeout_header, uint64_t now_ns);

@@ -26,13 +26,13 @@ static uint64_t arg_size;
 static const char *const choices[] = { "a", "bb", NULL };
 
 static const struct flag table[] = {
-	{ "l", FLAG_LIST, &arg_list, ":1", "list", NULL, 0, 0 },
-	{ "s", FLAG_STRING, &arg_str, "x", "string", NULL, 0, 0 },
-	{ "b", FLAG_BOOL, &arg_bool, "false", "bool", NULL, 0, 0 },
-	{ "i", FLAG_INT, &arg_int, "3", "int", NULL, 1, 10 },
-	{ "d", FLAG_DURATION, &arg_dur, "5s", "duration", NULL, 0, 0 },
-	{ "z", FLAG_SIZE, &arg_size, "1KiB", "size", NULL, 0, 0 },
-	{ "e", FLAG_ENUM, &arg_enum, "a", "enum", choices, 0, 0 },
+	{ "l", FLAG_LIST, &arg_list, ":1", "list", NULL, 0, 0, NULL, NULL },
+	{ "s", FLAG_STRING, &arg_str, "x", "string", NULL, 0, 0, NULL, NULL },
+	{ "b", FLAG_BOOL, &arg_bool, "false", "bool", NULL, 0, 0, NULL, NULL },
+	{ "i", FLAG_INT, &arg_int, "3", "int", NULL, 1, 10, NULL, NULL },
+	{ "d", FLAG_DURATION, &arg_dur, "5s", "duration", NULL, 0, 0, NULL, NULL },
+	{ "z", FLAG_SIZE, &arg_size, "1KiB", "size", NULL, 0, 0, NULL, NULL },
+	{ "e", FLAG_ENUM, &arg_enum, "a", "enum", choices, 0, 0, NULL, NULL },
 };
 static const struct flags_program prog = { "fuzz", "fuzzing", "0", "0" };
 

@@ -1,13 +1,15 @@
 /*
  * exampled: the smallest daemon built the prism way, for common/'s
  * integration tests (and as the template orderd and the exporters follow):
- * flags -> logs -> registry -> bind -> READY=1 -> wait for a signal ->
- * STOPPING=1 -> quiesce -> drain -> free.
+ * common's skeleton (app.h) does flags -> logs -> bind -> READY=1 -> wait
+ * for a signal -> STOPPING=1 -> quiesce -> drain; main adds the registry,
+ * the routes and the frees.
  *
  * Routes: / (landing), /-/healthy, the telemetry path, and /work?sleep_ms=N
  * which sleeps N ms (so tests can hold a request in flight) and counts
  * itself in exampled_work_total and exampled_work_duration_seconds;
- * exampled_scrapes_total{format} counts the format each scrape negotiated.
+ * exampled_scrapes_total{format} counts the format each scrape negotiated;
+ * each /work logs msg="work done" at debug.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,52 +18,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "app.h"
 #include "daemon.h"
 #include "flags.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 
-static struct flag_list arg_listen;
-static const char *arg_telemetry_path;
 static bool arg_openmetrics;
 static uint64_t arg_max_body;
 static long arg_conn_limit;
 static long arg_threads;
 static double arg_idle_timeout;
-static double arg_drain_timeout;
-static const char *arg_web_config;
-static const char *arg_log_level;
-static const char *arg_log_format;
 
 static const struct flag flags[] = {
-	{ "web.listen-address", FLAG_LIST, &arg_listen, ":9199",
-	  "Addresses on which to expose metrics and the API (repeatable).", NULL, 0, 0 },
-	{ "web.telemetry-path", FLAG_STRING, &arg_telemetry_path, "/metrics",
-	  "Path under which to expose metrics.", NULL, 0, 0 },
-	{ "web.openmetrics", FLAG_BOOL, &arg_openmetrics, "false",
-	  "Answer in OpenMetrics when the scraper asks for it.", NULL, 0, 0 },
-	{ "web.max-body", FLAG_SIZE, &arg_max_body, "64KiB", "Largest request body accepted.",
-	  NULL, 0, 0 },
-	{ "web.max-connections", FLAG_INT, &arg_conn_limit, "1024",
-	  "Concurrent connections per listen address.", NULL, 1, 1000000 },
-	{ "web.threads", FLAG_INT, &arg_threads, "0", "HTTP threads (0 = one per CPU).", NULL, 0,
-	  1024 },
-	{ "web.idle-timeout", FLAG_DURATION, &arg_idle_timeout, "30s",
-	  "Close connections idle this long.", NULL, 0, 0 },
-	{ "web.drain-timeout", FLAG_DURATION, &arg_drain_timeout, "10s",
-	  "On SIGTERM, wait this long for requests in flight.", NULL, 0, 0 },
-	{ "web.config.file", FLAG_STRING, &arg_web_config, NULL,
-	  "Path to a web configuration file (TLS, basic auth), as Prometheus's.", NULL, 0, 0 },
-	{ "log.level", FLAG_ENUM, &arg_log_level, "info", "Only log messages at or above this level.",
-	  log_level_names, 0, 0 },
-	{ "log.format", FLAG_ENUM, &arg_log_format, "logfmt", "Output format of log messages.",
-	  log_format_names, 0, 0 },
-};
-
-static const struct flags_program prog = {
-	"exampled", "An example prism daemon for common/'s integration tests.", PRISM_VERSION,
-	PRISM_REVISION,
+	{ .name = "web.openmetrics", .type = FLAG_BOOL, .dst = &arg_openmetrics, .def = "false",
+	  .help = "Answer in OpenMetrics when the scraper asks for it." },
+	{ .name = "web.max-body", .type = FLAG_SIZE, .dst = &arg_max_body, .def = "64KiB",
+	  .help = "Largest request body accepted." },
+	{ .name = "web.max-connections", .type = FLAG_INT, .dst = &arg_conn_limit, .def = "1024",
+	  .help = "Concurrent connections per listen address.", .min = 1, .max = 1000000 },
+	{ .name = "web.threads", .type = FLAG_INT, .dst = &arg_threads, .def = "0",
+	  .help = "HTTP threads (0 = one per CPU).", .min = 0, .max = 1024 },
+	{ .name = "web.idle-timeout", .type = FLAG_DURATION, .dst = &arg_idle_timeout, .def = "30s",
+	  .help = "Close connections idle this long." },
 };
 
 /* http_requests_total{handler,code}: children resolved once, indexed [route][code] */
@@ -129,6 +109,8 @@ static void handle_work(struct http_request *r, void *ctx)
 	counter_inc(work_total);
 	histogram_observe_ns(work_duration, daemon_now_ns() - t0);
 	n = snprintf(body, sizeof(body), "{\"slept_ms\":%ld}\n", v);
+	/* a debug line per /work: tests see the log level change on SIGHUP */
+	log_debug("work done", "slept_ms", ms ? ms : "0", NULL);
 	http_respond(r, 200, "application/json", body, (size_t)n);
 }
 
@@ -197,39 +179,35 @@ static int metrics_setup(struct metrics_registry *reg, const struct http_route *
 
 int main(int argc, char **argv)
 {
+	static const struct app_spec spec = {
+		.name = "exampled",
+		.summary = "An example prism daemon for common/'s integration tests.",
+		.version = PRISM_VERSION,
+		.revision = PRISM_REVISION,
+		.listen_default = ":9199",
+		.telemetry_path = "/metrics",
+		.shutdown_default = "10s",
+	};
 	struct metrics_registry *reg = NULL;
 	struct http_server *srv = NULL;
 	struct http_config cfg;
 	struct http_metrics_ctx mctx;
 	struct http_landing_ctx lctx;
-	char status[256];
-	int r, sig, ret = 1;
-	unsigned left;
+	struct app *a = app_new(&spec);
+	int r;
 
-	/* before any thread: every thread inherits the blocked stop signals */
-	r = daemon_init();
-	if (r < 0) {
-		fprintf(stderr, "exampled: cannot initialise: %s\n", strerror(-r));
-		return 1;
-	}
-	r = flags_parse(flags, sizeof(flags) / sizeof(flags[0]), &prog, argc, argv, stdout, stderr);
-	if (r != 0) {
-		flags_free_lists(flags, sizeof(flags) / sizeof(flags[0]));
-		return r == FLAGS_EXIT ? 0 : 2;
-	}
-	if (arg_telemetry_path[0] != '/') {
-		fprintf(stderr, "exampled: error: --web.telemetry-path must start with '/'\n");
-		flags_free_lists(flags, sizeof(flags) / sizeof(flags[0]));
-		return 2;
-	}
-	log_setup(arg_log_level, arg_log_format);
-
+	if (!a || flagset_add(app_flags(a), flags, sizeof(flags) / sizeof(flags[0])) < 0)
+		return app_done(a, 1);
+	if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
+		return app_done(a, r);
+	r = 1;
 	mctx = (struct http_metrics_ctx){ NULL, arg_openmetrics };
-	lctx = (struct http_landing_ctx){ "prism exampled", arg_telemetry_path, PRISM_VERSION };
+	lctx = (struct http_landing_ctx){ "prism exampled", app_std(a)->telemetry_path,
+					  PRISM_VERSION };
 	const struct http_route routes[NROUTES] = {
 		{ "GET", "/", http_handle_landing, &lctx },
 		{ "GET", "/-/healthy", http_handle_healthy, NULL },
-		{ "GET", arg_telemetry_path, handle_metrics, &mctx },
+		{ "GET", app_std(a)->telemetry_path, handle_metrics, &mctx },
 		{ "GET", "/work", handle_work, NULL },
 	};
 
@@ -257,34 +235,10 @@ int main(int argc, char **argv)
 		log_error("cannot create the HTTP server", NULL);
 		goto out;
 	}
-	if (http_server_serve(srv, arg_web_config, arg_listen.v, arg_listen.n) < 0)
-		goto out;
-	snprintf(status, sizeof(status), "serving on %s", arg_listen.v[0]);
-	daemon_notify_ready(status);
-
-	/* re-read --web.config.file; a bad file keeps the old one */
-	while ((sig = daemon_wait(0)) == SIGHUP) {
-		if (!arg_web_config[0])
-			log_info("SIGHUP: nothing to reload", NULL);
-		else
-			http_server_web_config_apply(srv, arg_web_config, true);
-	}
-	log_info("stopping", "signal", sig > 0 ? strsignal(sig) : "error", NULL);
-	daemon_notify_stopping();
-	http_server_quiesce(srv);
-	left = http_server_drain(srv, arg_drain_timeout > 86400 ? 86400000u
-							       : (unsigned)(arg_drain_timeout * 1000));
-	if (left) {
-		char n[16];
-
-		snprintf(n, sizeof(n), "%u", left);
-		log_warn("requests still in flight after the drain timeout", "count", n, NULL);
-	}
-	log_info("stopped", NULL);
-	ret = 0;
+	if (app_serve(a, srv, NULL, 0, NULL, true) == 0)
+		r = app_run(a);
 out:
 	http_server_free(srv);
 	metrics_registry_free(reg);
-	flags_free_lists(flags, sizeof(flags) / sizeof(flags[0]));
-	return ret;
+	return app_done(a, r);
 }

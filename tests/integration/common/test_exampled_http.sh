@@ -95,5 +95,5 @@ check "second exampled exits 0 on SIGTERM" [ "$EX_RC" = 0 ]
 EX_PID=$ex1
 exampled_stop
 check "exampled exits 0 on SIGTERM" [ "$EX_RC" = 0 ]
-check "stop logged" grep -q 'msg=stopped' "$d/ex.log"
+check "stop logged" grep -q 'msg=Stopped' "$d/ex.log"
 finish

@@ -36,7 +36,7 @@ for ((i = 0; i < 50; i++)); do [ -S "$d/notify" ] && break; sleep 0.1; done
 
 export NOTIFY_SOCKET=$d/notify WATCHDOG_USEC=200000
 unset WATCHDOG_PID
-exampled_start "$d/ex.log" --web.listen-address=127.0.0.1:0 --web.threads=2 --web.drain-timeout=10s || { cat "$d/ex.log"; fail "exampled did not start"; finish; }
+exampled_start "$d/ex.log" --web.listen-address=127.0.0.1:0 --web.threads=2 --web.shutdown-timeout=10s || { cat "$d/ex.log"; fail "exampled did not start"; finish; }
 unset NOTIFY_SOCKET WATCHDOG_USEC
 pass "exampled started on port $EX_PORT"
 wait_notify() { # PATTERN: until a datagram matching PATTERN arrived (5 s)
@@ -98,7 +98,7 @@ check "stopped soon after the request finished (${el}s)" $PY -c "import sys; sys
 check "no drain warning" bash -c "! grep -q 'still in flight' '$d/ex.log'"
 
 # a drain timeout shorter than the request: exits 0 anyway, says so
-exampled_start "$d/ex2.log" --web.listen-address=127.0.0.1:0 --web.drain-timeout=200ms || fail "second exampled"
+exampled_start "$d/ex2.log" --web.listen-address=127.0.0.1:0 --web.shutdown-timeout=200ms || fail "second exampled"
 curl -s -o /dev/null --max-time 20 "$EX_URL/work?sleep_ms=4000" &
 cpid=$!
 check "the slow request is in flight" exampled_wait_in_flight 1

@@ -23,7 +23,8 @@ check "positional argument: exit 2" [ $rc = 2 ]
 
 "$B" --config.my-cnf="$d/missing.cnf" >"$d/out" 2>&1; rc=$?
 check "missing my.cnf: exit 2 ($rc)" [ $rc = 2 ]
-check "missing my.cnf: clear message" grep -q "cannot read --config.my-cnf=$d/missing.cnf: No such file or directory" "$d/out"
+check "missing my.cnf: clear message" grep -q "invalid value \"$d/missing.cnf\" for flag '--config.my-cnf': cannot read it: No such file or directory" "$d/out"
+check "missing my.cnf: said once" [ "$(grep -c . "$d/out")" = 1 ]
 printf '[client]\npassword=secret-xyz\n' >"$d/nouser.cnf"
 "$B" --config.my-cnf="$d/nouser.cnf" >"$d/out" 2>&1; rc=$?
 check "my.cnf without user: exit 2" [ $rc = 2 ]

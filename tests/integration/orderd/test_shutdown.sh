@@ -67,6 +67,6 @@ check "orderd exited 0 after draining (${ms} ms)" [ "$rc" = 0 ]
 check "exit within the shutdown bound" [ "$ms" -lt 8000 ]
 wait "$locker"
 check "the drained order is committed" [ "$(sql "SELECT COUNT(*) FROM order_items WHERE product_id=31337")" = 1 ]
-check "shutdown logged" grep -q 'msg="shutting down"' "$ORDERD_LOG"
+check "shutdown logged" grep -q 'msg="Shutting down"' "$ORDERD_LOG"
 check "STOPPING=1 sent" grep -q 'STOPPING=1' "$dir/notify.log"
 finish

@@ -16,14 +16,14 @@ static uint64_t a_size;
 static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
 
 static const struct flag tab[] = {
-	{ "web.listen-address", FLAG_LIST, &a_list, ":9100", "Addresses to listen on.", NULL, 0, 0 },
-	{ "web.telemetry-path", FLAG_STRING, &a_str, "/metrics", "Path of the metrics.", NULL, 0, 0 },
-	{ "collector.cpu", FLAG_BOOL, &a_bool, "true", "CPU collector.", NULL, 0, 0 },
-	{ "web.openmetrics", FLAG_BOOL, &a_om, NULL, "OpenMetrics.", NULL, 0, 0 },
-	{ "web.max-requests", FLAG_INT, &a_int, "40", "Max requests.", NULL, 0, 1000 },
-	{ "scrape.timeout", FLAG_DURATION, &a_dur, "10s", "Timeout.", NULL, 0, 0 },
-	{ "web.max-body", FLAG_SIZE, &a_size, "64KiB", "Body cap.", NULL, 0, 0 },
-	{ "log.level", FLAG_ENUM, &a_level, "info", "Log level.", levels, 0, 0 },
+	{ "web.listen-address", FLAG_LIST, &a_list, ":9100", "Addresses to listen on.", NULL, 0, 0, NULL, NULL },
+	{ "web.telemetry-path", FLAG_STRING, &a_str, "/metrics", "Path of the metrics.", NULL, 0, 0, NULL, NULL },
+	{ "collector.cpu", FLAG_BOOL, &a_bool, "true", "CPU collector.", NULL, 0, 0, NULL, NULL },
+	{ "web.openmetrics", FLAG_BOOL, &a_om, NULL, "OpenMetrics.", NULL, 0, 0, NULL, NULL },
+	{ "web.max-requests", FLAG_INT, &a_int, "40", "Max requests.", NULL, 0, 1000, NULL, NULL },
+	{ "scrape.timeout", FLAG_DURATION, &a_dur, "10s", "Timeout.", NULL, 0, 0, NULL, NULL },
+	{ "web.max-body", FLAG_SIZE, &a_size, "64KiB", "Body cap.", NULL, 0, 0, NULL, NULL },
+	{ "log.level", FLAG_ENUM, &a_level, "info", "Log level.", levels, 0, 0, NULL, NULL },
 };
 #define NTAB (sizeof(tab) / sizeof(tab[0]))
 static const struct flags_program prog = { "testd", "A test daemon.", "1.2.3", "abcdef" };
@@ -237,6 +237,120 @@ static void test_bool(void)
 	CHECK_INT(flags_parse_bool("", &v), -EINVAL);
 }
 
+/* ---- flag sets ---- */
+
+static long fs_small;
+static double fs_pos;
+static bool fs_many[200];
+
+static int check_small(const struct flag *f, const struct flagset *fs, char *why, size_t n)
+{
+	(void)fs;
+	if (*(long *)f->dst <= 10)
+		return 0;
+	snprintf(why, n, "at most 10 (got %ld)", *(long *)f->dst);
+	return -EINVAL;
+}
+
+static const struct flag fs_tab[] = {
+	{ .name = "small", .type = FLAG_INT, .dst = &fs_small, .def = "1", .help = "Small.",
+	  .check = check_small },
+	{ .name = "pos", .type = FLAG_DURATION, .dst = &fs_pos, .def = "1s", .help = "Positive.",
+	  .check = flag_check_positive, .rule = "a duration > 0" },
+};
+
+/* flagset_parse over a NULL-terminated list; out/err captured */
+static int fs_run(struct flagset *fs, ...)
+{
+	char *argv[32] = { "testd" };
+	int argc = 1, r;
+	va_list ap;
+	FILE *o = fmemopen(out, sizeof(out), "w"), *e = fmemopen(err, sizeof(err), "w");
+	const char *a;
+
+	va_start(ap, fs);
+	while ((a = va_arg(ap, const char *)) && argc < 31)
+		argv[argc++] = (char *)(uintptr_t)a;
+	va_end(ap);
+	r = flagset_parse(fs, argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_flagset_tables(void)
+{
+	struct flagset *fs = flagset_new(&prog);
+
+	CHECK(fs != NULL);
+	CHECK_INT(flagset_add(fs, tab, NTAB), 0);
+	CHECK_INT(flagset_add(fs, fs_tab, 2), 0);
+	/* a name declared twice is an error, not a silent shadow */
+	CHECK_INT(flagset_add(fs, &tab[1], 1), -EEXIST);
+	CHECK_INT(flagset_add(fs, &(struct flag){ .name = "help", .type = FLAG_BOOL, .dst = &a_om }, 1),
+		  -EEXIST);
+	/* no cap: 200 generated flags (the old tables stopped at 32/64/96) */
+	for (int i = 0; i < 200; i++) {
+		struct flag f = { .name = flagset_printf(fs, "collector.c%d", i), .type = FLAG_BOOL,
+				  .dst = &fs_many[i], .def = i % 2 ? "true" : "false",
+				  .help = flagset_printf(fs, "Enable c%d.", i) };
+
+		CHECK_INT(flagset_add(fs, &f, 1), 0);
+	}
+	CHECK_INT(flagset_count(fs), NTAB + 2 + 200);
+	CHECK_INT(fs_run(fs, "--collector.c199=false", "--no-collector.c7", "--collector.c150", NULL), 0);
+	CHECK(!fs_many[199] && !fs_many[7] && fs_many[150] && fs_many[3] && !fs_many[4]);
+	/* "was this flag given" comes from the parser, not from scanning argv */
+	CHECK(flagset_given(fs, &fs_many[199]));
+	CHECK(flagset_given(fs, &fs_many[7]));
+	CHECK(flagset_given(fs, &fs_many[150]));
+	CHECK(!flagset_given(fs, &fs_many[3]));
+	CHECK(!flagset_given(fs, &a_list));
+	CHECK_STR(flagset_text(fs, &fs_many[7]), "false");
+	CHECK_STR(flagset_text(fs, &a_str), "/metrics");	/* the default's text */
+	CHECK_STR(flagset_name(fs, &fs_many[150]), "collector.c150");
+	/* a second parse starts afresh */
+	CHECK_INT(fs_run(fs, NULL), 0);
+	CHECK(!flagset_given(fs, &fs_many[199]) && fs_many[199]);	/* its default again */
+	/* --help lists each flag once */
+	CHECK_INT(fs_run(fs, "--help", NULL), FLAGS_EXIT);
+	CHECK(strstr(out, "--[no-]collector.c199\n        Enable c199. (default: true)\n") != NULL);
+	CHECK(strstr(out, "--pos=\"1s\"\n        Positive. Must be a duration > 0.\n") != NULL);
+	flagset_free(fs);
+	flagset_free(NULL);
+}
+
+static void test_flagset_checks(void)
+{
+	struct flagset *fs = flagset_new(&prog);
+
+	CHECK_INT(flagset_add(fs, tab, NTAB), 0);
+	CHECK_INT(flagset_add(fs, fs_tab, 2), 0);
+	/* one bad value: one line naming only that flag, its value and rule */
+	CHECK_INT(fs_run(fs, "--small=11", NULL), -EINVAL);
+	CHECK_STR(err, "testd: error: invalid value \"11\" for flag '--small': at most 10 (got 11)\n");
+	CHECK_INT(fs_run(fs, "--pos=0s", NULL), -EINVAL);
+	CHECK_STR(err, "testd: error: invalid value \"0s\" for flag '--pos': must be a duration > 0\n");
+	/* two bad values: one line each */
+	CHECK_INT(fs_run(fs, "--pos=0s", "--small=12", NULL), -EINVAL);
+	CHECK_INT(lines(err), 2);
+	CHECK(strstr(err, "'--small': at most 10 (got 12)\n") != NULL);
+	CHECK(strstr(err, "'--pos': must be a duration > 0\n") != NULL);
+	/* good values pass the checks */
+	CHECK_INT(fs_run(fs, "--pos=250ms", "--small=10", NULL), 0);
+	CHECK(fs_pos == 0.25 && fs_small == 10);
+	flagset_free(fs);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -247,6 +361,8 @@ int main(void)
 	RUN(test_duration);
 	RUN(test_size);
 	RUN(test_bool);
+	RUN(test_flagset_tables);
+	RUN(test_flagset_checks);
 	flags_free_lists(tab, NTAB);
 	return harness_done();
 }

@@ -17,8 +17,6 @@
 #include "harness.h"
 #include "util.h"
 
-struct host_config host_cfg;
-
 static char root[256];
 
 static void put(const char *rel, const char *content)
