@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Faults injected into a real MariaDB's write path, for failure-path tests.
 # Source after mariadb.sh (acts on the current MARIADB_* instance).
 #

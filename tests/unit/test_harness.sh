@@ -42,7 +42,7 @@ check "a failed check fails" [ "$(rc_of failing)" = 1 ]
 check "checks that hold pass" [ "$(rc_of passing)" = 0 ]
 
 # The runner: whole skips and skipped parts in the summary line.
-out=$(BUILD_DIR=$d SRC_DIR=$SRC_DIR "$SRC_DIR/tests/run.sh" "$d/none" "$d/empty_case" "$d/all_skip" \
+out=$(BUILD_DIR=$d "$SRC_DIR/tests/run.sh" "$d/none" "$d/empty_case" "$d/all_skip" \
 	"$d/part_skip" "$d/failing" "$d/passing")
 rc=$?
 echo "$out" | sed 's/^/# /'
@@ -50,6 +50,6 @@ check "runner fails when a test failed" [ "$rc" = 1 ]
 check "summary counts the skipped part and the skipped test" \
 	[ "$(echo "$out" | tail -n 1)" = "2 passed, 3 failed, 2 skipped (1 whole tests, 1 parts of passing tests)" ]
 check "the skipped part is shown with its reason" grep -q 'skip  t_b: RLIMIT_NOFILE too low for 512 connections' <<<"$out"
-out=$(BUILD_DIR=$d SRC_DIR=$SRC_DIR "$SRC_DIR/tests/run.sh" "$d/passing")
+out=$(BUILD_DIR=$d "$SRC_DIR/tests/run.sh" "$d/passing")
 check "no skip: the plain summary line" [ "$(echo "$out" | tail -n 1)" = "1 passed, 0 failed, 0 skipped" ]
 finish
