@@ -5,6 +5,11 @@
 # $BUILD_DIR/test-logs/<name>.log; failures are shown at the end, then the
 # summary line CI reads: "N passed, N failed, N skipped".
 #
+# A test that passed but skipped part of itself prints "# SKIP <what>: <why>"
+# lines (tests/unit/harness.h's SKIP, or a script's echo): each such part is
+# shown and counted among the skipped, so "skipped" says how much did not
+# run; the summary then adds "(N whole tests, N parts of passing tests)".
+#
 # TEST_TIMEOUT (seconds, default 600) bounds every test; TEST_FILTER (a
 # substring) runs a subset.
 set -u
@@ -13,7 +18,7 @@ export BUILD_DIR SRC_DIR
 logs="$BUILD_DIR/test-logs"
 mkdir -p "$logs"
 timeout_s=${TEST_TIMEOUT:-600}
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 parts=0
 failed=()
 for t in "$@"; do
 	[ -n "${TEST_FILTER:-}" ] && [[ "$t" != *"$TEST_FILTER"* ]] && continue
@@ -26,7 +31,17 @@ for t in "$@"; do
 	us=$(( ${EPOCHREALTIME/./} - start ))
 	secs="$((us / 1000000)).$(( (us / 100000) % 10 ))"
 	case $rc in
-	0) pass=$((pass + 1)); echo "ok    $name (${secs}s)" ;;
+	0)
+		pass=$((pass + 1))
+		n=$(grep -c '^# SKIP ' "$log")
+		if [ "$n" -gt 0 ]; then
+			parts=$((parts + n))
+			echo "ok    $name (${secs}s; $n part(s) skipped)"
+			grep '^# SKIP ' "$log" | sed 's/^# SKIP /      skip  /'
+		else
+			echo "ok    $name (${secs}s)"
+		fi
+		;;
 	77) skip=$((skip + 1)); echo "skip  $name: $(tail -n 1 "$log")" ;;
 	124|137) fail=$((fail + 1)); failed+=("$name"); echo "FAIL  $name (timed out after ${timeout_s}s)" ;;
 	*) fail=$((fail + 1)); failed+=("$name"); echo "FAIL  $name (exit $rc, ${secs}s)" ;;
@@ -39,5 +54,9 @@ for name in "${failed[@]}"; do
 	tail -n 40 "$log"
 done
 echo
-echo "$pass passed, $fail failed, $skip skipped"
+if [ "$parts" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $((skip + parts)) skipped ($skip whole tests, $parts parts of passing tests)"
+else
+	echo "$pass passed, $fail failed, $skip skipped"
+fi
 [ "$fail" -eq 0 ]

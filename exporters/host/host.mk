@@ -32,10 +32,12 @@ TESTS_NOSAN += $(filter %test_valgrind.sh,$(HOST_IT_TESTS))
 TSAN_TESTS += $(filter %test_concurrency.sh,$(HOST_IT_TESTS))
 BENCHES += bench/host-exporter-bench.sh
 
-# Regenerate the golden outputs from the fixture trees (review the diff).
+# Regenerate the golden outputs from the fixture trees: prints the diff and
+# writes only with HOST_GOLDENS_CONFIRM=yes (after checking the masked values).
 .PHONY: host-goldens
 host-goldens: $(BUILD)/host-exporter
-	BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) tests/integration/host/test_fixtures.sh --regenerate
+	@BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) HOST_GOLDENS_CONFIRM=$(HOST_GOLDENS_CONFIRM) \
+		tests/integration/host/regen-goldens.sh
 
 # A FUSE mount that never answers, for the hung-statfs test.
 $(BUILD)/tests/integration/host/fuse_hang: tests/integration/host/fuse_hang.c

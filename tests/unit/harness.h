@@ -4,6 +4,14 @@
  *
  *   static void test_parse(void) { CHECK(parse("1") == 1); CHECK_STR(s, "x"); }
  *   int main(void) { RUN(test_parse); return harness_done(); }
+ *
+ * A case that cannot run here says why and returns:
+ *   if (!have_sysfs) { SKIP("no sysfs clocksource"); return; }
+ * It prints "# SKIP <case>: <why>", which tests/run.sh counts in its summary.
+ *
+ * Nothing passes by doing nothing: a RUN case that made no check and did not
+ * SKIP fails, and so does a binary that made no check at all.  A binary whose
+ * every case skipped exits 77 (the runner's "skipped").
  */
 #ifndef PRISM_TEST_HARNESS_H
 #define PRISM_TEST_HARNESS_H
@@ -11,7 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int harness_checks, harness_failed;
+static int harness_checks, harness_failed, harness_skipped, harness_empty;
+static const char *harness_case = "main";
 
 #define CHECK(cond)                                                                      \
 	do {                                                                             \
@@ -46,19 +55,56 @@ static int harness_checks, harness_failed;
 		}                                                                        \
 	} while (0)
 
-#define RUN(fn)                                                                          \
+/* SKIP(fmt, ...): this case cannot run here (the caller returns after it). */
+#define SKIP(...)                                                                        \
 	do {                                                                             \
-		int before_ = harness_failed;                                            \
-		fn();                                                                    \
-		printf("%s %s\n", harness_failed == before_ ? "# pass" : "# FAIL", #fn); \
+		harness_skipped++;                                                       \
+		printf("# SKIP %s: ", harness_case);                                     \
+		printf(__VA_ARGS__);                                                     \
+		printf("\n");                                                            \
 	} while (0)
 
+#define RUN(fn)                                                                          \
+	do {                                                                             \
+		int failed_ = harness_failed, checks_ = harness_checks;                  \
+		int skipped_ = harness_skipped;                                          \
+		harness_case = #fn;                                                      \
+		fn();                                                                    \
+		harness_case = "main";                                                   \
+		if (harness_failed != failed_) {                                         \
+			printf("# FAIL %s\n", #fn);                                      \
+		} else if (harness_skipped != skipped_) {                                \
+			printf("# skip %s\n", #fn);                                      \
+		} else if (harness_checks == checks_) {                                  \
+			harness_empty++;                                                 \
+			printf("# FAIL %s: made no check and did not SKIP\n", #fn);      \
+		} else {                                                                 \
+			printf("# pass %s\n", #fn);                                      \
+		}                                                                        \
+	} while (0)
+
+/* main's return value: 0 pass, 1 fail, 77 every case skipped. */
 static inline int harness_done(void)
 {
+	(void)harness_case;	/* used by SKIP and RUN only */
 	printf("1..%d\n", harness_checks);
 	if (harness_failed)
 		printf("# %d of %d checks failed\n", harness_failed, harness_checks);
-	return harness_failed ? 1 : 0;
+	if (harness_empty)
+		printf("# %d case(s) made no check\n", harness_empty);
+	if (harness_failed || harness_empty)
+		return 1;
+	if (harness_checks == 0 && harness_skipped) {
+		printf("# every case skipped\n");
+		return 77;
+	}
+	if (harness_checks == 0) {
+		printf("# no check ran: a test that checks nothing fails\n");
+		return 1;
+	}
+	if (harness_skipped)
+		printf("# %d case(s) skipped\n", harness_skipped);
+	return 0;
 }
 
 #endif

@@ -104,6 +104,13 @@ check "POST 201 after recovery" [ "$code" = 201 ]
 check "orderd never restarted" kill -0 "$ORDERD_PID"
 curl -s "$ORDERD_METRICS_URL/metrics" >"$load/metrics"
 check "db_unavailable errors counted" grep -Eq '^orderd_errors_total\{type="db_unavailable",endpoint="/api/order"\} [1-9]' "$load/metrics"
+# every 503 a writer saw, and the one POST while the DB was crashed, under
+# status="503" (the 5xx alerts select it); the 201s likewise (+1 after recovery)
+check "POST 503s counted under status=\"503\" ($n503 + 1)" \
+	grep -q "^orderd_http_requests_total{endpoint=\"/api/order\",method=\"POST\",status=\"503\"} $((n503 + 1))\$" "$load/metrics"
+check "POST 201s counted under status=\"201\" ($n201 + 1)" \
+	grep -q "^orderd_http_requests_total{endpoint=\"/api/order\",method=\"POST\",status=\"201\"} $((n201 + 1))\$" "$load/metrics"
+check 'nothing counted under status="other"' [ "$(grep -Ec '^orderd_http_requests_total\{.*status="other"\} [1-9]' "$load/metrics")" = 0 ]
 
 # ---- connections killed under orderd while the DB stays up: the next
 # request on each one is retried on a fresh connection, so clients see 2xx.

@@ -43,6 +43,11 @@ check "the queued request completed (201)" [ "$(cat "$dir/b")" = 201 ]
 curl -s "$ORDERD_METRICS_URL/metrics" >"$dir/metrics"
 check "overloaded counted in orderd_errors_total" \
 	grep -Eq '^orderd_errors_total\{type="overloaded",endpoint="/api/order/:id"\} [1-9]' "$dir/metrics"
+check 'the shed answer counted under status="503" (the 5xx alerts select it)' \
+	grep -q '^orderd_http_requests_total{endpoint="/api/order/:id",method="GET",status="503"} 1$' "$dir/metrics"
+check 'the two POSTs counted under status="201"' \
+	grep -q '^orderd_http_requests_total{endpoint="/api/order",method="POST",status="201"} 2$' "$dir/metrics"
+check 'nothing counted under status="other"' [ "$(grep -Ec '^orderd_http_requests_total\{.*status="other"\} [1-9]' "$dir/metrics")" = 0 ]
 
 # Many connections at once against a tiny pool: 2xx or 503, no resets.
 out=$($PY - "$ORDERD_URL" <<'EOF'

@@ -964,7 +964,7 @@ static void test_many_connections(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 2 * N + 100) {
-		printf("# skipped: RLIMIT_NOFILE too low for %d connections\n", N);
+		SKIP("RLIMIT_NOFILE too low for %d connections", N);
 		return;
 	}
 	c.conn_limit = 2 * N;

@@ -306,7 +306,7 @@ static void test_fd_cache_sysfs(void)
 	int n0, n1;
 
 	if (statfs("/sys", &st) < 0 || st.f_type != 0x62656572 || access(cs, R_OK) < 0) {
-		printf("# skip test_fd_cache_sysfs: no sysfs clocksource\n");
+		SKIP("no sysfs clocksource");
 		return;
 	}
 	pf_cache_root(NULL);
