@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "utf8.h"
 
 /* ---- money ---- */
@@ -378,48 +379,6 @@ void order_req_hash(const struct order_req *o, uint8_t out[ORDER_HASH_LEN])
 
 /* ---- JSON output ---- */
 
-void json_put_string(struct buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
-
-	if (!s) {
-		buf_append(b, "null", 4);
-		return;
-	}
-	buf_putc(b, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[6];
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		switch (ch) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[ch >> 4];
-			u[5] = hex[ch & 15];
-			break;
-		}
-		buf_append(b, s + start, i - start);
-		if (esc)
-			buf_puts(b, esc);
-		else
-			buf_append(b, u, 6);
-		start = i + 1;
-	}
-	buf_append(b, s + start, len - start);
-	buf_putc(b, '"');
-}
-
 void order_json_begin(struct buf *b, const struct order_head *h)
 {
 	buf_printf(b, "{\"order_id\":%" PRId64 ",\"customer_id\":", h->order_id);
@@ -432,17 +391,17 @@ void order_json_begin(struct buf *b, const struct order_head *h)
 		buf_puts(b, "null");
 	} else {
 		buf_printf(b, "{\"customer_id\":%" PRId64 ",\"name\":", h->customer_id);
-		json_put_string(b, h->name, h->name_len);
+		json_append_string(b, h->name, h->name_len);
 		buf_puts(b, ",\"email\":");
-		json_put_string(b, h->email, h->email_len);
+		json_append_string(b, h->email, h->email_len);
 		buf_putc(b, '}');
 	}
 	buf_puts(b, ",\"status\":");
-	json_put_string(b, h->status, h->status_len);
+	json_append_string(b, h->status, h->status_len);
 	buf_puts(b, ",\"total_amount\":");
-	json_put_string(b, h->total, h->total_len);
+	json_append_string(b, h->total, h->total_len);
 	buf_puts(b, ",\"created_at\":");
-	json_put_string(b, h->created_at, h->created_at ? strlen(h->created_at) : 0);
+	json_append_string(b, h->created_at, h->created_at ? strlen(h->created_at) : 0);
 	buf_puts(b, ",\"items\":[");
 }
 
@@ -456,7 +415,7 @@ void order_json_item(struct buf *b, bool first, int64_t item_id, int64_t product
 	else
 		buf_printf(b, "%" PRId64, quantity);
 	buf_puts(b, ",\"unit_price\":");
-	json_put_string(b, price, price_len);
+	json_append_string(b, price, price_len);
 	buf_putc(b, '}');
 }
 

@@ -82,8 +82,7 @@ int order_idem_key_check(const char *key);
 void order_req_hash(const struct order_req *o, uint8_t out[ORDER_HASH_LEN]);
 
 /* ---- JSON output (GET's shape; POST answers the same) ---- */
-/* Appends s as a JSON string (RFC 8259 escaping) or null when s is NULL. */
-void json_put_string(struct buf *b, const char *s, size_t len);
+/* Strings are written with common/json.h's json_append_string(). */
 
 struct order_head {
 	int64_t order_id;

@@ -319,10 +319,10 @@ static void test_json(void)
 			  "\"items\":[{\"item_id\":1,\"product_id\":101,\"quantity\":2,\"unit_price\":\"19.99\"},"
 			  "{\"item_id\":2,\"product_id\":102,\"quantity\":1,\"unit_price\":\"0.00\"}]}");
 	buf_reset(&b);
-	json_put_string(&b, "a\\b\x01\t\xc3\xa9", 7);
+	json_append_string(&b, "a\\b\x01\t\xc3\xa9", 7);
 	CHECK_STR(b.data, "\"a\\\\b\\u0001\\t\xc3\xa9\"");
 	buf_reset(&b);
-	json_put_string(&b, NULL, 0);
+	json_append_string(&b, NULL, 0);
 	CHECK_STR(b.data, "null");
 	buf_reset(&b);
 	h.customer_null = true;
