@@ -32,8 +32,18 @@ if [ ! -e "$policy" ]; then
 	$SUDO chmod 755 "$policy"
 	made_policy=1
 fi
-cleanup() { [ "$made_policy" -eq 1 ] && $SUDO rm -f "$policy"; }
-trap cleanup EXIT INT TERM
+# The trap keeps the script's own status: its last command must not decide
+# it (a policy-rc.d that was already there is left alone, and that is no
+# failure).  INT and TERM exit after cleaning up instead of carrying on.
+cleanup() {
+	if [ "$made_policy" -eq 1 ]; then
+		$SUDO rm -f "$policy"
+		made_policy=0
+	fi
+}
+trap 'rc=$?; cleanup; exit $rc' EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
