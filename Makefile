@@ -137,18 +137,42 @@ run: deps all
 deps:
 	@scripts/deps.sh
 
+# Debian packages (packaging/debian/) into dist/: make deb; lintian on them:
+# make lintian.
+.PHONY: deb deb-clean-room lintian apt-repo test-packages
+deb:
+	@scripts/make-deb.sh
+deb-clean-room:
+	@scripts/deb-clean-room.sh
+apt-repo:
+	@scripts/apt-repo.sh
+# The packages on a booted Debian 12: install, run, reload, stop, upgrade to a
+# rebuilt VERSION+1 (dist/up/, same signing key), remove, purge.
+test-packages:
+	@[ -f dist/apt/InRelease ] || { scripts/make-deb.sh && scripts/apt-repo.sh; }
+	@DIST=$(CURDIR)/dist/up PRISM_DEB_VERSION=$(VERSION)+1 DEB_BUILD_OPTIONS=nocheck scripts/make-deb.sh >/dev/null
+	@DIST=$(CURDIR)/dist/up PRISM_APT_GNUPGHOME=$(CURDIR)/dist/apt-key scripts/apt-repo.sh
+	@TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} DIST=$(CURDIR)/dist DIST_UP=$(CURDIR)/dist/up \
+		BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) tests/run.sh tests/integration/build/test_packages.sh
+lintian:
+	lintian --fail-on error,warning --info dist/*.changes
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/)
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/)
 
 clean:
-	rm -rf build build-asan build-tsan $(CLEAN_EXTRA)
+	rm -rf build build-asan build-tsan dist/build $(CLEAN_EXTRA)
 
 # Generic compile rule: objects mirror the source tree under $(BUILD)/obj.
+# Fragments add include paths per target with LOCAL_CPPFLAGS, never with
+# CPPFLAGS, which belongs to the user (a CPPFLAGS= on the command line, as a
+# package build passes, would override a target's CPPFLAGS += entirely).
+LOCAL_CPPFLAGS :=
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OBJ_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(LOCAL_CPPFLAGS) $(OBJ_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -50,4 +50,7 @@ check "WERROR= turns it off" bash -c "! make -s --no-print-directory WERROR= pri
 check "CFLAGS and CPPFLAGS reach the compiler" \
 	grep -q -- '-DPRISM_TEST_FLAG.*-O0 -fstack-clash-protection' \
 	<<<"$(make -n -B CPPFLAGS=-DPRISM_TEST_FLAG CFLAGS='-O0 -fstack-clash-protection' BUILD="$d/b" "$d/b/obj/common/buf.o" 2>&1)"
+check "a CPPFLAGS= on the command line keeps the fragments' include paths" \
+	grep -q -- '-Iorderd.*-DPRISM_TEST_FLAG' \
+	<<<"$(make -n -B CPPFLAGS=-DPRISM_TEST_FLAG BUILD="$d/b" "$d/b/obj/tests/unit/orderd/test_order.o" 2>&1)"
 finish
