@@ -150,12 +150,13 @@ apt-repo:
 # rebuilt VERSION+1 (dist/up/, same signing key), remove, purge.
 test-packages:
 	@[ -f dist/apt/InRelease ] || { scripts/make-deb.sh && scripts/apt-repo.sh; }
+	lintian --fail-on error,warning dist/prism_*.changes
 	@DIST=$(CURDIR)/dist/up PRISM_DEB_VERSION=$(VERSION)+1 DEB_BUILD_OPTIONS=nocheck scripts/make-deb.sh >/dev/null
 	@DIST=$(CURDIR)/dist/up PRISM_APT_GNUPGHOME=$(CURDIR)/dist/apt-key scripts/apt-repo.sh
 	@TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} DIST=$(CURDIR)/dist DIST_UP=$(CURDIR)/dist/up \
 		BUILD_DIR=$(abspath $(BUILD)) SRC_DIR=$(CURDIR) tests/run.sh tests/integration/build/test_packages.sh
 lintian:
-	lintian --fail-on error,warning --info dist/*.changes
+	lintian --fail-on error,warning --info dist/prism_*.changes
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
