@@ -2,7 +2,7 @@
 # make deb-clean-room: build dist/prism_VERSION.dsc (from make deb) as
 # Debian's builders do: in a fresh Debian 12 holding only build-essential,
 # then `apt-get build-dep` of the .dsc (its declared Build-Depends and nothing
-# else), then dpkg-buildpackage without network (unshare -n), running the
+# else), then dpkg-buildpackage without network (unshare -n: loopback only), running the
 # offline tests.  A missing Build-Depends fails here.  The .debs land in
 # dist/clean-room/.  The base image is cached (tests/lib/image.sh); every
 # build runs in an ephemeral copy of it.  Needs root and apt's network.
@@ -21,12 +21,15 @@ cat >"$out/build.sh" <<'SCRIPT'
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# iproute2 is the builder's, not the package's: it brings loopback up in
+# the build's network namespace (sbuild's builds have loopback too).
+apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
 apt-get build-dep -y -qq --no-install-recommends "/srv/dist/$DSC" >/dev/null
 dpkg-source -x "/srv/dist/$DSC" /root/src >/dev/null
 cd /root/src
 # The build itself has no network: what it needs must be declared.
 if unshare -n true 2>/dev/null; then
-	unshare -n dpkg-buildpackage -us -uc -b
+	unshare -n sh -c 'ip link set lo up && exec dpkg-buildpackage -us -uc -b'
 else
 	echo "unshare -n not possible here: building with the network" >&2
 	dpkg-buildpackage -us -uc -b
