@@ -36,7 +36,9 @@ else
 fi
 cp /root/*.deb /root/*.changes /root/*.buildinfo /srv/out/
 SCRIPT
-image_run "$img" --bind-ro="$dist:/srv/dist" --bind="$out:/srv/out" \
+# CAP_NET_ADMIN: to bring loopback up inside the build's own namespace
+# (nspawn keeps it only with --private-network, which would cut apt off).
+image_run "$img" --capability=CAP_NET_ADMIN --bind-ro="$dist:/srv/dist" --bind="$out:/srv/out" \
 	--setenv=DSC="$(basename "$dsc")" -- /bin/bash /srv/out/build.sh >"$out/build.log" 2>&1 || {
 	tail -n 60 "$out/build.log"
 	echo "deb-clean-room: build failed; log in $out/build.log" >&2
