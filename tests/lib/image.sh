@@ -25,7 +25,7 @@
 
 : "${PRISM_IMAGE_CACHE:=/var/tmp/prism-images}"
 # Bump when the way an image is made changes (what the key does not see).
-_IMAGE_RECIPE=1
+_IMAGE_RECIPE=2
 
 # The mirror a fresh machine of this kind uses: the first URIs: line of
 # Debian's deb822 sources, else the classic sources.list, else deb.debian.org.
@@ -75,6 +75,11 @@ image_ensure() {
 			tail -n 30 "$tmp/debootstrap.log" >&2
 			exit 1
 		}
+		# The /etc/hosts the Debian installer writes (debootstrap writes none,
+		# and without it "localhost" goes to DNS).
+		[ -s "$tmp/root/etc/hosts" ] || printf '%s\n' '127.0.0.1	localhost' \
+			'::1		localhost ip6-localhost ip6-loopback' 'ff02::1		ip6-allnodes' \
+			'ff02::2		ip6-allrouters' >"$tmp/root/etc/hosts"
 		# Debian's own sources (updates and security too), as a fresh install has them.
 		if [ -r /etc/apt/sources.list.d/debian.sources ]; then
 			cp /etc/apt/sources.list.d/debian.sources "$tmp/root/etc/apt/sources.list.d/"

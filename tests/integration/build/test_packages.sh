@@ -82,6 +82,7 @@ check "orderd ready on :5000" [ "$ready" = 1 ]
 check "orderd metrics on :8000" sh_in 'curl -sf localhost:8000/metrics | grep -q "^orderd_"'
 check "mysql-exporter: mysql_up 1 on :9104" sh_in 'curl -sf localhost:9104/metrics | grep -q "^mysql_up 1"'
 check "orderd journal: whole lines" sh_in 'journalctl -u orderd -o cat --no-pager | grep -q "level="'
+sh_in 'journalctl -u orderd -o cat --no-pager | tail -n 3' | sed 's/^/# journal: /'
 
 # reload and stop
 pid=$(x systemctl show -P MainPID host-exporter)
