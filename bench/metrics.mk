@@ -1,6 +1,6 @@
 # bench/metrics_bench: the metrics hot path and exposition (issue 2).
-# (This fragment is read before common/common.mk, so the library is named by
-# its path: prerequisites expand when the rule is read.)
+# (The library is named by its path, not $(COMMON_LIB): the rule does not
+# depend on the order of the Makefile's FRAGMENTS list.)
 METRICS_BENCH := $(BUILD)/bench/metrics_bench
 
 $(METRICS_BENCH): $(BUILD)/obj/bench/metrics_bench.o $(BUILD)/libprism-common.a

@@ -18,7 +18,7 @@ $(BUILD)/tests/unit/orderd/%: $(BUILD)/obj/tests/unit/orderd/%.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(COMMON_LIBS) $(ORDERD_LIBS)
 
-$(BUILD)/obj/tests/unit/orderd/%.o: CPPFLAGS += -Iorderd -Itests/unit
+$(BUILD)/obj/tests/unit/orderd/%.o: LOCAL_CPPFLAGS += -Iorderd -Itests/unit
 
 # Integration tests: black-box scripts against a real MariaDB (tests/lib/mariadb.sh).
 ORDERD_IT_TESTS := $(sort $(wildcard tests/integration/orderd/test_*.sh))

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install every Debian 12 package the build, the tests, `make run` and
-# `make bench` need.  Idempotent: does nothing when all are present.
+# `make bench` need, and the container and package targets (make test-fresh,
+# make deb, make apt-repo, make test-packages, scripts/format-check.sh).
+# Idempotent: does nothing when all are present.
 # Package daemons (prometheus, mariadb, exporters) are installed but never
 # started here: a policy-rc.d refuses service starts during the install, so
 # nothing binds Debian's default ports; prism's own tests use their own ports.
@@ -12,7 +14,8 @@ libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev libdeflate-dev
 mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
 wrk sysbench python3-locust python3-yaml python3-jinja2 stress-ng valgrind man-db groff-base
-ansible-core"
+ansible-core
+debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg clang-format-14"
 
 missing=""
 for p in $PKGS; do
@@ -32,8 +35,18 @@ if [ ! -e "$policy" ]; then
 	$SUDO chmod 755 "$policy"
 	made_policy=1
 fi
-cleanup() { [ "$made_policy" -eq 1 ] && $SUDO rm -f "$policy"; }
-trap cleanup EXIT INT TERM
+# The trap keeps the script's own status: its last command must not decide
+# it (a policy-rc.d that was already there is left alone, and that is no
+# failure).  INT and TERM exit after cleaning up instead of carrying on.
+cleanup() {
+	if [ "$made_policy" -eq 1 ]; then
+		$SUDO rm -f "$policy"
+		made_policy=0
+	fi
+}
+trap 'rc=$?; cleanup; exit $rc' EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -21,7 +21,7 @@ $(BUILD)/tests/unit/host/%: $(BUILD)/obj/tests/unit/host/%.o $(HOST_LIB_OBJS) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(HOST_LIB_OBJS) $(COMMON_LIB) $(COMMON_LIBS) $(HOST_LIBS)
 
-$(BUILD)/obj/tests/unit/host/%.o: CPPFLAGS += -Iexporters/host -Itests/unit
+$(BUILD)/obj/tests/unit/host/%.o: LOCAL_CPPFLAGS += -Iexporters/host -Itests/unit
 
 # Integration tests: scripts that run the binary (fixtures, HTTP, peers).
 HOST_IT_TESTS := $(sort $(wildcard tests/integration/host/test_*.sh))

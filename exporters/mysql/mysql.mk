@@ -20,7 +20,7 @@ $(BUILD)/tests/unit/mysql/%: $(BUILD)/obj/tests/unit/mysql/%.o $(MYSQL_EXPORTER_
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MYSQL_EXPORTER_LIB_OBJS) $(COMMON_LIB) $(COMMON_LIBS) $(MYSQL_EXPORTER_LIBS)
 
-$(BUILD)/obj/tests/unit/mysql/%.o: CPPFLAGS += -Iexporters/mysql -Itests/unit
+$(BUILD)/obj/tests/unit/mysql/%.o: LOCAL_CPPFLAGS += -Iexporters/mysql -Itests/unit
 
 # Integration tests: scripts against a real MariaDB (tests/lib/mariadb.sh).
 MYSQL_IT_TESTS := $(sort $(wildcard tests/integration/mysql/test_*.sh))
@@ -35,5 +35,5 @@ BENCHES += $(wildcard bench/mysql-exporter-bench.sh)
 $(BUILD)/mysql-exporter-floor: $(BUILD)/obj/bench/mysql-exporter-floor.o $(MYSQL_EXPORTER_LIB_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MYSQL_EXPORTER_LIB_OBJS) $(COMMON_LIB) $(COMMON_LIBS) $(MYSQL_EXPORTER_LIBS)
-$(BUILD)/obj/bench/mysql-exporter-floor.o: CPPFLAGS += -Iexporters/mysql
+$(BUILD)/obj/bench/mysql-exporter-floor.o: LOCAL_CPPFLAGS += -Iexporters/mysql
 bench: $(BUILD)/mysql-exporter-floor

@@ -1,6 +1,6 @@
 # End-to-end tests of the whole stack (issue 6): MariaDB, orderd, both
 # exporters, Prometheus with prism's rules, Alertmanager, a webhook listener,
-# under wrk/Locust load.  Included by prometheus-rules/prometheus-rules.mk.
+# under wrk/Locust load.  Listed in the top-level Makefile's FRAGMENTS.
 # Each skips (77) only while a daemon binary is not built.
 ifndef PRISM_E2E_MK
 PRISM_E2E_MK := 1

@@ -43,13 +43,17 @@
 #       True while the server process exists.
 #
 # Needs: mariadb-install-db, mariadbd, mariadb, mariadb-admin (Debian's
-# mariadb-server and mariadb-client).
+# mariadb-server and mariadb-client).  mariadb_start ends the test when one
+# is missing: a skip (exit 77) under PRISM_OFFLINE=1 (the package build),
+# a failure otherwise (tests/lib/need.sh).
 
 # common.sh resets the on_exit list when sourced, so source it only once.
 # shellcheck source=common.sh
 declare -F on_exit >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 MARIADBD=${MARIADBD:-$(command -v mariadbd || echo /usr/sbin/mariadbd)}
+# shellcheck source=need.sh
+. "$(dirname "${BASH_SOURCE[0]}")/need.sh"
 
 # _mariadb_pid_running PID [DIR]: true while PID exists and is not a zombie
 # (a server we started is our child: until it is reaped, kill -0 succeeds),
@@ -165,6 +169,7 @@ _mariadb_launch() {
 
 mariadb_start() {
 	local dir=${1:?mariadb_start DIR}
+	need "$MARIADBD" mariadb-install-db mariadb mariadb-admin
 	mkdir -p "$dir" || return 1
 	dir=$(cd "$dir" && pwd)
 	MARIADB_DIR=$dir

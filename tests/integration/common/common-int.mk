@@ -1,6 +1,6 @@
 # Integration tests of common/: exampled (a tiny daemon built on common/)
 # and the shell tests that drive it over loopback, with a real Prometheus.
-# Included from common/common.mk.
+# Read right after common/common.mk (the Makefile's FRAGMENTS list).
 EXAMPLED := $(BUILD)/tests/exampled
 
 $(EXAMPLED): $(BUILD)/obj/tests/integration/common/exampled.o $(COMMON_LIB)

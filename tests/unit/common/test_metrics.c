@@ -1199,6 +1199,13 @@ static void test_promtool(void)
 	int rc;
 
 	if (access("/usr/bin/promtool", X_OK) != 0) {
+		/* the package build (make check-offline) may lack it: skip there only */
+		const char *offline = getenv("PRISM_OFFLINE");
+
+		if (offline && strcmp(offline, "1") == 0) {
+			printf("# skip: promtool not installed (PRISM_OFFLINE=1)\n");
+			return;
+		}
 		printf("# promtool missing: run make deps (Debian package prometheus)\n");
 		CHECK(!"promtool installed");
 		return;
