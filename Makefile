@@ -91,6 +91,7 @@ FRAGMENTS := common/common.mk \
 	tests/e2e/e2e.mk \
 	tests/integration/build/build.mk \
 	tests/fuzz/fuzz.mk \
+	tests/unit/unit.mk \
 	bench/metrics.mk
 include $(FRAGMENTS)
 

@@ -460,15 +460,25 @@ int http_server_listen(struct http_server *s, const char *addr)
 		if (g != 0)
 			return g == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
 		r = -EADDRNOTAVAIL;
-		for (ai = res; ai; ai = ai->ai_next) {
-			/* "[::]:port" is every address, IPv4 too, as in Go */
-			bool any6 = ai->ai_family == AF_INET6 &&
-				    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr);
+		/*
+		 * A name with several addresses ("localhost": 127.0.0.1 and ::1)
+		 * listens on its first IPv4 address, as Go's net.Listen does, not
+		 * on whatever getaddrinfo's RFC 6724 order puts first (::1 where
+		 * /etc/hosts lists both); IPv6 only when there is no IPv4 one.
+		 */
+		for (int pass = 0; pass < 2 && r != 0; pass++)
+			for (ai = res; ai; ai = ai->ai_next) {
+				/* "[::]:port" is every address, IPv4 too, as in Go */
+				bool any6 = ai->ai_family == AF_INET6 &&
+					    IN6_IS_ADDR_UNSPECIFIED(
+						    &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr);
 
-			r = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, any6, &fd);
-			if (r == 0)
-				break;
-		}
+				if ((ai->ai_family == AF_INET) != (pass == 0))
+					continue;
+				r = bind_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, any6, &fd);
+				if (r == 0)
+					break;
+			}
 		freeaddrinfo(res);
 	}
 	if (r < 0)
