@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install every Debian 12 package the build, the tests, `make run` and
 # `make bench` need, and the container and package targets (make test-fresh,
-# make deb, make apt-repo, make test-packages, scripts/format-check.sh).
+# make deb, make apt-repo, make test-packages).
 # Idempotent: does nothing when all are present.
 # Package daemons (prometheus, mariadb, exporters) are installed but never
 # started here: a policy-rc.d refuses service starts during the install, so
@@ -15,7 +15,7 @@ mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
 wrk sysbench python3-locust python3-yaml python3-jinja2 stress-ng valgrind man-db groff-base
 ansible-core systemd python3-flask python3-pymysql gunicorn python3-prometheus-client
-debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg clang-format-14"
+debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg"
 
 missing=""
 for p in $PKGS; do

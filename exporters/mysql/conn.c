@@ -13,6 +13,7 @@
 #include <mysql.h>
 
 #include "conn.h"
+#include "daemon.h"
 
 struct conn {
 	MYSQL *m;
@@ -37,13 +38,6 @@ struct conn {
 static _Thread_local uint64_t tls_deadline_ns;
 static _Thread_local bool tls_deadline_hit;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * MARIADB_OPT_IO_WAIT hook: Connector/C calls it for every wait on the
  * socket (connect, handshake, reads and writes) with its own timeout in ms
@@ -55,7 +49,7 @@ static int io_wait(my_socket fd, my_bool is_read, int timeout_ms)
 	for (;;) {
 		int wait_ms = timeout_ms;
 		if (tls_deadline_ns) {
-			uint64_t now = now_ns();
+			uint64_t now = daemon_now_ns();
 			if (now >= tls_deadline_ns) {
 				tls_deadline_hit = true;
 				errno = ETIMEDOUT;
@@ -119,8 +113,8 @@ void conn_close(struct conn *c)
 	if (c->m) {
 		/* COM_QUIT is a few bytes into the socket buffer; bound it anyway. */
 		uint64_t saved = tls_deadline_ns;
-		if (!tls_deadline_ns || tls_deadline_ns < now_ns())
-			tls_deadline_ns = now_ns() + 100000000u;
+		if (!tls_deadline_ns || tls_deadline_ns < daemon_now_ns())
+			tls_deadline_ns = daemon_now_ns() + 100000000u;
 		mysql_close(c->m);
 		tls_deadline_ns = saved;
 	}
@@ -156,7 +150,7 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	if (c->open)
 		return 0;
 	conn_close(c);
-	uint64_t now = now_ns();
+	uint64_t now = daemon_now_ns();
 	if (deadline_ns && now >= deadline_ns) {
 		set_error(c, CR_SERVER_LOST, "scrape deadline passed before connecting");
 		return -ETIMEDOUT;

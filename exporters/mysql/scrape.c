@@ -14,6 +14,7 @@
 
 #include <mysqld_error.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "scrape.h"
 
@@ -234,13 +235,6 @@ struct exporter {
 	size_t names_cap;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct exporter *exporter_new(const struct exporter_config *cfg)
 {
 	struct exporter *e = calloc(1, sizeof(*e));
@@ -422,7 +416,7 @@ static int write_meta(struct exporter *e, struct metrics_writer *w, bool up, con
 /* Lock the exporter, giving up at the deadline (another scrape holds the connection). */
 static int lock_until(struct exporter *e, uint64_t deadline_ns)
 {
-	uint64_t now = now_ns();
+	uint64_t now = daemon_now_ns();
 	if (deadline_ns <= now)
 		return pthread_mutex_trylock(&e->lock) ? -ETIMEDOUT : 0;
 	struct timespec ts;
@@ -442,7 +436,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 	uint64_t deadline_ns = req->deadline_ns;
 	enum cstate st[NCOLL];
 	double dur[NCOLL] = { 0 };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = daemon_now_ns();
 
 	if (lock_until(e, deadline_ns) < 0) {
 		/* another scrape held the connection until our deadline */
@@ -459,7 +453,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 
 	bool up = false, reconnected = false;
 	int r = conn_open(e->conn, deadline_ns);
-	double conn_dur = (double)(now_ns() - t0) / 1e9;
+	double conn_dur = (double)(daemon_now_ns() - t0) / 1e9;
 	unsigned statements = 0;
 	if (r < 0) {
 		log_error("Error connecting to mysqld", "err", conn_error(e->conn), NULL);
@@ -504,7 +498,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 				st[order[k]] = C_FAIL;
 			break;
 		}
-		uint64_t tprev = now_ns();
+		uint64_t tprev = daemon_now_ns();
 		statements += (unsigned)n;
 		r = conn_query(e->conn, e->sql.data, e->sql.len, deadline_ns);
 		size_t k = 0;
@@ -523,7 +517,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 				if (pr == 0)
 					pr = collectors[i]->parse(&e->cfg.opts, &sr, w);
 				mysql_free_result(res);
-				uint64_t t = now_ns();
+				uint64_t t = daemon_now_ns();
 				dur[i] += (double)(t - tprev) / 1e9;
 				tprev = t;
 				if (pr < 0) {
@@ -547,9 +541,9 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 			/* the server restarted or dropped us since the last scrape: reconnect once */
 			reconnected = true;
 			log_info("reconnecting to mysqld", "err", conn_error(e->conn), NULL);
-			uint64_t tc = now_ns();
+			uint64_t tc = daemon_now_ns();
 			r = conn_open(e->conn, deadline_ns);
-			conn_dur += (double)(now_ns() - tc) / 1e9;
+			conn_dur += (double)(daemon_now_ns() - tc) / 1e9;
 			if (r == 0)
 				continue;
 			log_error("Error connecting to mysqld", "err", conn_error(e->conn), NULL);
@@ -573,7 +567,7 @@ done:
 			if (st[i] != C_OFF)
 				st[i] = C_FAIL;
 	}
-	r = write_meta(e, w, up, st, dur, conn_dur, (double)(now_ns() - t0) / 1e9);
+	r = write_meta(e, w, up, st, dur, conn_dur, (double)(daemon_now_ns() - t0) / 1e9);
 	pthread_mutex_unlock(&e->lock);
 	return r;
 }
