@@ -63,42 +63,11 @@ bool collector_inline[NCOLL];
 
 #define PROC_SUPER_MAGIC 0x9fa0	/* statfs(2) f_type (linux/magic.h) */
 
-/*
- * Filesystem types judged from the mount table, not by statfs(2) or a path
- * walk: those would themselves block on a hung NFS or FUSE mount (the
- * textfile directory of a stale mount would then hang the start-up).
- */
-static const char *const fs_local_types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs",
-					      "tmpfs", "ramfs", NULL };
-/* Kernel filesystems a path walk may cross without waiting on anything. */
-static const char *const fs_walk_types[] = { "proc", "sysfs", "devtmpfs", "devpts", "mqueue",
-					     "cgroup", "cgroup2", "securityfs", "pstore", "bpf",
-					     "debugfs", "tracefs", "hugetlbfs", "configfs",
-					     "fusectl", "efivarfs", "binfmt_misc", NULL };
-
 struct mtab {
 	size_t n;
 	char *mp[256], *type[256];
 	char *data;
 };
-
-static bool in_list(const char *t, const char *const *l)
-{
-	for (; *l; l++)
-		if (strcmp(t, *l) == 0)
-			return true;
-	return false;
-}
-
-bool fs_type_local(const char *type)
-{
-	return in_list(type, fs_local_types);
-}
-
-bool fs_type_walkable(const char *type)
-{
-	return in_list(type, fs_local_types) || in_list(type, fs_walk_types);
-}
 
 /* Our own namespace's mount table (/proc/self/mounts; octal escapes kept:
  * a mount point with blanks simply matches no configured path). */
@@ -140,7 +109,7 @@ static bool mounts_at_ok(const struct mtab *t, const char *prefix, const char **
 	for (size_t i = 0; i < t->n; i++) {
 		if (strcmp(t->mp[i], prefix) != 0)
 			continue;
-		if (!in_list(t->type[i], fs_local_types) && !in_list(t->type[i], fs_walk_types))
+		if (!fs_type_walkable(t->type[i]))
 			return false;
 		*type = t->type[i];	/* later lines are mounted on top */
 	}
@@ -149,7 +118,7 @@ static bool mounts_at_ok(const struct mtab *t, const char *prefix, const char **
 
 /*
  * Can files under path be read without waiting on a network or a daemon,
- * and is the filesystem holding them one of types (NULL: fs_local_types)?
+ * and is the filesystem holding them one of types (NULL: fs_type_local)?
  * Walks path's components: each prefix that is a mount point must be of a
  * local or kernel filesystem (checked before it is touched), and no
  * component may be a symbolic link (it could lead anywhere; lstat(2) of
@@ -190,7 +159,7 @@ static bool path_safe(const struct mtab *t, const char *path, const char *const 
 		if (!ok)
 			return false;
 	}
-	return type && in_list(type, types ? types : fs_local_types);
+	return type && (types ? fs_type_in(type, types) : fs_type_local(type));
 }
 
 /*
@@ -872,7 +841,6 @@ int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metri
 
 /* ---- flags and set-up of the collectors ---- */
 
-struct host_config host_cfg;
 static bool arg_disable_defaults;
 static long arg_threads;
 
@@ -918,54 +886,6 @@ int collectors_add_flags(struct flagset *fs)
 	for (size_t i = 0; i < NCOLL && r == 0; i++)
 		r = flagset_add(fs, collectors[i]->flags, collectors[i]->nflags);
 	return r;
-}
-
-int host_regex_flag_check(const struct flag *f, const struct flagset *fs, char *err, size_t errlen)
-{
-	/* dst is &regex.src, the first member: the flag's regex itself */
-	struct host_regex *re = (struct host_regex *)f->dst;
-	char why[300];
-
-	(void)fs;
-	host_regex_free(re);
-	if (host_regex_compile(re, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "invalid regular expression: %s", why);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* node_exporter 1.5's deviceFilter flags: include and exclude are mutually
- * exclusive, but a default exclude yields to an explicit include (applied
- * by device_filter_init). dst: &filter.include.src. */
-int device_filter_include_check(const struct flag *f, const struct flagset *fs, char *err,
-				size_t errlen)
-{
-	struct device_filter *d = (struct device_filter *)f->dst;
-	int r = host_regex_flag_check(f, fs, err, errlen);
-
-	if (r < 0)
-		return r;
-	if (d->include.src && *d->include.src && flagset_given(fs, &d->exclude.src) &&
-	    d->exclude.src && *d->exclude.src) {
-		snprintf(err, errlen, "mutually exclusive with --%s", flagset_name(fs, &d->exclude.src));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void device_filter_init(struct device_filter *d)
-{
-	if (d->include.src && *d->include.src) {
-		host_regex_free(&d->exclude);
-		d->exclude.src = NULL;
-	}
-}
-
-void device_filter_free(struct device_filter *d)
-{
-	host_regex_free(&d->include);
-	host_regex_free(&d->exclude);
 }
 
 unsigned collectors_threads(void)

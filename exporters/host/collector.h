@@ -157,6 +157,8 @@ void collector_classify(const struct host_config *cfg);
  * or a daemon); that or a kernel filesystem (a path walk may cross it). */
 bool fs_type_local(const char *type);
 bool fs_type_walkable(const char *type);
+/* Is type one of the NULL-terminated list l? */
+bool fs_type_in(const char *type, const char *const *l);
 
 /* A collector running inline that finds a source it cannot vouch for
  * (textfile: a symlink in the directory) returns this before writing
