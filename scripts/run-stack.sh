@@ -258,6 +258,8 @@ if wanted prometheus && [ -f "$prom_config" ] && [ -x "$PROMETHEUS" ]; then
 		--storage.tsdb.path="$VAR/prometheus" \
 		--storage.tsdb.retention.time=30d \
 		--web.listen-address="127.0.0.1:$P_PROM" \
+		--web.external-url="http://127.0.0.1:$P_PROM" \
+		--web.console.templates="$SRC_DIR/prometheus-rules/consoles" \
 		--web.enable-lifecycle
 fi
 if wanted alertmanager && [ -f "$am_config" ] && [ -x "$ALERTMANAGER" ]; then

@@ -44,6 +44,17 @@ check "apt install orderd host-exporter mysql-exporter prism-monitoring" \
 check "host-exporter replaced prometheus-node-exporter" \
 	sh_in '! dpkg-query -W -f="\${Status}" prometheus-node-exporter 2>/dev/null | grep -q "ok installed"'
 check "prometheus still installed" sh_in 'dpkg-query -W -f="\${Status}" prometheus | grep -q "ok installed"'
+check "the installed rules pass promtool check rules" sh_in 'promtool check rules /usr/share/prism/rules/*.yml >/dev/null'
+# The alerts' default runbook_url is {{ $externalURL }}/consoles/prism-runbooks.html:
+# Debian's Prometheus serves /etc/prometheus/consoles there.
+x systemctl start prometheus
+ok=0
+for ((i = 0; i < 100; i++)); do
+	sh_in 'curl -sf localhost:9090/consoles/prism-runbooks.html | grep -q "id=\"instancedown\""' && { ok=1; break; }
+	sleep 0.2
+done
+check "Prometheus serves the runbooks page the alerts link to" test "$ok" = 1
+x systemctl stop prometheus
 for u in orderd mysql-exporter; do
 	check "$u: /etc/$u/my.cnf is 0640 root:$u" [ "$(x stat -c '%a %U:%G' /etc/$u/my.cnf)" = "640 root:$u" ]
 	check "$u: system user exists" x getent passwd "$u"

@@ -24,7 +24,9 @@ export PRISM_SCRAPE_INTERVAL=1s PRISM_EVALUATION_INTERVAL=1s
 check "render-local.sh on free ports" "$SRC_DIR/prometheus-rules/render-local.sh" "$T/cfg" \
 	-e prism_instance_down_for=5s
 am_start "$T/am" "$T/cfg/alertmanager.yml" "$PRISM_PORT_ALERTMANAGER" || exit 1
-prom_start "$T/prom" "$T/cfg/prometheus.yml" "$PRISM_PORT_PROMETHEUS" || exit 1
+prom_start "$T/prom" "$T/cfg/prometheus.yml" "$PRISM_PORT_PROMETHEUS" \
+	--web.console.templates="$SRC_DIR/prometheus-rules/consoles" \
+	--web.external-url="http://127.0.0.1:$PRISM_PORT_PROMETHEUS" || exit 1
 
 # Rule groups loaded and healthy after a few evaluations.
 sleep 3
@@ -56,6 +58,15 @@ ok = all(x["labels"].get("instance") == "local" and x["labels"].get("severity") 
          and x["labels"].get("monitor") == "prism-local"
          and x["annotations"]["runbook_url"].endswith("#instancedown") for x in a)
 sys.exit(0 if a and ok else 1)' "$line"
+url=$($PY -c '
+import json, sys
+b = json.loads(sys.argv[1])["body"]
+print([x for x in b["alerts"] if x["labels"]["alertname"] == "InstanceDown"][0]["annotations"]["runbook_url"])' "$line")
+echo "# runbook_url: $url"
+check "the runbook link points at this Prometheus's console page" \
+	test "$url" = "$PROM_URL/consoles/prism-runbooks.html#instancedown"
+page=$(curl -s --max-time 10 "${url%%#*}")
+check "... which Prometheus serves, with the alert's section" grep -q 'id="instancedown"' <<<"$page"
 
 # Inhibition, with alerts posted straight to Alertmanager beside the live
 # InstanceDown{instance="local"} that Prometheus keeps sending.

@@ -139,6 +139,15 @@ fi
 check "render-local.sh (defaults) runs its own promtool/amtool checks" "$R/render-local.sh" "$T/local"
 check "checked-in prometheus-rules/local/ is up to date (run prometheus-rules/render-local.sh prometheus-rules/local)" \
 	diff -r "$R/local" "$T/local"
+check "the runbooks console page renders" /usr/bin/python3 "$R/render-runbooks.py" "$SRC_DIR/docs/runbooks.md" "$T/runbooks.html"
+check "checked-in prometheus-rules/consoles/prism-runbooks.html is up to date (run prometheus-rules/render-runbooks.py)" \
+	diff "$R/consoles/prism-runbooks.html" "$T/runbooks.html"
+for a in $(sed -n 's/.*runbook_url: .*#\([a-z0-9]*\)".*/\1/p' "$T"/def/rules/*.yml | sort -u); do
+	check "runbook page has the section #$a" grep -q "id=\"$a\"" "$T/runbooks.html"
+done
+printf '# x\n\nsee {{ .Title }}\n' >"$T/bad.md"
+check "render-runbooks.py refuses '{{' (Prometheus would run it as a Go template)" \
+	bash -c '! /usr/bin/python3 "$1" "$2" "$3" 2>/dev/null' _ "$R/render-runbooks.py" "$T/bad.md" "$T/bad.html"
 check "render-local.sh honours PRISM_PORT_* and overrides" bash -c "
 	PRISM_PORT_ORDERD_METRICS=28000 PRISM_PORT_HOST_EXPORTER=29100 PRISM_PORT_MYSQL_EXPORTER=29104 \
 	PRISM_PORT_PROMETHEUS=29090 PRISM_PORT_ALERTMANAGER=29093 PRISM_PORT_WEBHOOK=29095 \
