@@ -42,7 +42,7 @@ e2e_image_mirror() {
 }
 
 e2e_image_key() {
-	printf 'suite=bookworm\nmirror=%s\npkgs=%s\nsetup=%s\n' "$(e2e_image_mirror)" \
+	printf 'recipe=2\nsuite=bookworm\nmirror=%s\npkgs=%s\nsetup=%s\n' "$(e2e_image_mirror)" \
 		"$(printf '%s\n' $E2E_IMAGE_PKGS | sort -u | tr '\n' ' ')" "$E2E_IMAGE_SETUP" |
 		sha256sum | cut -c1-16
 }
@@ -59,8 +59,10 @@ e2e_image_ensure() {
 		tmp=$(mktemp -d "$PRISM_IMAGE_CACHE/.build-ansible.XXXXXX")
 		trap 'rm -rf "$tmp"' EXIT
 		echo "e2e: building $dir (debootstrap, then the roles' packages; a few minutes)" >&2
-		debootstrap --variant=minbase \
-			--include="$(printf '%s\n' $E2E_IMAGE_PKGS | sort -u | paste -sd, -)" \
+		# debootstrap only the init system: its resolver does not follow
+		# virtual packages (python3-locust -> python3-zmq ->
+		# python3-cffi-backend-api-*); apt inside does, without Recommends.
+		debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus \
 			bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 || {
 			tail -n 30 "$tmp/debootstrap.log" >&2
 			exit 1
@@ -69,9 +71,15 @@ e2e_image_ensure() {
 			cp /etc/apt/sources.list.d/debian.sources "$tmp/root/etc/apt/sources.list.d/"
 			rm -f "$tmp/root/etc/apt/sources.list"
 		fi
-		printf '%s\n' "$E2E_IMAGE_SETUP" >"$tmp/root/prism-image-setup"
+		{
+			echo "export DEBIAN_FRONTEND=noninteractive"
+			echo "apt-get update"
+			echo "apt-get install -y --no-install-recommends $(printf '%s\n' $E2E_IMAGE_PKGS | sort -u | tr '\n' ' ')"
+			printf '%s\n' "$E2E_IMAGE_SETUP"
+			echo "apt-get clean"
+		} >"$tmp/root/prism-image-setup"
 		systemd-nspawn -q -D "$tmp/root" --register=no --keep-unit --as-pid2 \
-			/bin/sh -eu /prism-image-setup >"$tmp/setup.log" 2>&1 || {
+			--resolv-conf=copy-host /bin/sh -eu /prism-image-setup >"$tmp/setup.log" 2>&1 || {
 			tail -n 30 "$tmp/setup.log" >&2
 			exit 1
 		}

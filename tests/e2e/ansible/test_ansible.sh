@@ -61,6 +61,7 @@ SSH_OPTS=(-i "$work/id" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/n
 # on HOST CMD...: run CMD on HOST over SSH (from the controller namespace).
 on() { local h=$1; shift; ctl ssh "${SSH_OPTS[@]}" "root@${ADDR[$h]}" "$@"; }
 # json EXPR: evaluate a Python expression over the JSON on stdin (as `d`).
+not() { ! "$@"; }
 json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 teardown() {
@@ -160,6 +161,14 @@ playbook() {
 	(cd "$SRC_DIR/ansible" && ctl ansible-playbook -i "$here/inventory" site.yml "$@")
 }
 
+# ---------------------------------------------------------------- check mode
+say "playbook --check on the blank hosts"
+playbook --check >"$work/check0.log" 2>&1
+rc=$?
+sed -n '/PLAY RECAP/,$p' "$work/check0.log" | sed 's/^/#   /'
+check "--check on blank hosts succeeds" test $rc -eq 0
+[ $rc -eq 0 ] || tail -n 30 "$work/check0.log"
+check "--check changed nothing: orderd is not installed yet" on web-1 'test ! -e /usr/sbin/orderd'
 # ---------------------------------------------------------------- 1st run
 say "playbook, first run"
 t1=$(date +%s)
@@ -229,6 +238,11 @@ say "second run: exit $rc in $(($(date +%s) - t1)) s"
 sed -n '/PLAY RECAP/,$p' "$work/run2.log" | sed 's/^/#   /'
 check "second playbook run succeeds" test $rc -eq 0
 recap=$(sed -n '/PLAY RECAP/,$p' "$work/run2.log" | grep -E '^[a-z0-9-]+ +:')
+playbook --check --diff >"$work/check1.log" 2>&1
+rc=$?
+recap1=$(sed -n '/PLAY RECAP/,$p' "$work/check1.log" | grep -E '^[a-z0-9-]+ +:')
+check "--check --diff on the deployed hosts succeeds and would change nothing" \
+	bash -c '[ "$1" = 0 ] && [ "$(grep -c . <<<"$2")" = 5 ] && ! grep -v "changed=0 " <<<"$2" | grep -q .' _ "$rc" "$recap1"
 check "second run: 5 hosts in the recap" test "$(grep -c . <<<"$recap")" = 5
 check "second run: changed=0 on every host" bash -c '! grep -v "changed=0 " <<<"$1" | grep -q .' _ "$recap"
 grep -B3 -E '^changed:' "$work/run2.log" | sed 's/^/#   changed in run 2: /' | head -20
