@@ -55,6 +55,19 @@ for t in ansible-playbook systemd-nspawn ip ssh ssh-keygen dpkg-scanpackages cur
 done
 
 ctl() { ip netns exec "$CTL" "$@"; }
+
+# --stop: end what a PRISM_E2E_KEEP=1 run left (its containers are the
+# systemd-nspawn processes joined to our pe2e-* namespaces).
+if [ "${1:-}" = --stop ]; then
+	for pid in $(pgrep -x systemd-nspawn); do
+		grep -qz -- '--network-namespace-path=/run/netns/pe2e-' "/proc/$pid/cmdline" 2>/dev/null && kill -TERM "$pid"
+	done
+	sleep 5
+	for h in $HOSTS; do ip netns pids "pe2e-$h" 2>/dev/null | xargs -r kill -KILL; ip netns del "pe2e-$h" 2>/dev/null; done
+	ip netns pids "$CTL" 2>/dev/null | xargs -r kill -TERM
+	ip netns del "$CTL" 2>/dev/null
+	exit 0
+fi
 work=$(tmpdir_new)
 SSH_OPTS=(-i "$work/id" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes)
@@ -138,7 +151,7 @@ for h in $HOSTS; do
 done
 for h in $HOSTS; do
 	ok=0
-	for _ in $(seq 120); do
+	for _ in $(seq 360); do
 		on "$h" true 2>/dev/null && { ok=1; break; }
 		kill -0 "$(cat "$work/nspawn-$h.pid")" 2>/dev/null || break
 		sleep 0.5
