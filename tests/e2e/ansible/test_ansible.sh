@@ -68,7 +68,11 @@ if [ "${1:-}" = --stop ]; then
 	ip netns del "$CTL" 2>/dev/null
 	exit 0
 fi
-work=$(tmpdir_new)
+if [ "${PRISM_E2E_KEEP:-0}" = 1 ]; then
+	work=$(mktemp -d /tmp/prism-e2e.XXXXXX) # kept, with the SSH key, for a look
+else
+	work=$(tmpdir_new)
+fi
 SSH_OPTS=(-i "$work/id" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes)
 # on HOST CMD...: run CMD on HOST over SSH (from the controller namespace).
@@ -79,7 +83,12 @@ json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 teardown() {
 	local h pid
-	[ "${PRISM_E2E_KEEP:-0}" = 1 ] && { say "PRISM_E2E_KEEP=1: containers left running"; return; }
+	if [ "${PRISM_E2E_KEEP:-0}" = 1 ]; then
+		say "PRISM_E2E_KEEP=1: containers left running; SSH key and logs in $work:"
+		say "  ip netns exec $CTL ssh -i $work/id root@$NET.11"
+		say "  end them with: $0 --stop"
+		return
+	fi
 	for h in $HOSTS; do
 		pid=$(cat "$work/nspawn-$h.pid" 2>/dev/null) || continue
 		kill -TERM "$pid" 2>/dev/null
