@@ -246,10 +246,10 @@ check "POST /api/order through HAProxy answers 201 with an order_id ($code: $pos
 	test "$code" = 201 -a -n "$oid"
 get=$(ctl curl -s --max-time 10 "$LB/api/order/${oid:-0}")
 check "GET /api/order/$oid through HAProxy returns the order" \
-	test "$(json '"%s %s %d" % (d["customer_id"], d["total_amount"], len(d["items"]))' <<<"$get" 2>/dev/null)" = "77 39.98 2"
+	test "$(json '"%s %s %d" % (d["customer_id"], d["total_amount"], len(d["items"]))' <<<"$get" 2>/dev/null)" = "77 40.00 2"
 row=$(on db-1 mariadb --batch --skip-column-names -e \
 	"SELECT customer_id, total_amount, (SELECT COUNT(*) FROM orders_db.order_items i WHERE i.order_id = o.order_id) FROM orders_db.orders o WHERE order_id = ${oid:-0}")
-check "the order's row is in db-1's MariaDB ($row)" test "$row" = "77	39.98	2"
+check "the order's row is in db-1's MariaDB ($row)" test "$row" = "77	40.00	2"
 
 # ---------------------------------------------------------------- 2nd run
 say "playbook, second run"
