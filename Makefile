@@ -92,6 +92,7 @@ FRAGMENTS := common/common.mk \
 	tests/integration/build/build.mk \
 	tests/fuzz/fuzz.mk \
 	tests/unit/unit.mk \
+	ansible/ansible.mk \
 	bench/metrics.mk
 include $(FRAGMENTS)
 
