@@ -51,6 +51,7 @@ static void test_filled_in(void)
 	CHECK_INT(check_text("[client]\nuser = app\npassword = s3cret\n", NULL, 0), 0);
 	/* comments, headers and directives mention it without being options */
 	CHECK_INT(check_text("# Replace every CHANGE_ME, then restart\n"
+			     "# password = CHANGE_ME\n;password=CHANGE_ME\n"
 			     "; CHANGE_ME\n[CHANGE_ME]\n!include /etc/CHANGE_ME.cnf\n"
 			     "[client]\npassword = s3cret # was CHANGE_ME\nskip-ssl\n",
 			     NULL, 0),
