@@ -305,29 +305,37 @@ static const char *signame(int sig)
 
 static void reload(struct app *a)
 {
-	char err[512] = "";
-	bool any = false;
+	char err[512] = "", why[512] = "";
+	int r;
 
+	log_info("Reloading", "name", a->spec.name, "signal", "SIGHUP", NULL);
 	for (size_t i = 0; i < a->nsrv; i++) {
 		if (!a->srv_web_config[i] || !a->std.web_config[0])
 			continue;
-		http_server_web_config_apply(a->srv[i], a->std.web_config, true);
-		any = true;
+		/* logs its own error; the running configuration stays */
+		if (http_server_web_config_apply(a->srv[i], a->std.web_config, true) < 0 && !why[0])
+			snprintf(why, sizeof(why), "cannot apply %s", a->std.web_config);
 	}
 	if (a->std.log_config[0]) {
-		if (apply_log(a, err, sizeof(err)) < 0)
+		if (apply_log(a, err, sizeof(err)) < 0) {
 			log_error("log config reload failed", "file", a->std.log_config, "err", err,
 				  NULL);
-		else
+			if (!why[0])
+				snprintf(why, sizeof(why), "%s", err);
+		} else {
 			log_info("log config reloaded", "file", a->std.log_config, NULL);
-		any = true;
+		}
 	}
 	if (a->spec.reload) {
-		a->spec.reload(a->spec.reload_ctx);
-		any = true;
+		err[0] = '\0';
+		r = a->spec.reload(a->spec.reload_ctx, err, sizeof(err));
+		if (r < 0 && !why[0])
+			snprintf(why, sizeof(why), "%s", err[0] ? err : strerror(-r));
 	}
-	if (!any)
-		log_info("SIGHUP: nothing to reload", NULL);
+	if (why[0])
+		log_error("Reload failed", "name", a->spec.name, "err", why, NULL);
+	else
+		log_info("Reloaded", "name", a->spec.name, NULL);
 }
 
 int app_run(struct app *a)

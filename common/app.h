@@ -19,13 +19,17 @@
  *
  * Lines every daemon logs the same way (same words, same fields):
  *   msg=Starting name=NAME version=V revision=R     (after the flags parsed)
+ *   msg=Reloading name=NAME signal=SIGHUP            (SIGHUP, before re-reading)
+ *   msg=Reloaded name=NAME, or level=error msg="Reload failed" name=NAME err=WHY
  *   msg="Shutting down" name=NAME signal=SIGTERM     (SIGTERM or SIGINT)
  *   msg=Stopped name=NAME                            (app_done, after the frees)
  *
  * SIGHUP re-reads --web.config.file into every server registered with
  * web_config true (a bad file keeps the running one), re-applies the log
  * settings -- --log.config.file, if given, may change the level and format
- * of a running daemon -- and calls spec.reload.
+ * of a running daemon -- and calls spec.reload.  A step that fails keeps
+ * what was running and makes the outcome line "Reload failed" (the later
+ * steps still run), so `journalctl -u NAME` shows each `systemctl reload`.
  *
  * Not thread-safe: the main thread drives it.  app_new() calls nothing that
  * starts threads; app_parse() blocks the stop signals (daemon_init) before
@@ -51,8 +55,9 @@ struct app_spec {
 	const char *telemetry_path;	/* default of --web.telemetry-path; NULL: no such flag */
 	const char *shutdown_default;	/* "5s" */
 	const char *web_config_help;	/* NULL: the stock text */
-	/* Optional, on SIGHUP after the web config and log settings. */
-	void (*reload)(void *ctx);
+	/* Optional, on SIGHUP after the web config and log settings: 0, or a
+	 * negative errno with the reason in err (errlen bytes). */
+	int (*reload)(void *ctx, char *err, size_t errlen);
 	void *reload_ctx;
 };
 

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "log.h"
+#include "mycnf.h"
 #include "utf8.h"
 
 #define ROUTE_UNKNOWN ROUTE_COUNT	/* one label value for every unmatched path */
@@ -48,6 +50,10 @@ enum err_type {
 struct api {
 	struct db_pool *db;
 	bool requests_on;	/* --metrics.requests */
+	bool drill_on;		/* --web.enable-drill-endpoints */
+	/* /health/readiness's 503 body while the my.cnf holds placeholders */
+	char creds_body[512];
+	size_t creds_len;
 	struct counter *requests[ROUTE_LABELS][METHOD_LABELS][STATUS_LABELS];
 	struct histogram *duration[ROUTE_LABELS][METHOD_LABELS];
 	struct counter *errors[ERR_TYPE_COUNT][ROUTE_LABELS];
@@ -220,7 +226,10 @@ void api_db_done(struct db_job *j, void *arg)
 		api_unavailable(r, ERR_DB_UNAVAILABLE, "database connection lost during commit");
 		break;
 	case -ENOTCONN:
-		api_unavailable(r, ERR_DB_UNAVAILABLE, "database unavailable");
+		api_unavailable(r, ERR_DB_UNAVAILABLE,
+				db_pool_placeholder(((struct api *)arg)->db)
+					? "database credentials not configured"
+					: "database unavailable");
 		break;
 	default:	/* -EIO, or anything new: never a 4xx by accident */
 		api_fail(r, 500, ERR_DB, "database error", NULL);
@@ -308,11 +317,15 @@ static void h_liveness(struct http_request *r, void *ctx)
 static void h_readiness(struct http_request *r, void *ctx)
 {
 	static const char ok[] = "{\"status\":\"ready\",\"database\":\"up\"}";
-	static const char no[] = "{\"status\":\"not ready\",\"database\":\"down\"}";
+	static const char no[] = "{\"status\":\"not ready\",\"database\":\"down\","
+				 "\"reason\":\"database not reachable\"}";
 	struct api *a = ctx;
 
 	if (db_pool_ready(a->db)) {
 		http_respond(r, 200, "application/json", ok, sizeof(ok) - 1);
+	} else if (db_pool_placeholder(a->db)) {
+		api_mark(r, ERR_DB_UNAVAILABLE);
+		http_respond(r, 503, "application/json", a->creds_body, a->creds_len);
 	} else {
 		api_mark(r, ERR_DB_UNAVAILABLE);
 		http_respond(r, 503, "application/json", no, sizeof(no) - 1);
@@ -322,12 +335,18 @@ static void h_readiness(struct http_request *r, void *ctx)
 static const struct http_route route_table[ROUTE_COUNT] = {
 	[ROUTE_ORDER_GET] = { "GET", "/api/order/:id", h_order_get, NULL },
 	[ROUTE_ORDER_POST] = { "POST", "/api/order", h_order_post, NULL },
-	[ROUTE_ECHO] = { "POST", "/api/echo", h_echo, NULL },
-	[ROUTE_ERROR] = { "GET", "/api/error", h_error, NULL },
 	[ROUTE_HEALTH] = { "GET", "/health", h_health, NULL },
 	[ROUTE_LIVENESS] = { "GET", "/health/liveness", h_liveness, NULL },
 	[ROUTE_READINESS] = { "GET", "/health/readiness", h_readiness, NULL },
+	[ROUTE_ECHO] = { "POST", "/api/echo", h_echo, NULL },
+	[ROUTE_ERROR] = { "GET", "/api/error", h_error, NULL },
 };
+
+/* The probes: never a request line for them unless --log.requests=all. */
+static bool route_is_health(unsigned ro)
+{
+	return ro == ROUTE_HEALTH || ro == ROUTE_LIVENESS || ro == ROUTE_READINESS;
+}
 
 /* ---- metrics ---- */
 
@@ -368,7 +387,7 @@ static const char *route_label(unsigned i)
 	return i == ROUTE_UNKNOWN ? "unknown" : route_table[i].path;
 }
 
-struct api *api_new(struct metrics_registry *reg, bool requests_on)
+struct api *api_new(struct metrics_registry *reg, bool requests_on, bool drill_on)
 {
 	static const char *const req_labels[] = { "endpoint", "method", "status", NULL };
 	static const char *const dur_labels[] = { "endpoint", "method", NULL };
@@ -381,6 +400,7 @@ struct api *api_new(struct metrics_registry *reg, bool requests_on)
 	if (!a)
 		return NULL;
 	a->requests_on = requests_on;
+	a->drill_on = drill_on;
 	for (unsigned i = 0; i < ROUTE_COUNT; i++) {
 		a->routes[i] = route_table[i];
 		a->routes[i].ctx = a;
@@ -443,7 +463,20 @@ void api_free(struct api *a)
 
 void api_set_db(struct api *a, struct db_pool *db)
 {
+	static const char head[] = "{\"status\":\"not ready\",\"database\":\"down\","
+				   "\"reason\":\"database credentials in ";
+	static const char tail[] = " are placeholders (" MYCNF_PLACEHOLDER
+				   "): edit them, then systemctl reload orderd\"}";
+	const char *path = db_pool_my_cnf(db);
+	size_t n = sizeof(head) - 1, used;
+
 	a->db = db;
+	/* built once: the probe only copies it */
+	memcpy(a->creds_body, head, n);
+	n += json_escape(a->creds_body + n, sizeof(a->creds_body) - n - sizeof(tail), path,
+			 strlen(path), &used);
+	memcpy(a->creds_body + n, tail, sizeof(tail) - 1);
+	a->creds_len = n + sizeof(tail) - 1;
 }
 
 const struct http_route *api_routes(struct api *a)
@@ -451,10 +484,15 @@ const struct http_route *api_routes(struct api *a)
 	return a->routes;
 }
 
+size_t api_route_count(const struct api *a)
+{
+	return a->drill_on ? ROUTE_COUNT : ROUTE_ECHO;
+}
+
 /* ---- per-request hooks: metrics and the log line ---- */
 
 enum log_mode { LOGREQ_ALL, LOGREQ_ERRORS, LOGREQ_NONE, LOGREQ_SAMPLE };
-static enum log_mode log_mode = LOGREQ_ALL;
+static enum log_mode log_mode = LOGREQ_ERRORS;
 static uint32_t log_sample_threshold;	/* of 2^32 */
 
 int api_log_requests_set(const char *spec)
@@ -523,17 +561,22 @@ void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t dur
 			t = err_from_status(status);
 		counter_inc(a->errors[t][ro]);
 	}
-	if (log_mode == LOGREQ_NONE || (log_mode == LOGREQ_ERRORS && status < 400) ||
-	    (log_mode == LOGREQ_SAMPLE && !sample()) || !log_enabled(LOGL_INFO))
+	if (log_mode == LOGREQ_NONE || (log_mode != LOGREQ_ALL && route_is_health(ro)) ||
+	    (log_mode == LOGREQ_ERRORS && status < 400) || (log_mode == LOGREQ_SAMPLE && !sample()))
 		return;
 	{
+		/* 503 is load shed or the DB away: a warning; any other 5xx a fault */
+		enum log_level lvl = status == 503 ? LOGL_WARN : status >= 500 ? LOGL_ERROR : LOGL_INFO;
 		char st[8], dur[24];
 		const char *id = http_request_id(r);
 
+		if (!log_enabled(lvl))
+			return;
 		snprintf(st, sizeof(st), "%d", status);
 		snprintf(dur, sizeof(dur), "%.6f", (double)duration_ns / 1e9);
-		log_info("request", "method", http_request_method_str(r), "endpoint", route_label(ro),
-			 "path", http_request_path(r), "status", st, "duration_seconds", dur,
-			 "request_id", id ? id : "", NULL);
+		log_kv(lvl, "request", "method", http_request_method_str(r), "endpoint",
+		       route_label(ro), "path", http_request_path(r), "status", st,
+		       "duration_seconds", dur, "request_id", id ? id : "", "remote",
+		       http_request_peer(r), NULL);
 	}
 }

@@ -60,6 +60,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "mycnf.h"
 #include "ring.h"
 
 #define GET_ORDER_SQL                                                                          \
@@ -159,6 +160,7 @@ struct db_pool {
 	bool checker_started;
 	bool lib_init;
 	_Atomic bool ready;
+	_Atomic bool placeholder;	/* the my.cnf holds CHANGE_ME: never connect */
 	_Atomic uint64_t outage_gen;	/* bumped when the checker sees the DB go down */
 	_Atomic unsigned connected, busy;
 };
@@ -385,6 +387,9 @@ static int conn_ensure(struct db_pool *p, struct dbconn *c)
 		return 0;
 	/* Opened before an outage the checker saw: surely dead, reopen. */
 	if (!c->up && daemon_now_ns() < c->next_try_ns && !atomic_load(&p->ready))
+		return -ECONNREFUSED;
+	/* no login with the package's placeholders (the checker says why) */
+	if (atomic_load(&p->placeholder))
 		return -ECONNREFUSED;
 	return conn_open(p, c);
 }
@@ -1039,6 +1044,31 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* ---- credentials ---- */
+
+/*
+ * Re-read the my.cnf for the package's CHANGE_ME placeholders (mycnf.h) and
+ * log a change of state, once: an error while they are there, so that
+ * `journalctl -u orderd` says what to do.  An unreadable file is not a
+ * placeholder: the connection attempt reports it.  Called by the checker
+ * before each connection attempt, by db_pool_start and on SIGHUP; the
+ * exchange makes each change logged by exactly one caller.
+ */
+static bool creds_check(struct db_pool *p)
+{
+	char opt[64] = "";
+	bool ph = mycnf_placeholder(p->cfg.my_cnf, opt, sizeof(opt)) == 1;
+	bool was = atomic_exchange(&p->placeholder, ph);
+
+	if (ph && !was)
+		log_error("database credentials are placeholders (" MYCNF_PLACEHOLDER
+			  "): edit them, then systemctl reload orderd; not ready until then",
+			  "file", p->cfg.my_cnf, "option", opt, NULL);
+	else if (!ph && was)
+		log_info("database credentials filled in: connecting", "file", p->cfg.my_cnf, NULL);
+	return ph;
+}
+
 /* ---- readiness checker ---- */
 
 static void set_ready(struct db_pool *p, bool up)
@@ -1070,7 +1100,9 @@ static void *checker_main(void *arg)
 		bool up;
 
 		pthread_mutex_unlock(&p->mu);
-		if (!my) {
+		if (!my && creds_check(p)) {
+			/* nothing to try until the file changes (or SIGHUP) */
+		} else if (!my) {
 			my = connect_db(&p->cfg, false, err, sizeof(err));
 			if (!my && (attempts++ < 3 || attempts % 10 == 0))
 				log_warn("database not reachable, retrying", "error", err, NULL);
@@ -1201,6 +1233,7 @@ int db_pool_start(struct db_pool *p)
 	if (mysql_library_init(0, NULL, NULL))
 		return -ENOMEM;
 	p->lib_init = true;
+	creds_check(p);
 	r = -pthread_create(&p->checker, NULL, checker_main, p);
 	if (r < 0)
 		return r;
@@ -1236,6 +1269,32 @@ void db_job_submit(struct db_pool *p, struct db_job *j)
 bool db_pool_ready(const struct db_pool *p)
 {
 	return p && atomic_load(&p->ready);
+}
+
+bool db_pool_placeholder(const struct db_pool *p)
+{
+	return p && atomic_load_explicit(&p->placeholder, memory_order_relaxed);
+}
+
+const char *db_pool_my_cnf(const struct db_pool *p)
+{
+	return p->cfg.my_cnf;
+}
+
+int db_pool_reload(struct db_pool *p, char *err, size_t errlen)
+{
+	bool ph = creds_check(p);
+
+	/* the checker tries now rather than at the end of its backoff */
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_signal(&p->check_cv);
+	pthread_mutex_unlock(&p->mu);
+	if (ph) {
+		snprintf(err, errlen, "database credentials in %s are still placeholders (%s)",
+			 p->cfg.my_cnf, MYCNF_PLACEHOLDER);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int db_pool_collect(struct metrics_writer *w, void *ctx)

@@ -109,6 +109,17 @@ void db_job_put(struct db_pool *p, struct db_job *j);
 /* Queue a job taken with db_job_get; cfg.done will be called for it. */
 void db_job_submit(struct db_pool *p, struct db_job *j);
 bool db_pool_ready(const struct db_pool *p);
+/* The my.cnf still holds the package's CHANGE_ME placeholders: the pool
+ * does not connect (logged once, an error) and is not ready. */
+bool db_pool_placeholder(const struct db_pool *p);
+/* cfg.my_cnf (valid until db_pool_free). */
+const char *db_pool_my_cnf(const struct db_pool *p);
+/* SIGHUP: re-read the my.cnf for placeholders and have the checker try to
+ * connect now.  0, or -EINVAL (reason in err) while placeholders remain.
+ * The client library reads the file at every connect anyway, so credentials
+ * edited there reach new connections without it (within
+ * --db.retry-max-backoff); open connections keep their session. */
+int db_pool_reload(struct db_pool *p, char *err, size_t errlen);
 /* Scrape-time: orderd_db_connections{state}. */
 int db_pool_collect(struct metrics_writer *w, void *ctx);
 /* Finish queued jobs, stop the threads, close connections.  NULL is fine. */

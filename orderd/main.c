@@ -24,6 +24,7 @@ static double arg_db_timeout, arg_check_interval, arg_retry_max, arg_idle_timeou
 static uint64_t arg_max_body;
 static const char *arg_log_requests;
 static bool arg_metrics_requests;
+static bool arg_drill;
 
 static int check_db_timeout(const struct flag *f, const struct flagset *fs, char *err, size_t n)
 {
@@ -88,14 +89,26 @@ static const struct flag flags[] = {
 	{ .name = "web.idle-timeout", .type = FLAG_DURATION, .dst = &arg_idle_timeout, .def = "30s",
 	  .help = "Idle keep-alive connection timeout.", .check = flag_check_positive,
 	  .rule = "a duration > 0" },
-	{ .name = "log.requests", .type = FLAG_STRING, .dst = &arg_log_requests, .def = "all",
-	  .help = "Per-request log lines.", .check = check_log_requests,
+	{ .name = "log.requests", .type = FLAG_STRING, .dst = &arg_log_requests, .def = "errors",
+	  .help = "Per-request log lines (/health* probes only with all; 5xx at warn or error).",
+	  .check = check_log_requests,
 	  .rule = "all, errors, none, or a sample rate in (0,1]" },
 	{ .name = "metrics.requests", .type = FLAG_BOOL, .dst = &arg_metrics_requests,
 	  .def = "true", .help = "Count requests in orderd_http_* (off only for overhead comparisons)." },
+	{ .name = "web.enable-drill-endpoints", .type = FLAG_BOOL, .dst = &arg_drill,
+	  .def = "false",
+	  .help = "Serve the alert drills POST /api/echo and GET /api/error (500s that page "
+		  "through HighErrorRate); off, they answer 404." },
 };
 
 static struct http_server *api_server;
+static struct db_pool *db_pool;
+
+/* SIGHUP (after common's web config and log settings): the my.cnf. */
+static int reload(void *ctx, char *err, size_t errlen)
+{
+	return db_pool ? db_pool_reload(db_pool, err, errlen) : 0;
+}
 
 static int collect_in_flight(struct metrics_writer *w, void *ctx)
 {
@@ -119,6 +132,7 @@ int main(int argc, char **argv)
 		.shutdown_default = "10s",
 		.web_config_help = "Web configuration file (TLS, bcrypt basic auth; Prometheus "
 				   "exporter-toolkit format) for the metrics listener; re-read on SIGHUP.",
+		.reload = reload,
 	};
 	struct http_route mroutes[3];
 	struct http_metrics_ctx mctx;
@@ -155,7 +169,7 @@ int main(int argc, char **argv)
 	reg = metrics_registry_new();
 	if (!reg || metrics_register_process(reg) < 0 ||
 	    metrics_register_build_info(reg, "orderd", PRISM_VERSION, PRISM_REVISION) < 0 ||
-	    !(api = api_new(reg, arg_metrics_requests)) || db_metrics_register(reg, &dbm) < 0 ||
+	    !(api = api_new(reg, arg_metrics_requests, arg_drill)) || db_metrics_register(reg, &dbm) < 0 ||
 	    metrics_registry_add_collector(reg, collect_in_flight, NULL) < 0) {
 		log_error("cannot set up metrics", NULL);
 		goto out;
@@ -179,6 +193,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	api_set_db(api, pool);
+	db_pool = pool;
 
 	http_config_defaults(&cfg);
 	cfg.threads = (unsigned)arg_threads;
@@ -190,7 +205,7 @@ int main(int argc, char **argv)
 	cfg.server_name = "orderd";
 	/* in-flight is read from the server at scrape time: no on_begin work */
 	cfg.hooks = (struct http_hooks){ NULL, api_on_complete, api };
-	api_server = http_server_new(&cfg, api_routes(api), ROUTE_COUNT);
+	api_server = http_server_new(&cfg, api_routes(api), api_route_count(api));
 
 	mctx = (struct http_metrics_ctx){ reg, true };
 	mroutes[0] = (struct http_route){ "GET", "/metrics", http_handle_metrics, &mctx };
@@ -222,6 +237,7 @@ out:
 	 * API server); then the workers finish what is queued (bounded by the
 	 * DB timeouts) before the API server, which owns the requests, goes. */
 	http_server_free(msrv);
+	db_pool = NULL;
 	db_pool_free(pool);
 	http_server_free(api_server);
 	api_server = NULL;

@@ -9,6 +9,7 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -66,7 +67,18 @@ bool ring_push(struct ring *r, void *p)
 								  memory_order_relaxed))
 				break;
 		} else if (dif < 0) {
-			return false;	/* full: the cell still holds last lap's pointer */
+			/*
+			 * The cell still holds last lap's pointer.  Full -- unless
+			 * its consumer already claimed it (head moved past it) and
+			 * has not yet handed it back (between its CAS and its
+			 * store below): then the ring has room, and saying "full"
+			 * would lose a push the callers count on (orderd sizes its
+			 * rings to hold every job there is).  Wait for that store.
+			 */
+			if (pos - atomic_load_explicit(&r->head, memory_order_acquire) > r->mask)
+				return false;
+			sched_yield();
+			pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
 		} else {
 			pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
 		}

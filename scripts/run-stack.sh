@@ -221,7 +221,8 @@ if wanted orderd && [ -x "$BUILD_DIR/orderd" ]; then
 	launch orderd "$P_ORDERD $P_ORDERD_METRICS" "$BUILD_DIR/orderd" \
 		--web.listen-address="127.0.0.1:$P_ORDERD" \
 		--metrics.listen-address="127.0.0.1:$P_ORDERD_METRICS" \
-		--config.my-cnf="$VAR/orderd.cnf"
+		--config.my-cnf="$VAR/orderd.cnf" \
+		--web.enable-drill-endpoints
 fi
 if wanted host-exporter && [ -x "$BUILD_DIR/host-exporter" ]; then
 	launch host-exporter "$P_HOST" "$BUILD_DIR/host-exporter" \

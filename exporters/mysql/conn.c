@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "daemon.h"
+#include "mycnf.h"
 
 struct conn {
 	MYSQL *m;
@@ -154,6 +155,19 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	if (deadline_ns && now >= deadline_ns) {
 		set_error(c, CR_SERVER_LOST, "scrape deadline passed before connecting");
 		return -ETIMEDOUT;
+	}
+	/*
+	 * The package's template (CHANGE_ME) is not tried against the server:
+	 * re-read at each attempt (a small file, only while disconnected), so
+	 * the next scrape after the edit connects.
+	 */
+	if (mycnf_placeholder(c->my_cnf, NULL, 0) == 1) {
+		char msg[sizeof(c->errmsg)];
+
+		snprintf(msg, sizeof(msg), "credentials in %s are placeholders (%s)", c->my_cnf,
+			 MYCNF_PLACEHOLDER);
+		set_error(c, CR_UNKNOWN_ERROR, msg);
+		return -ENOKEY;
 	}
 	c->m = mysql_init(NULL);
 	if (!c->m) {

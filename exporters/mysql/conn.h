@@ -53,7 +53,8 @@ void conn_free(struct conn *c);	/* NULL is fine */
 /*
  * Connect unless connected.  Returns 0, or a negative errno: -ETIMEDOUT past
  * the deadline, -ECONNREFUSED/-EIO when the server refused or failed (the
- * message is in conn_error()).  The session gets lock_wait_timeout (and
+ * message is in conn_error()), -ENOKEY without trying when the option file
+ * still holds the package's CHANGE_ME placeholders (mycnf.h).  The session gets lock_wait_timeout (and
  * log_slow_filter) through MYSQL_INIT_COMMAND, so it costs no extra round trip.
  */
 int conn_open(struct conn *c, uint64_t deadline_ns);

@@ -8,6 +8,7 @@
  * the request's X-Prometheus-Scrape-Timeout-Seconds (minus
  * --timeout-offset) is its deadline.  /probe is probe.c.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include <mysql.h>
@@ -17,10 +18,32 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "mycnf.h"
 #include "probe.h"
 #include "scrape.h"
 
 static struct exporter *exporter;
+static const char *my_cnf;	/* --config.my-cnf */
+
+/*
+ * At start and on SIGHUP: say (an error) while the option file holds the
+ * package's placeholders.  The exporter keeps serving meanwhile, with
+ * mysql_up 0, and never logs in with them (conn.c).  0 or -EINVAL.
+ */
+static int check_credentials(void *ctx, char *err, size_t errlen)
+{
+	char opt[64] = "";
+
+	if (!my_cnf || mycnf_placeholder(my_cnf, opt, sizeof(opt)) != 1)
+		return 0;
+	log_error("database credentials are placeholders (" MYCNF_PLACEHOLDER
+		  "): edit them, then systemctl reload mysql-exporter; mysql_up is 0 until then",
+		  "file", my_cnf, "option", opt, NULL);
+	if (err)
+		snprintf(err, errlen, "database credentials in %s are still placeholders (%s)",
+			 my_cnf, MYCNF_PLACEHOLDER);
+	return -EINVAL;
+}
 static struct http_metrics_ctx metrics_ctx;
 /* The request being scraped on this thread: the registry collector below
  * runs inside http_handle_metrics() on the same thread. */
@@ -70,6 +93,7 @@ int main(int argc, char **argv)
 		.listen_default = ":9104",
 		.telemetry_path = "/metrics",
 		.shutdown_default = "5s",
+		.reload = check_credentials,
 	};
 	static struct http_landing_ctx landing = { "prism mysql-exporter", NULL, PRISM_VERSION };
 	struct http_route routes[4];
@@ -94,6 +118,8 @@ int main(int argc, char **argv)
 	}
 	lib = true;
 	exporter_config_from_flags(&cfg);
+	my_cnf = cfg.conn.my_cnf;
+	check_credentials(NULL, NULL, 0);
 	probe_setup(&cfg);
 	exporter = exporter_new(&cfg);
 	reg = metrics_registry_new();
@@ -136,7 +162,8 @@ int main(int argc, char **argv)
 	}
 	if (app_serve(a, srv, NULL, 0, NULL, true) < 0)
 		goto out;
-	/* The option file is re-read at every (re)connect anyway. */
+	/* The option file is re-read at every (re)connect anyway; SIGHUP
+	 * only reports whether it still holds placeholders. */
 	r = app_run(a);
 out:
 	http_server_free(srv);

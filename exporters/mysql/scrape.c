@@ -290,7 +290,9 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 	double conn_dur = (double)(daemon_now_ns() - t0) / 1e9;
 	unsigned statements = 0;
 	if (r < 0) {
-		log_error("Error connecting to mysqld", "err", conn_error(e->conn), NULL);
+		/* placeholders: said once at start and at each SIGHUP (main.c) */
+		log_kv(r == -ENOKEY ? LOGL_DEBUG : LOGL_ERROR, "Error connecting to mysqld", "err",
+		       conn_error(e->conn), NULL);
 		goto done;
 	}
 	up = true;

@@ -72,6 +72,22 @@ lost=$(comm -23 <(echo "$unconf") <(echo "$unit" | grep ' 1$'))
 echo "# unconfined collectors succeeding: $(echo "$unconf" | grep -c .); lost under the unit: ${lost:-none}"
 check "collectors succeeding unconfined succeed under the unit" test -n "$unconf" -a -z "$lost"
 
+# Fresh install: the credentials are still CHANGE_ME.  Both daemons run
+# (no restart loop), say so in the journal, and are not ready.
+for ((i = 0; i < 50; i++)); do
+	sh_in 'curl -s -o /dev/null localhost:5000/health/liveness' && break
+	sleep 0.2
+done
+for u in orderd mysql-exporter; do
+	check "$u active with placeholder credentials" x systemctl is-active -q "$u"
+	check "$u: journal says the credentials are placeholders" \
+		sh_in "journalctl -u $u -o cat --no-pager | grep -q 'credentials are placeholders (CHANGE_ME)'"
+done
+check "orderd (placeholders): readiness 503 with the reason" \
+	sh_in 'curl -s -w " %{http_code}" localhost:5000/health/readiness | grep -q "placeholders.* 503$"'
+check "mysql-exporter (placeholders): mysql_up 0" sh_in 'curl -sf localhost:9104/metrics | grep -q "^mysql_up 0"'
+pid_orderd=$(x systemctl show -P MainPID orderd)
+
 # The database: schema, grants with fresh passwords, credentials in place.
 x systemctl is-active -q mariadb || x systemctl start mariadb
 apw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -80,7 +96,8 @@ check "schema loads" sh_in 'mariadb < /srv/db/schema.sql'
 check "grants load" sh_in "{ echo \"SET @app_password='$apw', @exporter_password='$epw';\"; cat /srv/db/grants.sql; } | mariadb"
 sh_in "sed -i 's/^password = CHANGE_ME/password = $apw/' /etc/orderd/my.cnf"
 sh_in "sed -i 's/^password = CHANGE_ME/password = $epw/' /etc/mysql-exporter/my.cnf"
-x systemctl restart orderd mysql-exporter
+# filled in: systemctl reload is enough (orderd(8), mysql-exporter(8))
+check "systemctl reload orderd mysql-exporter" x systemctl reload orderd mysql-exporter
 for u in orderd host-exporter mysql-exporter; do
 	check "$u is active (running)" x systemctl is-active -q "$u"
 done
@@ -90,6 +107,9 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.2
 done
 check "orderd ready on :5000" [ "$ready" = 1 ]
+check "orderd: ready after reload, same process" [ "$(x systemctl show -P MainPID orderd)" = "$pid_orderd" ]
+check "orderd journal: Reloading, then Reloaded" \
+	sh_in 'journalctl -u orderd -o cat --no-pager | grep -A20 "msg=Reloading" | grep -q "msg=Reloaded"'
 check "orderd metrics on :8000" sh_in 'curl -sf localhost:8000/metrics | grep -q "^orderd_"'
 check "mysql-exporter: mysql_up 1 on :9104" sh_in 'curl -sf localhost:9104/metrics | grep -q "^mysql_up 1"'
 check "orderd journal: whole lines" sh_in 'journalctl -u orderd -o cat --no-pager | grep -q "level="'

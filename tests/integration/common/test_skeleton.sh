@@ -208,6 +208,8 @@ for n in $DAEMONS; do
 	stop
 	check "$n: SIGHUP then SIGTERM exits 0" [ "$RC" = 0 ]
 	check "$n: started at info" grep -q 'msg=Starting' "$d/$n.hup.log"
+	check "$n: SIGHUP logged (Reloading, at info before the new level)" \
+		grep -q "level=info msg=Reloading name=$n signal=SIGHUP" "$d/$n.hup.log"
 	check "$n: level error after SIGHUP: no info stop lines" \
 		bash -c "! grep -Eq 'msg=(\"Shutting down\"|Stopped)' '$d/$n.hup.log'"
 done

@@ -10,7 +10,7 @@ CONC="$SRC_DIR/tests/integration/orderd/conc.py"
 dir=$(tmpdir_new)
 mariadb_start "$dir/db" || exit 1
 mariadb_load || exit 1
-orderd_start --log.requests=all || exit 1
+orderd_start --log.requests=all --web.enable-drill-endpoints || exit 1
 wait_http "$ORDERD_URL/health/readiness" 20 || { fail "readiness never 200"; finish; }
 
 status_of() { echo "${1%% *}"; }

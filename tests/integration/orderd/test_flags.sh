@@ -35,6 +35,7 @@ check "bad listen address fails" [ "$rc" != 0 ]
 # No database needed: liveness answers without one, unknown paths are 404.
 port=$(free_port)
 printf '[client]\nuser=nobody\npassword=x\nhost=127.0.0.1\nport=%s\n' "$port" >"$dir/down.cnf"
+# The 99 are /health/liveness, or $LOOP_PATH (the probes are only logged with all).
 run_logged() {	# run_logged LOGFILE FLAGS...: 100 liveness + 1 unknown path
 	local log=$1 api pid i
 	shift
@@ -44,7 +45,7 @@ run_logged() {	# run_logged LOGFILE FLAGS...: 100 liveness + 1 unknown path
 	pid=$!
 	on_exit "kill -KILL $pid"
 	wait_http "http://127.0.0.1:$api/health/liveness" 10 || return 1
-	for ((i = 0; i < 99; i++)); do curl -s -o /dev/null "http://127.0.0.1:$api/health/liveness"; done
+	for ((i = 0; i < 99; i++)); do curl -s -o /dev/null "http://127.0.0.1:$api${LOOP_PATH:-/health/liveness}"; done
 	curl -s -o /dev/null "http://127.0.0.1:$api/no/such/path"
 	kill -TERM $pid
 	wait $pid
@@ -58,9 +59,10 @@ check "errors: only the 404 is logged" [ "$(grep -c 'msg=request' "$dir/errors.l
 check "errors: unknown paths log endpoint=unknown" grep -q 'endpoint=unknown path=/no/such/path status=404' "$dir/errors.log"
 run_logged "$dir/none.log" --log.requests=none
 check "none: no request lines" [ "$(grep -c 'msg=request' "$dir/none.log")" = 0 ]
-run_logged "$dir/sample.log" --log.requests=0.5
+LOOP_PATH=/no/such/path run_logged "$dir/sample.log" --log.requests=0.5
 n=$(grep -c 'msg=request' "$dir/sample.log")
 check "0.5: about half the requests logged ($n of 100)" [ "$n" -gt 15 -a "$n" -lt 85 ]
+check "0.5: no probe line" bash -c "! grep -q 'endpoint=/health' '$dir/sample.log'"
 run_logged "$dir/json.log" --log.requests=errors --log.format=json
 check "JSON request line" grep -q '"msg":"request","method":"GET","endpoint":"unknown"' "$dir/json.log"
 finish

@@ -15,7 +15,7 @@ mariadb_start "$dir/db" || exit 1
 mariadb_load || exit 1
 sqlfault_install orders_db order_items || { fail "installing the fault trigger"; finish; }
 # One worker and a one-slot queue, so the test can fill both.
-orderd_start --db.pool-size=1 --db.queue-size=1 --db.timeout=30s --log.requests=errors || exit 1
+orderd_start --db.pool-size=1 --db.queue-size=1 --db.timeout=30s --log.requests=errors --web.enable-drill-endpoints || exit 1
 wait_http "$ORDERD_URL/health/readiness" 20 || { fail "readiness never 200"; finish; }
 # (wait_http's own requests are counted too: start from what is there now)
 m=$dir/metrics
