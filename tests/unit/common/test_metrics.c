@@ -1203,7 +1203,7 @@ static void test_promtool(void)
 		const char *offline = getenv("PRISM_OFFLINE");
 
 		if (offline && strcmp(offline, "1") == 0) {
-			printf("# skip: promtool not installed (PRISM_OFFLINE=1)\n");
+			SKIP("promtool not installed (PRISM_OFFLINE=1)");
 			return;
 		}
 		printf("# promtool missing: run make deps (Debian package prometheus)\n");
