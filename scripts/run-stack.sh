@@ -101,13 +101,28 @@ pid_get() {
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# proc_start PID: the process's start time (field 22 of /proc/PID/stat),
+# empty once it is gone or a zombie. Waiting on this, not on pid_get:
+# an exiting process loses its /proc/PID/exe link (its memory is being
+# torn down, which takes a while for a big ASan process) before it is
+# gone, and "stopped" must mean gone.
+proc_start() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	set -- $st
+	[ "$1" != Z ] || return 1
+	echo "${20}"
+}
+
 stop_one() {
-	local name=$1 pid i t=15
+	local name=$1 pid i t=15 start
 	[ "$name" = mariadb ] && t=60
 	pid=$(pid_get "$name") || { rm -f "$RUN/$name.pid"; return 0; }
+	start=$(proc_start "$pid")
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < t * 10; i++)); do
-		pid_get "$name" >/dev/null || { rm -f "$RUN/$name.pid"; say "stopped $name"; return 0; }
+		[ "$(proc_start "$pid")" = "$start" ] || { rm -f "$RUN/$name.pid"; say "stopped $name"; return 0; }
 		sleep 0.1
 	done
 	say "$name (pid $pid) did not stop in ${t}s: killing it"
