@@ -31,6 +31,11 @@ const struct collector *const collectors[] = {
 	&collector_perf_indexio,
 	&collector_perf_tablelocks,
 	&collector_perf_memory,
+	&collector_innodb_cmp,
+	&collector_innodb_cmpmem,
+	&collector_info_tables,
+	/* last: without a binary log its statement fails, which ends the batch */
+	&collector_binlog_size,
 };
 const size_t collectors_count = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
@@ -57,6 +62,7 @@ struct exporter {
 	uint64_t conn_seen;		/* conn_connects() when variants were reset */
 	unsigned variant[NCOLL];
 	bool unsupported[NCOLL];	/* no such table/column on this connection */
+	bool nodata[NCOLL];		/* its nodata_sqlerr came on this connection */
 	uint64_t scrapes;
 	uint64_t errors[NCOLL + 1];	/* [NCOLL] = the connection */
 	_Atomic uint64_t last_err[NCOLL];	/* log once per distinct error */
@@ -303,6 +309,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 			e->conn_seen = conn_connects(e->conn);
 			memset(e->variant, 0, sizeof(e->variant));
 			memset(e->unsupported, 0, sizeof(e->unsupported));
+			memset(e->nodata, 0, sizeof(e->nodata));
 		}
 		struct server_info si = { conn_flavor(e->conn), conn_server_version(e->conn) };
 		size_t order[NCOLL], n = 0;
@@ -310,6 +317,10 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 		for (size_t i = 0; i < NCOLL; i++) {
 			if (st[i] != C_PENDING)
 				continue;
+			if (e->nodata[i]) {
+				st[i] = C_OK;
+				continue;
+			}
 			if (e->unsupported[i]) {
 				st[i] = C_FAIL;
 				log_debug("collector not supported by this server", "scraper",
@@ -368,6 +379,14 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 		if (k == n)
 			break;	/* the whole batch answered */
 		/* statement order[k] failed; the server ran none after it */
+		if (err == -EIO && collectors[order[k]]->nodata_sqlerr &&
+		    conn_errno(e->conn) == collectors[order[k]]->nodata_sqlerr) {
+			log_debug("collector has nothing to report on this server", "scraper",
+				  collectors[order[k]]->name, "err", conn_error(e->conn), NULL);
+			e->nodata[order[k]] = true;
+			st[order[k]] = C_OK;
+			continue;
+		}
 		if (err == -EIO) {
 			if (!sql_error(e, order[k]))
 				st[order[k]] = C_FAIL;

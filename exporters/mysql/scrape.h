@@ -56,6 +56,7 @@ struct scrape_opts {
 	bool processes_by_user, processes_by_host;
 	bool log_slow_filter;		/* --exporter.log_slow_filter (see aria_tmp_prefix) */
 	bool disk_tmp;			/* --exporter.disk_tmp_tables (see aria_tmp_prefix) */
+	const char *tables_databases;	/* --collect.info_schema.tables.databases */
 };
 
 /* What the server is, for collectors that adapt their SQL. */
@@ -90,6 +91,13 @@ struct collector {
 	 * exporter_add_flags(); each flag's check names that flag. */
 	const struct flag *flags;
 	size_t nflags;
+	/*
+	 * An SQL error code (mysqld_error.h) that means "nothing to report"
+	 * rather than a failure (binlog_size: ER_NO_BINARY_LOGGING, as 0.14
+	 * skips SHOW BINARY LOGS when log_bin is off): success 1, no series,
+	 * and the statement is not sent again on this connection.  0: none.
+	 */
+	unsigned nodata_sqlerr;
 };
 
 #define COLLECTOR_FLAGS(tab) .flags = (tab), .nflags = sizeof(tab) / sizeof((tab)[0])
@@ -111,6 +119,10 @@ extern const struct collector collector_perf_tableio;
 extern const struct collector collector_perf_indexio;
 extern const struct collector collector_perf_tablelocks;
 extern const struct collector collector_perf_memory;
+extern const struct collector collector_innodb_cmp;
+extern const struct collector collector_innodb_cmpmem;
+extern const struct collector collector_info_tables;
+extern const struct collector collector_binlog_size;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];

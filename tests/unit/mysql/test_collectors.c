@@ -320,7 +320,7 @@ static void test_one_statement_each(void)
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 12);
+	CHECK_INT(collectors_count, 16);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
