@@ -457,7 +457,13 @@ static int check_my_cnf(const struct flag *fl, const struct flagset *fs, char *e
 	const char *path = *(const char **)fl->dst;
 	bool in_client = false, user = false, includes = false;
 	char line[1024];
-	FILE *f = fopen(path, "re");
+	FILE *f;
+
+	/* as mysqld_exporter 0.14: a non-empty DATA_SOURCE_NAME wins, the
+	 * option file is not read (main.c parses the DSN) */
+	if (getenv("DATA_SOURCE_NAME") && *getenv("DATA_SOURCE_NAME"))
+		return 0;
+	f = fopen(path, "re");
 
 	if (!f) {
 		int e = errno;
