@@ -34,6 +34,7 @@ const struct collector *const collectors[] = {
 	&collector_innodb_cmp,
 	&collector_innodb_cmpmem,
 	&collector_info_tables,
+	&collector_heartbeat,
 	/* last: without a binary log its statement fails, which ends the batch */
 	&collector_binlog_size,
 };

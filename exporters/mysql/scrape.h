@@ -57,6 +57,8 @@ struct scrape_opts {
 	bool log_slow_filter;		/* --exporter.log_slow_filter (see aria_tmp_prefix) */
 	bool disk_tmp;			/* --exporter.disk_tmp_tables (see aria_tmp_prefix) */
 	const char *tables_databases;	/* --collect.info_schema.tables.databases */
+	const char *heartbeat_db, *heartbeat_table;	/* --collect.heartbeat.{database,table} */
+	bool heartbeat_utc;		/* --collect.heartbeat.utc */
 };
 
 /* What the server is, for collectors that adapt their SQL. */
@@ -123,6 +125,7 @@ extern const struct collector collector_innodb_cmp;
 extern const struct collector collector_innodb_cmpmem;
 extern const struct collector collector_info_tables;
 extern const struct collector collector_binlog_size;
+extern const struct collector collector_heartbeat;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];

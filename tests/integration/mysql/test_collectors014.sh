@@ -9,6 +9,8 @@
 #    binary log gives success 1 and no series (as 0.14);
 #  - info_schema.tables: rows and sizes equal information_schema.TABLES;
 #    --collect.info_schema.tables.databases filters; a bad list exits 2;
+#  - heartbeat: a pt-heartbeat row 7 s old gives stored/now timestamps;
+#  - the mysqld mixin's metric names listed in mysql-exporter(8) are exported;
 #  - info_schema.processlist: a sleeping connection shows in the by-user,
 #    by-host and seconds families;
 #  - every series of these families equals mysqld_exporter's (seriescmp.py).
@@ -31,9 +33,14 @@ ANALYZE TABLE cmp13.z, cmp13.plain;
 GRANT SELECT ON cmp13.* TO 'exporter'@'localhost';
 GRANT SELECT ON cmp13.* TO 'exporter'@'127.0.0.1';
 GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';
-GRANT BINLOG MONITOR ON *.* TO 'exporter'@'127.0.0.1';" >/dev/null || exit 1
+GRANT BINLOG MONITOR ON *.* TO 'exporter'@'127.0.0.1';
+CREATE DATABASE heartbeat;
+CREATE TABLE heartbeat.heartbeat (ts VARCHAR(26) NOT NULL, server_id INT UNSIGNED NOT NULL PRIMARY KEY);
+INSERT INTO heartbeat.heartbeat VALUES (DATE_FORMAT(NOW(6) - INTERVAL 7 SECOND, '%Y-%m-%dT%H:%i:%s.%f'), 1);
+GRANT SELECT ON heartbeat.* TO 'exporter'@'localhost';
+GRANT SELECT ON heartbeat.* TO 'exporter'@'127.0.0.1';" >/dev/null || exit 1
 
-NEW="binlog_size info_schema.innodb_cmp info_schema.innodb_cmpmem info_schema.tables info_schema.processlist"
+NEW="binlog_size info_schema.innodb_cmp info_schema.innodb_cmpmem info_schema.tables info_schema.processlist heartbeat"
 args=()
 for c in $NEW; do args+=("--collect.$c"); done
 myexp_start "${args[@]}" || exit 1
@@ -97,6 +104,14 @@ check "table_version carries row_format Compressed" \
 	[ "$(mval "$d/ours.prom" mysql_info_schema_table_version schema=cmp13 table=z row_format=Compressed)" = 10 ]
 check "no mysql schema tables" [ "$("$PY" "$MYTEST_DIR/promget.py" "$d/ours.prom" mysql_info_schema_table_rows schema=mysql --count)" = 0 ]
 
+# ---- heartbeat: a pt-heartbeat row written 7 s before its time ----
+st=$(mariadb_root -N -e "SELECT UNIX_TIMESTAMP(ts) FROM heartbeat.heartbeat WHERE server_id=1")
+v=$(mval "$d/ours.prom" mysql_heartbeat_stored_timestamp_seconds server_id=1)
+check "heartbeat stored_timestamp = UNIX_TIMESTAMP(ts) ($v = $st)" float_eq "$v" "$st" 0.000001
+now=$(mval "$d/ours.prom" mysql_heartbeat_now_timestamp_seconds server_id=1)
+check "heartbeat lag (now - stored) >= 7 s and < 10 min ($now - $v)" \
+	"$PY" -c 'import sys; l = float(sys.argv[1]) - float(sys.argv[2]); sys.exit(0 if 7 <= l < 600 else 1)' "$now" "$v"
+
 # ---- processlist: the sleeping app_user connection ----
 v=$(mval "$d/ours.prom" mysql_info_schema_processlist_processes_by_user mysql_user=app_user)
 check "processes_by_user{app_user} = 1 ($v)" [ "$v" = 1 ]
@@ -122,6 +137,16 @@ check "no family of theirs missing from ours ($(tr '\n' ' ' <"$d/missing.txt"))"
 for f in mysql_binlog_size_bytes mysql_info_schema_innodb_cmp_compress_ops_total \
 	mysql_info_schema_innodb_cmpmem_pages_used_total mysql_info_schema_table_size; do
 	check "mysqld_exporter has $f too (the comparison saw it)" grep -q "^$f" "$d/theirs-a.prom"
+done
+
+# ---- the mysqld mixin: every name mysql-exporter(8) says it uses is exported ----
+# (the list between the man page's mixin markers; those it says need a
+# replica or a Galera node are unit-tested from canned rows)
+sed -n '/^\.\\" mixin-exported-begin/,/^\.\\" mixin-exported-end/p' "$SRC_DIR/packaging/man/mysql-exporter.8" |
+	grep -o 'mysql_[a-z_]*' | sort -u >"$d/mixin.txt"
+check "the man page lists the mixin's names ($(wc -l <"$d/mixin.txt"))" [ "$(wc -l <"$d/mixin.txt")" -ge 8 ]
+for n in $(cat "$d/mixin.txt"); do
+	check "mixin name $n is exported" grep -q "^$n[{ ]" "$d/ours.prom"
 done
 
 # ---- a bad databases list is refused at start ----
