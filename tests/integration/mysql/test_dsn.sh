@@ -25,6 +25,7 @@ printf '[client]\nuser=exporter\npassword=wrong-%s\nhost=127.0.0.1\nport=%s\n' "
 up_with() {	# up_with DSN [ARGS...]: v=mysql_up of one scrape (exporter left running)
 	local dsn=$1
 	shift
+	v=	# (a start that fails leaves no mysql_up for the check to see)
 	DATA_SOURCE_NAME=$dsn
 	export DATA_SOURCE_NAME
 	myexp_start "$@" || { unset DATA_SOURCE_NAME; return 1; }
