@@ -56,7 +56,9 @@ code=$(scrape "$MYEXP_URL/metrics" "$d/down.prom")
 ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 check "server unreachable: HTTP 200 ($code)" [ "$code" = 200 ]
 check "server unreachable: mysql_up 0" [ "$(mval "$d/down.prom" mysql_up)" = 0 ]
-check "server unreachable: fast (${ms} ms)" [ "$ms" -lt 1000 ]
+# (refused at once, not at the 10 s default deadline; seconds, not ms: ASan and
+# loaded machines answer several times slower)
+check "server unreachable: fast (${ms} ms < 5000)" [ "$ms" -lt 5000 ]
 check "server unreachable: process metrics still served" [ -n "$(mval "$d/down.prom" process_resident_memory_bytes)" ]
 check "log is JSON" bash -c "grep -q '^{.*\"msg\":\"Error connecting to mysqld\"' '$MYEXP_LOG'"
 check "POST /metrics: 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$MYEXP_URL/metrics")" = 405 ]
