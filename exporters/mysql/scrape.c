@@ -549,7 +549,7 @@ int exporter_add_flags(struct flagset *fs)
 	}
 	for (size_t i = 0; i < NCOLL && r == 0; i++)
 		r = flagset_add(fs, collectors[i]->flags, collectors[i]->nflags);
-	return r;
+	return r < 0 ? r : compat_add_flags(fs);
 }
 
 void exporter_config_from_flags(struct exporter_config *cfg)

@@ -231,6 +231,9 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
  * 0 or negative errno (-EEXIST: a name declared twice).
  */
 int exporter_add_flags(struct flagset *fs);
+/* The flags of 0.14's collectors we lack: accepted, one warning if enabled
+ * (compat.c).  0 or negative errno. */
+int compat_add_flags(struct flagset *fs);
 /* After the flags parsed: the configuration they give; logs the enabled
  * collectors. */
 void exporter_config_from_flags(struct exporter_config *cfg);
