@@ -21,6 +21,7 @@ struct conn {
 	bool open;
 	enum { BATCH_IDLE, BATCH_FIRST, BATCH_MORE, BATCH_DONE } batch;
 	char *my_cnf, *host, *group;
+	char *user, *password, *socket;	/* DATA_SOURCE_NAME (NULL: option file) */
 	unsigned port;
 	char init_cmd[160];
 	unsigned connect_timeout_s, read_timeout_s;
@@ -86,11 +87,16 @@ struct conn *conn_new(const struct conn_config *cfg)
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->my_cnf = strdup(cfg->my_cnf);
+	c->my_cnf = cfg->my_cnf ? strdup(cfg->my_cnf) : NULL;
 	c->host = cfg->host ? strdup(cfg->host) : NULL;
 	c->group = strdup(cfg->group ? cfg->group : "client");
 	c->port = cfg->port;
-	if (!c->my_cnf || !c->group || (cfg->host && !c->host)) {
+	c->user = cfg->user ? strdup(cfg->user) : NULL;
+	c->password = cfg->password ? strdup(cfg->password) : NULL;
+	c->socket = cfg->socket ? strdup(cfg->socket) : NULL;
+	if ((cfg->my_cnf && !c->my_cnf) || !c->group || (cfg->host && !c->host) ||
+	    (cfg->user && !c->user) || (cfg->password && !c->password) ||
+	    (cfg->socket && !c->socket)) {
 		conn_free(c);
 		return NULL;
 	}
@@ -132,6 +138,11 @@ void conn_free(struct conn *c)
 	free(c->my_cnf);
 	free(c->host);
 	free(c->group);
+	free(c->user);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c->socket);
 	free(c);
 }
 
@@ -161,7 +172,7 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	 * re-read at each attempt (a small file, only while disconnected), so
 	 * the next scrape after the edit connects.
 	 */
-	if (mycnf_placeholder(c->my_cnf, NULL, 0) == 1) {
+	if (c->my_cnf && mycnf_placeholder(c->my_cnf, NULL, 0) == 1) {
 		char msg[sizeof(c->errmsg)];
 
 		snprintf(msg, sizeof(msg), "credentials in %s are placeholders (%s)", c->my_cnf,
@@ -177,8 +188,8 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	unsigned ct = c->connect_timeout_s, rt = c->read_timeout_s;
 	int (*hook)(my_socket, my_bool, int) = io_wait;
 	my_bool off = 0;
-	if (mysql_optionsv(c->m, MYSQL_READ_DEFAULT_FILE, c->my_cnf) ||
-	    mysql_optionsv(c->m, MYSQL_READ_DEFAULT_GROUP, c->group) ||
+	if ((c->my_cnf && (mysql_optionsv(c->m, MYSQL_READ_DEFAULT_FILE, c->my_cnf) ||
+			   mysql_optionsv(c->m, MYSQL_READ_DEFAULT_GROUP, c->group))) ||
 	    mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &ct) ||
 	    mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &rt) ||
 	    mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &rt) ||
@@ -190,14 +201,25 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 		conn_close(c);
 		return -EINVAL;
 	}
+	if (!c->my_cnf && !c->socket) {
+		/* DATA_SOURCE_NAME tcp(localhost:3306): TCP as Go's driver, where
+		 * the client library would take "localhost" for its socket */
+		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;
+
+		if (mysql_optionsv(c->m, MYSQL_OPT_PROTOCOL, &tcp)) {
+			take_error(c);
+			conn_close(c);
+			return -EINVAL;
+		}
+	}
 	uint64_t saved = tls_deadline_ns;
 	tls_deadline_ns = deadline_ns;
 	tls_deadline_hit = false;
 	c->connects++;
 	/* NULL user/password/db: from the option file ([client], then the
 	 * group); host/port too unless a /probe target overrides them. */
-	MYSQL *ok = mysql_real_connect(c->m, c->host, NULL, NULL, NULL, c->port, NULL,
-				       CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
+	MYSQL *ok = mysql_real_connect(c->m, c->host, c->user, c->password, NULL, c->port,
+				       c->socket, CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
 	bool hit = tls_deadline_hit;
 	tls_deadline_ns = saved;
 	if (!ok) {

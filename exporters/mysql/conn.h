@@ -1,9 +1,10 @@
 /*
  * conn: mysql-exporter's one persistent connection to the server.
  *
- * Credentials come only from the option file (--config.my-cnf) through the
- * client library (MYSQL_READ_DEFAULT_FILE, group "client"): this module never
- * sees, logs or copies a password.  The connection is opened lazily by the
+ * Credentials come from the option file (--config.my-cnf) through the
+ * client library (MYSQL_READ_DEFAULT_FILE, group "client"), or, when
+ * DATA_SOURCE_NAME is set, from its parsed form (conn_config.user/password,
+ * copied and wiped on free).  This module never logs a password.  The connection is opened lazily by the
  * first scrape, kept across scrapes, and dropped on any connection error so
  * that the next scrape reconnects (a server restart costs one reconnect).
  *
@@ -40,6 +41,9 @@ struct conn_config {
 	const char *host;
 	unsigned port;
 	const char *group;
+	/* DATA_SOURCE_NAME (dsn.h): my_cnf is NULL, the credentials and the
+	 * address come from here (socket: a unix socket path).  NULL: none. */
+	const char *user, *password, *socket;
 };
 
 enum server_flavor {

@@ -10,11 +10,14 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <mysql.h>
 
 #include "app.h"
 #include "daemon.h"
+#include "dsn.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -23,7 +26,60 @@
 #include "scrape.h"
 
 static struct exporter *exporter;
-static const char *my_cnf;	/* --config.my-cnf */
+static const char *my_cnf;	/* --config.my-cnf; NULL with DATA_SOURCE_NAME */
+static struct dsn dsn;		/* DATA_SOURCE_NAME, parsed */
+
+/*
+ * DATA_SOURCE_NAME, as mysqld_exporter 0.14 reads it (Debian 12's
+ * /etc/default/prometheus-mysqld-exporter sets it): when set and not empty
+ * it wins over --config.my-cnf, which is then not read.  1 when it gives
+ * the credentials (cfg updated), 0 when unset, -EINVAL (logged, naming the
+ * variable and the expected form; never the value) when malformed.  The
+ * password is then wiped from our environment block, so
+ * /proc/PID/environ no longer shows it.
+ */
+static int use_dsn(struct exporter_config *cfg)
+{
+	char *env = getenv("DATA_SOURCE_NAME");
+	char err[200];
+
+	if (!env || !*env)
+		return 0;
+	if (dsn_parse(env, &dsn, err, sizeof(err)) < 0) {
+		log_error("DATA_SOURCE_NAME is not a valid DSN: fix it (user:password@tcp(host:port)/ "
+			  "or user:password@unix(/path/to/socket)/) or unset it to use --config.my-cnf",
+			  "err", err, NULL);
+		return -EINVAL;
+	}
+	if (dsn.password) {
+		/* the same bytes sit in env after "user:"; overwrite them in place */
+		char *at = strrchr(env, '@');
+		char *colon = at ? memchr(env, ':', (size_t)(at - env)) : NULL;
+
+		if (colon)
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
+	cfg->conn.my_cnf = NULL;
+	cfg->conn.user = dsn.user;
+	cfg->conn.password = dsn.password;
+	cfg->conn.host = dsn.host;
+	cfg->conn.port = dsn.port;
+	cfg->conn.socket = dsn.socket;
+	if (dsn.socket)
+		log_info("credentials from DATA_SOURCE_NAME (--config.my-cnf is not read)", "user",
+			 dsn.user ? dsn.user : "", "socket", dsn.socket, NULL);
+	else {
+		char port[8];
+
+		snprintf(port, sizeof(port), "%u", dsn.port);
+		log_info("credentials from DATA_SOURCE_NAME (--config.my-cnf is not read)", "user",
+			 dsn.user ? dsn.user : "", "host", dsn.host, "port", port, NULL);
+	}
+	if (dsn.nparams)
+		log_warn("DATA_SOURCE_NAME parameters are not used (the exporter's flags set "
+			 "timeouts, lock_wait_timeout and TLS)", "first", dsn.first_param, NULL);
+	return 1;
+}
 
 /*
  * At start and on SIGHUP: say (an error) while the option file holds the
@@ -118,6 +174,10 @@ int main(int argc, char **argv)
 	}
 	lib = true;
 	exporter_config_from_flags(&cfg);
+	if (use_dsn(&cfg) < 0) {
+		r = 2;
+		goto out;
+	}
 	my_cnf = cfg.conn.my_cnf;
 	check_credentials(NULL, NULL, 0);
 	probe_setup(&cfg);
@@ -170,6 +230,7 @@ out:
 	metrics_registry_free(reg);
 	exporter_free(exporter);
 	probe_free();
+	dsn_done(&dsn);
 	if (lib)
 		mysql_library_end();
 	return app_done(a, r);

@@ -31,6 +31,12 @@ const struct collector *const collectors[] = {
 	&collector_perf_indexio,
 	&collector_perf_tablelocks,
 	&collector_perf_memory,
+	&collector_innodb_cmp,
+	&collector_innodb_cmpmem,
+	&collector_info_tables,
+	&collector_heartbeat,
+	/* last: without a binary log its statement fails, which ends the batch */
+	&collector_binlog_size,
 };
 const size_t collectors_count = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
@@ -57,6 +63,7 @@ struct exporter {
 	uint64_t conn_seen;		/* conn_connects() when variants were reset */
 	unsigned variant[NCOLL];
 	bool unsupported[NCOLL];	/* no such table/column on this connection */
+	bool nodata[NCOLL];		/* its nodata_sqlerr came on this connection */
 	uint64_t scrapes;
 	uint64_t errors[NCOLL + 1];	/* [NCOLL] = the connection */
 	_Atomic uint64_t last_err[NCOLL];	/* log once per distinct error */
@@ -303,6 +310,7 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 			e->conn_seen = conn_connects(e->conn);
 			memset(e->variant, 0, sizeof(e->variant));
 			memset(e->unsupported, 0, sizeof(e->unsupported));
+			memset(e->nodata, 0, sizeof(e->nodata));
 		}
 		struct server_info si = { conn_flavor(e->conn), conn_server_version(e->conn) };
 		size_t order[NCOLL], n = 0;
@@ -310,6 +318,10 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 		for (size_t i = 0; i < NCOLL; i++) {
 			if (st[i] != C_PENDING)
 				continue;
+			if (e->nodata[i]) {
+				st[i] = C_OK;
+				continue;
+			}
 			if (e->unsupported[i]) {
 				st[i] = C_FAIL;
 				log_debug("collector not supported by this server", "scraper",
@@ -368,6 +380,14 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
 		if (k == n)
 			break;	/* the whole batch answered */
 		/* statement order[k] failed; the server ran none after it */
+		if (err == -EIO && collectors[order[k]]->nodata_sqlerr &&
+		    conn_errno(e->conn) == collectors[order[k]]->nodata_sqlerr) {
+			log_debug("collector has nothing to report on this server", "scraper",
+				  collectors[order[k]]->name, "err", conn_error(e->conn), NULL);
+			e->nodata[order[k]] = true;
+			st[order[k]] = C_OK;
+			continue;
+		}
 		if (err == -EIO) {
 			if (!sql_error(e, order[k]))
 				st[order[k]] = C_FAIL;
@@ -438,7 +458,13 @@ static int check_my_cnf(const struct flag *fl, const struct flagset *fs, char *e
 	const char *path = *(const char **)fl->dst;
 	bool in_client = false, user = false, includes = false;
 	char line[1024];
-	FILE *f = fopen(path, "re");
+	FILE *f;
+
+	/* as mysqld_exporter 0.14: a non-empty DATA_SOURCE_NAME wins, the
+	 * option file is not read (main.c parses the DSN) */
+	if (getenv("DATA_SOURCE_NAME") && *getenv("DATA_SOURCE_NAME"))
+		return 0;
+	f = fopen(path, "re");
 
 	if (!f) {
 		int e = errno;
@@ -523,7 +549,7 @@ int exporter_add_flags(struct flagset *fs)
 	}
 	for (size_t i = 0; i < NCOLL && r == 0; i++)
 		r = flagset_add(fs, collectors[i]->flags, collectors[i]->nflags);
-	return r;
+	return r < 0 ? r : compat_add_flags(fs);
 }
 
 void exporter_config_from_flags(struct exporter_config *cfg)

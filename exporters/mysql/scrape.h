@@ -56,6 +56,9 @@ struct scrape_opts {
 	bool processes_by_user, processes_by_host;
 	bool log_slow_filter;		/* --exporter.log_slow_filter (see aria_tmp_prefix) */
 	bool disk_tmp;			/* --exporter.disk_tmp_tables (see aria_tmp_prefix) */
+	const char *tables_databases;	/* --collect.info_schema.tables.databases */
+	const char *heartbeat_db, *heartbeat_table;	/* --collect.heartbeat.{database,table} */
+	bool heartbeat_utc;		/* --collect.heartbeat.utc */
 };
 
 /* What the server is, for collectors that adapt their SQL. */
@@ -90,6 +93,13 @@ struct collector {
 	 * exporter_add_flags(); each flag's check names that flag. */
 	const struct flag *flags;
 	size_t nflags;
+	/*
+	 * An SQL error code (mysqld_error.h) that means "nothing to report"
+	 * rather than a failure (binlog_size: ER_NO_BINARY_LOGGING, as 0.14
+	 * skips SHOW BINARY LOGS when log_bin is off): success 1, no series,
+	 * and the statement is not sent again on this connection.  0: none.
+	 */
+	unsigned nodata_sqlerr;
 };
 
 #define COLLECTOR_FLAGS(tab) .flags = (tab), .nflags = sizeof(tab) / sizeof((tab)[0])
@@ -111,6 +121,11 @@ extern const struct collector collector_perf_tableio;
 extern const struct collector collector_perf_indexio;
 extern const struct collector collector_perf_tablelocks;
 extern const struct collector collector_perf_memory;
+extern const struct collector collector_innodb_cmp;
+extern const struct collector collector_innodb_cmpmem;
+extern const struct collector collector_info_tables;
+extern const struct collector collector_binlog_size;
+extern const struct collector collector_heartbeat;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];
@@ -216,6 +231,9 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
  * 0 or negative errno (-EEXIST: a name declared twice).
  */
 int exporter_add_flags(struct flagset *fs);
+/* The flags of 0.14's collectors we lack: accepted, one warning if enabled
+ * (compat.c).  0 or negative errno. */
+int compat_add_flags(struct flagset *fs);
 /* After the flags parsed: the configuration they give; logs the enabled
  * collectors. */
 void exporter_config_from_flags(struct exporter_config *cfg);

@@ -56,7 +56,9 @@ code=$(scrape "$MYEXP_URL/metrics" "$d/down.prom")
 ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 check "server unreachable: HTTP 200 ($code)" [ "$code" = 200 ]
 check "server unreachable: mysql_up 0" [ "$(mval "$d/down.prom" mysql_up)" = 0 ]
-check "server unreachable: fast (${ms} ms)" [ "$ms" -lt 1000 ]
+# (refused at once, not at the 10 s default deadline; seconds, not ms: ASan and
+# loaded machines answer several times slower)
+check "server unreachable: fast (${ms} ms < 5000)" [ "$ms" -lt 5000 ]
 check "server unreachable: process metrics still served" [ -n "$(mval "$d/down.prom" process_resident_memory_bytes)" ]
 check "log is JSON" bash -c "grep -q '^{.*\"msg\":\"Error connecting to mysqld\"' '$MYEXP_LOG'"
 check "POST /metrics: 405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$MYEXP_URL/metrics")" = 405 ]
@@ -72,5 +74,28 @@ check "... and not on /metrics" [ "$(curl -s -o /dev/null -w '%{http_code}' "$MY
 "$B" --config.my-cnf="$d/down.cnf" --web.listen-address="127.0.0.1:$MYEXP_PORT" >"$d/out" 2>&1; rc=$?
 check "address in use: fails ($rc)" [ $rc != 0 ]
 check "address in use: names the address" grep -q "127.0.0.1:$MYEXP_PORT" "$d/out"
+
+# ---- an ARGS= line written for mysqld_exporter 0.14 keeps working ----
+# Every flag of 0.14's --help is accepted (those of collectors we lack with
+# one warning naming each one enabled); a flag 0.14 does not have is still
+# an error.
+"$MDE_BIN" --help 2>&1 | grep -oE '^ +--(\[no-\])?[a-z][a-z0-9._-]*' | sed 's/^ *--//; s/^\[no-\]//' |
+	grep -v '^web\.\|^tls\.\|^log\.\|^version$\|^help' | sort -u >"$d/mde-flags.txt"
+check "0.14's --help lists its collector flags ($(wc -l <"$d/mde-flags.txt"))" [ "$(wc -l <"$d/mde-flags.txt")" -ge 50 ]
+missing=
+for f in $(cat "$d/mde-flags.txt"); do grep -q -- "--\(\[no-\]\)\?$f\b" "$d/help" || missing="$missing $f"; done
+check "our --help has every 0.14 collector and option flag (missing:$missing)" [ -z "$missing" ]
+myexp_start --config.my-cnf="$d/down.cnf" --collect.info_schema.query_response_time \
+	--collect.mysql.user --collect.mysql.user.privileges --no-collect.slave_hosts \
+	--collect.perf_schema.file_instances.filter='^/data' || exit 1
+check "0.14 flags of collectors we lack: the exporter starts and serves" [ "$(scrape "$MYEXP_URL/metrics" "$d/compat.prom")" = 200 ]
+for f in collect.info_schema.query_response_time collect.mysql.user collect.mysql.user.privileges \
+	collect.perf_schema.file_instances.filter; do
+	check "... one warning names --$f" [ "$(grep -cE "not implemented.*flag=\"?$f\"?( |\$)" "$MYEXP_LOG")" = 1 ]
+done
+check "... --no-collect.slave_hosts: no warning" bash -c "! grep -q 'slave_hosts' '$MYEXP_LOG'"
+check "... and no series or collector outcome for them" bash -c "! grep -q 'query_response_time\|collect.mysql.user' '$d/compat.prom'"
+"$B" --collect.no_such_collector >"$d/out" 2>&1; rc=$?
+check "a collector flag no 0.14 has: still exit 2 ($rc)" [ $rc = 2 ]
 
 finish

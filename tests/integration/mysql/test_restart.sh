@@ -27,17 +27,19 @@ check "server up: 200, mysql_up 1" [ "$code" = 200 -a "$(mval "$d/a.prom" mysql_
 
 # ---- clean stop ----
 mariadb_stop
-read -r code ms < <(timed_scrape "$d/b.prom" 5)
+read -r code ms < <(timed_scrape "$d/b.prom" 20)
 check "server stopped: HTTP 200 ($code)" [ "$code" = 200 ]
 check "server stopped: mysql_up 0" [ "$(mval "$d/b.prom" mysql_up)" = 0 ]
-check "server stopped: answered quickly (${ms} ms < 1000)" [ "$ms" -lt 1000 ]
+# (refused at once, not at the 19.75 s deadline; bounds in seconds: a loaded
+# or ASan machine answers several times slower)
+check "server stopped: answered quickly (${ms} ms < 5000)" [ "$ms" -lt 5000 ]
 check "server stopped: last_scrape_error 1" [ "$(mval "$d/b.prom" mysql_exporter_last_scrape_error)" = 1 ]
 check "server stopped: collectors report success 0" [ "$(mval "$d/b.prom" mysql_exporter_collector_success collector=collect.global_status)" = 0 ]
 check "server stopped: no global_status samples" [ -z "$(mval "$d/b.prom" mysql_global_status_uptime)" ]
 mariadb_restart || exit 1
 read -r code ms < <(timed_scrape "$d/c.prom" 5)
 check "after restart: mysql_up 1 without restarting the exporter" [ "$(mval "$d/c.prom" mysql_up)" = 1 -a "$MYEXP_PID" = "$pid0" ]
-check "after restart: every collector succeeds" [ "$(grep -c '^mysql_exporter_collector_success{.*} 1$' "$d/c.prom")" = 12 ]
+check "after restart: every collector succeeds" [ "$(grep -c '^mysql_exporter_collector_success{.*} 1$' "$d/c.prom")" = 14 ]
 check "after restart: uptime restarted" [ "$(mval "$d/c.prom" mysql_global_status_uptime | cut -d. -f1)" -lt 30 ]
 
 # ---- crash (SIGKILL): the old connection is dead ----
@@ -51,13 +53,13 @@ check "after crash recovery: mysql_up 1" [ "$(mval "$d/e.prom" mysql_up)" = 1 ]
 # ---- frozen server: the scrape timeout bounds the scrape ----
 kill -STOP "$MARIADB_PID"
 on_exit "kill -CONT $MARIADB_PID 2>/dev/null"
-read -r code ms < <(timed_scrape "$d/f.prom" 2)
+read -r code ms < <(timed_scrape "$d/f.prom" 4)
 check "frozen (query in flight): HTTP 200 ($code)" [ "$code" = 200 ]
 check "frozen: mysql_up 0" [ "$(mval "$d/f.prom" mysql_up)" = 0 ]
-check "frozen: answered within the 2 s scrape timeout minus offset (${ms} ms)" [ "$ms" -ge 1500 -a "$ms" -lt 2000 ]
+check "frozen: answered at the 4 s scrape timeout minus offset, 3.75 s (${ms} ms)" [ "$ms" -ge 3500 -a "$ms" -lt 6750 ]
 # now the exporter must reconnect: the handshake hangs too
-read -r code ms < <(timed_scrape "$d/g.prom" 1.5)
-check "frozen (connect handshake): 200, mysql_up 0 in ${ms} ms < 1500" [ "$code" = 200 -a "$(mval "$d/g.prom" mysql_up)" = 0 -a "$ms" -lt 1500 ]
+read -r code ms < <(timed_scrape "$d/g.prom" 3)
+check "frozen (connect handshake): 200, mysql_up 0 in ${ms} ms < 5750" [ "$code" = 200 -a "$(mval "$d/g.prom" mysql_up)" = 0 -a "$ms" -lt 5750 ]
 kill -CONT "$MARIADB_PID"
 read -r code ms < <(timed_scrape "$d/h.prom" 5)
 check "thawed: mysql_up 1" [ "$(mval "$d/h.prom" mysql_up)" = 1 ]
@@ -65,14 +67,14 @@ check "scrapes_total counted every scrape" [ "$(mval "$d/h.prom" mysql_exporter_
 
 # ---- a scrape with no header uses --exporter.scrape_timeout ----
 kill "$MYEXP_PID"; wait "$MYEXP_PID" 2>/dev/null
-myexp_start --exporter.scrape_timeout=1s || exit 1
+myexp_start --exporter.scrape_timeout=3s || exit 1
 scrape "$MYEXP_URL/metrics" "$d/i.prom" >/dev/null
 kill -STOP "$MARIADB_PID"
 t0=${EPOCHREALTIME/./}
 code=$(scrape "$MYEXP_URL/metrics" "$d/j.prom")
 ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 kill -CONT "$MARIADB_PID"
-check "no header: --exporter.scrape_timeout=1s bounds the scrape (${ms} ms)" [ "$code" = 200 -a "$ms" -lt 1500 -a "$(mval "$d/j.prom" mysql_up)" = 0 ]
+check "no header: --exporter.scrape_timeout=3s bounds the scrape (${ms} ms)" [ "$code" = 200 -a "$ms" -ge 2750 -a "$ms" -lt 6000 -a "$(mval "$d/j.prom" mysql_up)" = 0 ]
 check "exporter still alive" kill -0 "$MYEXP_PID"
 
 finish
