@@ -14,6 +14,9 @@
 # may be shared, so the figure is CPU per GET, not throughput.  Prints per
 # run: req/s, orderd and mariadbd microseconds of CPU per GET and their
 # ratio, context switches per GET; then per variant the median and spread.
+# Each round also runs the floor-client row (BENCH_FLOOR=0: not): the same
+# query from bench/orderd-floor.c, a bare libmariadb client without HTTP,
+# its CPU per query beside mariadbd's -- what the client side alone costs.
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
@@ -46,7 +49,26 @@ csw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $CONNS connections, ${D}s per run, $ROUNDS rounds"
 printf '%-14s %5s %9s %9s %9s %7s %9s %9s\n' variant round req/s orderd_us mariadb_us ratio csw_o csw_m
+# The floor (bench/orderd-floor.c): orderd's order query by a bare
+# libmariadb client, 8 threads like --db.pool-size=8, no HTTP.
+floor=
+if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd-floor.c" \
+	-I/usr/include/mariadb -lmariadb -lpthread; then
+	floor=1
+fi
+floor_run() {
+	local m0 m1 q t
+	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
+	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" >"$dir/floor.out"; } 2>"$dir/floor.time"
+	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
+	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
+	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
+	awk -v rd="$1" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-client", rd, r / d,
+			t / r * 1e6, m / hz / r * 1e6, t * hz / m, "-", cm / r }' | tee -a "$dir/rows"
+}
 for round in $(seq "$ROUNDS"); do
+	[ -n "$floor" ] && floor_run "$round"
 	for v in "$@"; do
 		label=${v%%=*}
 		IFS=, read -r -a spec <<<"${v#*=}"
@@ -73,12 +95,15 @@ for round in $(seq "$ROUNDS"); do
 				o / hz / r * 1e6, m / hz / r * 1e6, o / m, co / r, cm / r }' | tee -a "$dir/rows"
 	done
 done
-echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and orderd us per GET"
+echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
+[ -n "$floor" ] && set -- floor-client=x "$@"
 for v in "$@"; do
 	label=${v%%=*}
-	awk -v l="$label" '$1 == l { print $6, $4 }' "$dir/rows" | sort -n |
-		awk -v l="$label" '{ r[NR] = $1; u[NR] = $2 } END {
-			printf "%-14s ratio %.3f [%.3f, %.3f]  orderd us/GET (same rows) %.1f [%.1f, %.1f]\n",
-				l, r[int((NR + 1) / 2)], r[1], r[NR], u[int((NR + 1) / 2)], u[1], u[NR] }'
+	r=$(awk -v l="$label" '$1 == l { print $6 }' "$dir/rows" | sort -n | tr '\n' ' ')
+	u=$(awk -v l="$label" '$1 == l { print $4 }' "$dir/rows" | sort -n | tr '\n' ' ')
+	awk -v l="$label" -v r="$r" -v u="$u" 'BEGIN { n = split(r, a, " "); split(u, b, " ")
+		m = int((n + 1) / 2)
+		printf "%-14s ratio %.3f [%.3f, %.3f]  orderd us/GET %.1f [%.1f, %.1f]\n",
+			l, a[m], a[1], a[n], b[m], b[1], b[n] }'
 done
 exit 0
