@@ -17,7 +17,10 @@
  * costs four round trips; after COMMIT/ROLLBACK it holds no transaction, no
  * snapshot and no metadata lock while idle).  Mixing both kinds on one
  * connection would cost a mode switch (a round trip) whenever the kind
- * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections.
+ * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections, plus
+ * one reader per libmicrohttpd thread that has run a GET itself
+ * (db_job_run_here: a GET on the caller's thread, without the two thread
+ * hand-offs; the workers still serve POSTs, and GETs while not ready).
  *
  * Outcomes: a job ends with job->result (0 or -errno, db.h) and the order
  * JSON in job->out, handed to the configured callback; this file knows
