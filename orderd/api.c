@@ -130,6 +130,8 @@ static void shed(struct http_request *r)
 	api_unavailable(r, ERR_OVERLOADED, "server overloaded, retry later");
 }
 
+static void api_answer(struct http_request *r, const struct db_job *j, void *arg);
+
 static void h_order_get(struct http_request *r, void *ctx)
 {
 	struct api *a = ctx;
@@ -150,6 +152,12 @@ static void h_order_get(struct http_request *r, void *ctx)
 	j->ctx = r;
 	j->out = http_response_body(r);
 	j->order_id = id;
+	/* on this thread when it can (no hand-off), else through the pool */
+	if (db_job_run_here(a->db, j)) {
+		api_answer(r, j, a);
+		db_job_put(a->db, j);
+		return;
+	}
 	http_request_suspend(r);
 	db_job_submit(a->db, j);
 }
@@ -197,9 +205,9 @@ static void h_order_post(struct http_request *r, void *ctx)
 	db_job_submit(a->db, j);
 }
 
-void api_db_done(struct db_job *j, void *arg)
+/* The outcome of j as r's answer. */
+static void api_answer(struct http_request *r, const struct db_job *j, void *arg)
 {
-	struct http_request *r = j->ctx;
 	char loc[48];
 
 	switch (j->result) {
@@ -235,6 +243,13 @@ void api_db_done(struct db_job *j, void *arg)
 		api_fail(r, 500, ERR_DB, "database error", NULL);
 		break;
 	}
+}
+
+void api_db_done(struct db_job *j, void *arg)
+{
+	struct http_request *r = j->ctx;
+
+	api_answer(r, j, arg);
 	http_request_resume(r);
 }
 

@@ -17,7 +17,10 @@
  * costs four round trips; after COMMIT/ROLLBACK it holds no transaction, no
  * snapshot and no metadata lock while idle).  Mixing both kinds on one
  * connection would cost a mode switch (a round trip) whenever the kind
- * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections.
+ * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections, plus
+ * one reader per libmicrohttpd thread that has run a GET itself
+ * (db_job_run_here: a GET on the caller's thread, without the two thread
+ * hand-offs; the workers still serve POSTs, and GETs while not ready).
  *
  * Outcomes: a job ends with job->result (0 or -errno, db.h) and the order
  * JSON in job->out, handed to the configured callback; this file knows
@@ -57,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -142,6 +146,8 @@ struct worker {
 	bool started;
 	struct dbconn rc;		/* reader: GET */
 	struct dbconn wc;		/* writer: POST */
+	bool here;			/* a caller's thread (db_job_run_here), not a worker */
+	struct worker *next;		/* pool->here_list */
 };
 
 struct db_pool {
@@ -163,7 +169,21 @@ struct db_pool {
 	_Atomic bool placeholder;	/* the my.cnf holds CHANGE_ME: never connect */
 	_Atomic uint64_t outage_gen;	/* bumped when the checker sees the DB go down */
 	_Atomic unsigned connected, busy;
+	uint64_t id;			/* tells a thread's connection for this pool */
+	_Atomic(struct worker *) here_list;	/* the callers' threads' connections */
+	_Atomic unsigned here_active;	/* db_job_run_here calls under way */
 };
+
+/*
+ * db_job_run_here's state of the calling thread (a libmicrohttpd thread):
+ * its own reader connection, for the pool whose id it holds.  Made on the
+ * thread's first GET, listed in pool->here_list and closed and freed by
+ * db_pool_free, never by the thread (libmicrohttpd's threads end without
+ * telling us).
+ */
+static _Thread_local struct worker *here_worker;
+static _Thread_local uint64_t here_pool_id;
+static _Atomic uint64_t pool_ids;
 
 /*
  * A failed statement's MariaDB/MySQL error number in the job vocabulary
@@ -539,12 +559,13 @@ again:
 
 /* ---- jobs ---- */
 
-/* The outcome to the caller; the job is the pool's again once this returns. */
-static void finish(struct db_pool *p, struct db_job *j, int result)
+/* The outcome to the caller: through cfg.done from a worker (the job is the
+ * pool's again once it returns); db_job_run_here's caller reads it itself. */
+static void finish(struct worker *w, struct db_job *j, int result)
 {
 	j->result = result;
-	if (p->cfg.done)
-		p->cfg.done(j, p->cfg.done_arg);
+	if (!w->here && w->pool->cfg.done)
+		w->pool->cfg.done(j, w->pool->cfg.done_arg);
 }
 
 /* Returns true when the connection was lost and may_retry allows another
@@ -562,7 +583,7 @@ static bool job_get(struct worker *w, struct db_job *j, bool may_retry)
 	} else if (r == -EIO) {
 		log_stmt_error(&w->rc, Q_GET_ORDER);
 	}
-	finish(w->pool, j, r);
+	finish(w, j, r);
 	return false;
 }
 
@@ -946,7 +967,7 @@ static bool job_create(struct worker *w, struct db_job *j, bool may_retry)
 		log_warn("writer connection left in a transaction: rolled back", NULL);
 		mysql_rollback(w->wc.my);
 	}
-	finish(w->pool, j, r);
+	finish(w, j, r);
 	return false;
 }
 
@@ -966,7 +987,7 @@ static void job_run(struct worker *w, struct db_job *j)
 		if (pass)
 			c->next_try_ns = 0;
 		if (conn_ensure(w->pool, c) < 0) {
-			finish(w->pool, j, -ENOTCONN);
+			finish(w, j, -ENOTCONN);
 			return;
 		}
 		if (j->kind == DB_GET_ORDER)
@@ -976,7 +997,7 @@ static void job_run(struct worker *w, struct db_job *j)
 		if (!again)
 			return;
 		if (daemon_now_ns() - t0 > 250 * 1000000ull) {
-			finish(w->pool, j, -ENOTCONN);
+			finish(w, j, -ENOTCONN);
 			return;
 		}
 	}
@@ -1042,6 +1063,58 @@ static void *worker_main(void *arg)
 	conn_close(p, &w->wc);
 	mysql_thread_end();
 	return NULL;
+}
+
+/*
+ * The GET on the caller's thread: what a worker would do for it (job_run:
+ * the same statement, retry on a fresh connection, timeouts), minus the two
+ * thread hand-offs per request that cost more CPU than the rest of the GET
+ * (a futex wake-up and a switch to the worker, then libmicrohttpd's resume
+ * signalling and an epoll re-arm back; bench/orderd-profile.sh).  Only
+ * while the DB is ready and this thread's connection is up or opens now:
+ * otherwise the pool gives the answer, as before.
+ */
+bool db_job_run_here(struct db_pool *p, struct db_job *j)
+{
+	struct worker *w;
+	bool ran = false;
+
+	if (j->kind != DB_GET_ORDER || !atomic_load(&p->ready))
+		return false;
+	/* counted before stopping is read: db_pool_free sets stopping, then
+	 * waits for the count to drop to 0 before it closes the connections */
+	atomic_fetch_add(&p->here_active, 1);
+	if (atomic_load(&p->stopping))
+		goto out;
+	if (here_pool_id != p->id || !here_worker) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			goto out;
+		w->pool = p;
+		w->rc.pool = p;
+		w->wc.pool = p;
+		w->wc.writer = true;
+		w->here = true;
+		mysql_thread_init();
+		w->next = atomic_load(&p->here_list);
+		while (!atomic_compare_exchange_weak(&p->here_list, &w->next, w))
+			;
+		here_worker = w;
+		here_pool_id = p->id;
+	}
+	w = here_worker;
+	/* backing off after a failed connect: the pool answers meanwhile */
+	if (!w->rc.up && daemon_now_ns() < w->rc.next_try_ns)
+		goto out;
+	if (conn_ensure(p, &w->rc) < 0)
+		goto out;
+	atomic_fetch_add(&p->busy, 1);
+	job_run(w, j);
+	atomic_fetch_sub(&p->busy, 1);
+	ran = true;
+out:
+	atomic_fetch_sub(&p->here_active, 1);
+	return ran;
 }
 
 /* ---- credentials ---- */
@@ -1202,6 +1275,7 @@ struct db_pool *db_pool_new(const struct db_config *cfg)
 	if (!p)
 		return NULL;
 	p->cfg = *cfg;
+	p->id = atomic_fetch_add(&pool_ids, 1) + 1;
 	if (cfg->metrics)
 		p->m = *cfg->metrics;
 	pthread_mutex_init(&p->mu, NULL);
@@ -1332,6 +1406,14 @@ void db_pool_free(struct db_pool *p)
 				pthread_join(p->workers[i].tid, NULL);
 	if (p->checker_started)
 		pthread_join(p->checker, NULL);
+	/* GETs running on callers' threads end within their DB timeouts */
+	while (atomic_load(&p->here_active))
+		usleep(1000);
+	for (struct worker *w = atomic_load(&p->here_list), *next; w; w = next) {
+		next = w->next;
+		conn_close(p, &w->rc);
+		free(w);
+	}
 	free(p->workers);
 	free(p->jobs);
 	ring_done(&p->free_jobs);

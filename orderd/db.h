@@ -108,6 +108,17 @@ struct db_job *db_job_get(struct db_pool *p);
 void db_job_put(struct db_pool *p, struct db_job *j);
 /* Queue a job taken with db_job_get; cfg.done will be called for it. */
 void db_job_submit(struct db_pool *p, struct db_job *j);
+/*
+ * Run a DB_GET_ORDER job taken with db_job_get on the calling thread, on a
+ * reader connection of that thread's own (opened on its first use and kept
+ * until db_pool_free), with no hand-off to a worker: true with
+ * job->result set (cfg.done is NOT called; the job is still the caller's,
+ * to db_job_put), or false without touching the job when it cannot run
+ * here (the DB is not ready, the pool is stopping, or this thread's
+ * connection cannot be opened now): then submit it.  It blocks the caller
+ * for at most about two --db.timeout, like a worker's call.
+ */
+bool db_job_run_here(struct db_pool *p, struct db_job *j);
 bool db_pool_ready(const struct db_pool *p);
 /* The my.cnf still holds the package's CHANGE_ME placeholders: the pool
  * does not connect (logged once, an error) and is not ready. */

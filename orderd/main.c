@@ -63,8 +63,9 @@ static const struct flag flags[] = {
 	{ .name = "db.name", .type = FLAG_STRING, .dst = &arg_db_name,
 	  .help = "Database name; without it, the my.cnf's database, else orders_db." },
 	{ .name = "db.pool-size", .type = FLAG_INT, .dst = &arg_pool_size, .def = "8",
-	  .help = "DB worker threads; each holds a read and a write connection, so orderd opens "
-		  "2 x N + 1 connections: keep that below MariaDB's max_connections.",
+	  .help = "DB worker threads; each holds a read and a write connection, and each "
+		  "--web.threads thread a reader for GETs, so orderd opens up to 2 x N + "
+		  "web.threads + 1 connections: keep that below MariaDB's max_connections.",
 	  .min = 1, .max = 1024 },
 	{ .name = "db.queue-size", .type = FLAG_INT, .dst = &arg_queue_size, .def = "1024",
 	  .help = "Requests waiting for a worker before answering 503 + Retry-After.", .min = 1,
@@ -79,7 +80,8 @@ static const struct flag flags[] = {
 	  .help = "Cap of the exponential backoff between DB connection attempts.",
 	  .check = flag_check_positive, .rule = "a duration > 0" },
 	{ .name = "web.threads", .type = FLAG_INT, .dst = &arg_threads, .def = "0",
-	  .help = "libmicrohttpd I/O threads (0 = number of CPUs).", .min = 0, .max = 256 },
+	  .help = "libmicrohttpd I/O threads (0 = number of CPUs); each runs its GETs on a DB "
+		  "connection of its own.", .min = 0, .max = 256 },
 	{ .name = "web.max-connections", .type = FLAG_INT, .dst = &arg_max_conns, .def = "4096",
 	  .help = "Concurrent API connections (above the shedding point; needs RLIMIT_NOFILE).",
 	  .min = 1, .max = 1000000 },

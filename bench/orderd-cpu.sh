@@ -1,0 +1,109 @@
+#!/bin/bash
+# bench/orderd-cpu.sh [LABEL=BINARY[,ARG...]]...: orderd's own CPU per GET
+# beside MariaDB's for the same GETs, for one or more orderd builds or flag
+# sets, interleaved on one MariaDB so that they compare (issue 15: orderd
+# <= 1/4 of mariadbd).  Without arguments: $BUILD_DIR/orderd as "orderd".
+#
+# A MariaDB of its own with BENCH_ORDERS generated orders (default 20000);
+# each variant is started in turn, warmed up for 2 s, then loaded by wrk
+# with random ids at BENCH_CONNS connections (default 50) for
+# BENCH_DURATION seconds (default 5); BENCH_ROUNDS rounds (default 3) of
+# all variants, A B A B ..., so that a change in the machine's load hits
+# every variant alike.  CPU is utime+stime of every thread (proc(5)
+# /proc/PID/stat fields 14 and 15) before and after each run; the machine
+# may be shared, so the figure is CPU per GET, not throughput.  Prints per
+# run: req/s, orderd and mariadbd microseconds of CPU per GET and their
+# ratio, context switches per GET; then per variant the median and spread.
+# Each round also runs the floor-client row (BENCH_FLOOR=0: not): the same
+# query from bench/orderd-floor.c, a bare libmariadb client without HTTP,
+# its CPU per query beside mariadbd's -- what the client side alone costs.
+# Not part of `make bench` (bench/orderd-bench.sh prints the same split).
+# Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
+
+D=${BENCH_DURATION:-5}
+N=${BENCH_ORDERS:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-50}
+HZ=$(getconf CLK_TCK)
+command -v wrk >/dev/null || { echo "orderd-cpu: wrk is missing (make deps)"; exit 77; }
+[ $# -gt 0 ] || set -- "orderd=$BUILD_DIR/orderd"
+for v in "$@"; do
+	bin=${v#*=}
+	bin=${bin%%,*}
+	[ -x "$bin" ] || { echo "orderd-cpu: $bin is not built"; exit 77; }
+done
+
+dir=$(tmpdir_new)
+mariadb_start "$dir/m" >/dev/null || exit 1
+mariadb_load >/dev/null || exit 1
+GENERATE_MARIADB="mariadb --no-defaults -uroot -S $MARIADB_SOCKET" "$SRC_DIR/db/generate.sh" "$N" >/dev/null || exit 1
+max_order=$(mariadb_root -N -e 'SELECT MAX(order_id) FROM orders_db.orders')
+cat >"$dir/get.lua" <<'LUA'
+function init(args) math.randomseed(os.time() + math.random(1000)); max_order = tonumber(args[1]) end
+function request() return wrk.format("GET", "/api/order/" .. math.random(1, max_order)) end
+LUA
+
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+csw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $CONNS connections, ${D}s per run, $ROUNDS rounds"
+printf '%-14s %5s %9s %9s %9s %7s %9s %9s\n' variant round req/s orderd_us mariadb_us ratio csw_o csw_m
+# The floor (bench/orderd-floor.c): orderd's order query by a bare
+# libmariadb client, 8 threads like --db.pool-size=8, no HTTP.
+floor=
+if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd-floor.c" \
+	-I/usr/include/mariadb -lmariadb -lpthread; then
+	floor=1
+fi
+floor_run() {
+	local m0 m1 q t
+	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
+	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" >"$dir/floor.out"; } 2>"$dir/floor.time"
+	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
+	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
+	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
+	awk -v rd="$1" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-client", rd, r / d,
+			t / r * 1e6, m / hz / r * 1e6, t * hz / m, "-", cm / r }' | tee -a "$dir/rows"
+}
+for round in $(seq "$ROUNDS"); do
+	[ -n "$floor" ] && floor_run "$round"
+	for v in "$@"; do
+		label=${v%%=*}
+		IFS=, read -r -a spec <<<"${v#*=}"
+		port=$(free_port)
+		"${spec[0]}" --web.listen-address="127.0.0.1:$port" --metrics.listen-address="127.0.0.1:$(free_port)" \
+			--config.my-cnf="$MARIADB_DIR/orderd.cnf" --db.pool-size=8 --log.requests=none \
+			"${spec[@]:1}" >"$dir/orderd.log" 2>&1 &
+		pid=$!
+		if ! wait_http "http://127.0.0.1:$port/health/readiness" 120; then
+			echo "orderd-cpu: $label not ready"; cat "$dir/orderd.log"; kill "$pid"; exit 1
+		fi
+		wrk -t2 -c"$CONNS" -d2s -s "$dir/get.lua" "http://127.0.0.1:$port" -- "$max_order" >/dev/null
+		o0=$(ticks "$pid") m0=$(ticks "$MARIADB_PID") co0=$(csw "$pid") cm0=$(csw "$MARIADB_PID")
+		out=$(wrk -t2 -c"$CONNS" -d"${D}s" -s "$dir/get.lua" "http://127.0.0.1:$port" -- "$max_order")
+		o1=$(ticks "$pid") m1=$(ticks "$MARIADB_PID") co1=$(csw "$pid") cm1=$(csw "$MARIADB_PID")
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null
+		req=$(awk '/requests in/ { print $1 }' <<<"$out")
+		non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+		[ -n "$non2xx" ] && echo "# $label: $non2xx non-2xx answers"
+		awk -v l="$label" -v rd="$round" -v r="$req" -v d="$D" -v hz="$HZ" -v o=$((o1 - o0)) \
+			-v m=$((m1 - m0)) -v co=$((co1 - co0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+			printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", l, rd, r / d,
+				o / hz / r * 1e6, m / hz / r * 1e6, o / m, co / r, cm / r }' | tee -a "$dir/rows"
+	done
+done
+echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
+[ -n "$floor" ] && set -- floor-client=x "$@"
+for v in "$@"; do
+	label=${v%%=*}
+	r=$(awk -v l="$label" '$1 == l { print $6 }' "$dir/rows" | sort -n | tr '\n' ' ')
+	u=$(awk -v l="$label" '$1 == l { print $4 }' "$dir/rows" | sort -n | tr '\n' ' ')
+	awk -v l="$label" -v r="$r" -v u="$u" 'BEGIN { n = split(r, a, " "); split(u, b, " ")
+		m = int((n + 1) / 2)
+		printf "%-14s ratio %.3f [%.3f, %.3f]  orderd us/GET %.1f [%.1f, %.1f]\n",
+			l, a[m], a[1], a[n], b[m], b[1], b[n] }'
+done
+exit 0
