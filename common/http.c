@@ -958,6 +958,7 @@ int http_head_verdict(const struct http_head_facts *f, const char **ret_msg)
 struct head_scan {
 	struct http_head_facts facts;
 	const char *prev_end;	/* the previous field's value end (its NUL) */
+	size_t pool;		/* the connection's memory: no gap is larger */
 	const char *msg;
 };
 
@@ -974,10 +975,11 @@ static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const ch
 {
 	struct head_scan *h = cls;
 
+	/* only when both lie in one buffer (the connection's memory pool) */
 	if (h->prev_end && (uintptr_t)key > (uintptr_t)h->prev_end &&
-	    (uintptr_t)key - (uintptr_t)h->prev_end <= 4) {
+	    (uintptr_t)key - (uintptr_t)h->prev_end <= h->pool) {
 		for (const char *p = h->prev_end; p < key; p++)
-			if (*p) {
+			if (*p && *p != ' ' && *p != '\t') {
 				h->msg = "NUL in a header field";
 				return MHD_NO;
 			}
@@ -1005,7 +1007,8 @@ static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const ch
 /* 0, or the status to refuse the request head with (and *ret_msg). */
 static int head_check(struct http_request *r, const char *version, const char **ret_msg)
 {
-	struct head_scan h = { .facts.http11 = version && strcmp(version, "HTTP/1.1") == 0 };
+	struct head_scan h = { .facts.http11 = version && strcmp(version, "HTTP/1.1") == 0,
+			       .pool = r->s->cfg.conn_memory };
 	int status;
 
 	if (r->bad_target) {

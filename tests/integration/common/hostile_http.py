@@ -129,6 +129,8 @@ def main():
     req = b"GET " + get + b" HTTP/1.1\r\n" + H
     expect_refused(port, "NUL in a header value", req + b"X-A: a\x00b\r\n\r\n")
     expect_refused(port, "NUL in the last header value", b"GET " + get + b" HTTP/1.1\r\nX-A: a\x00b\r\n" + H[:-2] + b"\r\n\r\n")
+    expect_refused(port, "NUL in a header value followed by more fields",
+                   b"GET " + get + b" HTTP/1.1\r\nX-Key: tenant-A\x00order-1\r\n" + H + b"X-B: c\r\n\r\n")
     expect_refused(port, "NUL in the only header value", b"GET " + get + b" HTTP/1.1\r\nHost: 127.0.0.1\x00evil\r\n\r\n")
     expect_refused(port, "CTL 0x01 in a header value", req + b"X-A: a\x01b\r\n\r\n")
     expect_refused(port, "DEL in a header value", req + b"X-A: a\x7fb\r\n\r\n")
@@ -183,7 +185,7 @@ def main():
         report("orderd: a clean order is created", st == 201, "status %r body %r" % (st, body[:200]))
         oid = None
         try:
-            oid = json.loads(body)["id"]
+            oid = json.loads(body)["order_id"]
         except (ValueError, KeyError, TypeError):
             pass
         if oid is not None:

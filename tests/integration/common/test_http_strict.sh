@@ -36,6 +36,9 @@ on_exit "kill -9 $he_pid 2>/dev/null"
 if wait_http "http://127.0.0.1:$port/-/healthy" 30; then
 	run_hostile host-exporter "$port" /-/healthy
 	check "host-exporter still serves /metrics" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" = 200 ]
+	kill -TERM "$he_pid"
+	wait "$he_pid"
+	check "host-exporter exits 0 after the hostile run" [ $? = 0 ]
 else
 	fail "host-exporter did not start"; cat "$d/he.log"
 fi
