@@ -563,6 +563,29 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	/*
+	 * The request line was seen but access_cb never ran: libmicrohttpd
+	 * answered the head itself (431 head too large, 414, 400 for a bad
+	 * Content-Length, 505) or the head never completed.  Count it like any
+	 * other request (route "unknown", method OTHER): the status it queued,
+	 * else 408 for a head that timed out (nginx counts its silent
+	 * client_header_timeout close as 408 too) or 499 for a client that left.
+	 */
+	if (!r->begun && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN &&
+	    (s->cfg.hooks.on_begin || s->cfg.hooks.on_complete)) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+		int status = ci ? (int)ci->http_status
+			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+
+		r->conn = conn;
+		r->begun = r->hooked = true;
+		if (s->cfg.hooks.on_begin)
+			s->cfg.hooks.on_begin(s->cfg.hooks.ctx, r);
+		if (s->cfg.hooks.on_complete)
+			s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, status,
+						 daemon_now_ns() - r->start_ns);
+	}
+	/*
 	 * A request that began (on_begin ran) but was never answered: the
 	 * client went away mid-body, or the connection timed out or failed.
 	 * Close the pair anyway, so in-flight gauges kept with the hooks
