@@ -205,6 +205,8 @@ int http_gzip(const void *in, size_t len, int level, struct buf *out);
  * Request checks the glue applies before any handler sees a request (pure
  * functions, no allocation; exposed for tests/fuzz/fuzz_http_head.c).
  * Each returns 0 when the bytes are acceptable, -EINVAL when not.
+ * The glue refuses a head failing any of them with a JSON error (whatever
+ * json_errors says) and Connection: close, before routing.
  *
  * http_check_target: the raw request-target (before percent-decoding):
  * only visible ASCII (RFC 9112 section 3.2, RFC 3986 section 2), well-formed
