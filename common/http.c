@@ -103,6 +103,10 @@ struct http_request {
 
 	/* state flags; all written by the connection's thread except as noted */
 	bool begun, handled, suspended, too_large;
+	bool must_close;	/* answered before the body: Connection: close */
+	bool bad_target;	/* the raw request-target failed http_check_target */
+	const char *raw_uri;	/* in libmicrohttpd's read buffer, before decoding */
+	size_t raw_uri_len;	/* strlen at uri_log_cb: short of the line if it held a NUL */
 	bool responded;		/* the answer is recorded (may be set by a worker while suspended) */
 	bool hooked;		/* on_complete was called (queue or completed_cb) */
 	int status;
@@ -210,6 +214,9 @@ static struct http_request *request_get(struct http_server *s)
 	r->userdata = NULL;
 	r->begun = r->handled = r->suspended = r->too_large = r->responded = false;
 	r->hooked = false;
+	r->must_close = r->bad_target = false;
+	r->raw_uri = NULL;
+	r->raw_uri_len = 0;
 	r->status = 0;
 	r->compress = false;
 	r->content_type = NULL;
@@ -533,6 +540,15 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	r->conn = conn;
 	r->start_ns = daemon_now_ns();
+	/* the raw target, before libmicrohttpd cuts the query and decodes it
+	 * in place (a %00 would end the decoded path) */
+	if (uri) {
+		r->raw_uri = uri;
+		r->raw_uri_len = strlen(uri);
+		r->bad_target = http_check_target(uri, r->raw_uri_len) < 0;
+	} else {
+		r->bad_target = true;
+	}
 	atomic_fetch_add_explicit(&s->in_flight, 1, memory_order_relaxed);
 	return r;
 }
@@ -546,6 +562,29 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	*con_cls = NULL;
+	/*
+	 * The request line was seen but access_cb never ran: libmicrohttpd
+	 * answered the head itself (431 head too large, 414, 400 for a bad
+	 * Content-Length, 505) or the head never completed.  Count it like any
+	 * other request (route "unknown", method OTHER): the status it queued,
+	 * else 408 for a head that timed out (nginx counts its silent
+	 * client_header_timeout close as 408 too) or 499 for a client that left.
+	 */
+	if (!r->begun && toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN &&
+	    (s->cfg.hooks.on_begin || s->cfg.hooks.on_complete)) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+		int status = ci ? (int)ci->http_status
+			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+
+		r->conn = conn;
+		r->begun = r->hooked = true;
+		if (s->cfg.hooks.on_begin)
+			s->cfg.hooks.on_begin(s->cfg.hooks.ctx, r);
+		if (s->cfg.hooks.on_complete)
+			s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, status,
+						 daemon_now_ns() - r->start_ns);
+	}
 	/*
 	 * A request that began (on_begin ran) but was never answered: the
 	 * client went away mid-body, or the connection timed out or failed.
@@ -833,7 +872,8 @@ static enum MHD_Result queue(struct http_request *r)
 		MHD_add_response_header(resp, r->hdr[i].name, r->hdr[i].value);
 	/* After quiesce, tell keep-alive clients to go elsewhere; after an
 	 * unread body the connection cannot be reused either. */
-	if (r->too_large || atomic_load_explicit(&r->s->quiesced, memory_order_relaxed))
+	if (r->too_large || r->must_close ||
+	    atomic_load_explicit(&r->s->quiesced, memory_order_relaxed))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
@@ -843,8 +883,185 @@ static enum MHD_Result queue(struct http_request *r)
 	return ret;
 }
 
+/* ---------------------------------------------------------------- */
+/* request checks (RFC 9110, RFC 9112): pure functions, then the glue */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int http_check_target(const char *raw, size_t len)
+{
+	if (!raw || len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		/* RFC 3986: no raw space, control, DEL or non-ASCII byte */
+		if (c <= 0x20 || c >= 0x7f)
+			return -EINVAL;
+		if (c == '%') {
+			int hi, lo;
+
+			if (len - i < 3)
+				return -EINVAL;
+			hi = hexval(raw[i + 1]);
+			lo = hexval(raw[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			/* an escape that decodes to NUL or a control character */
+			if (hi < 2 || (hi == 7 && lo == 15))
+				return -EINVAL;
+			i += 2;
+		}
+	}
+	return 0;
+}
+
+/* tchar, RFC 9110 section 5.6.2 */
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+int http_check_field_name(const char *name, size_t len)
+{
+	if (!name || len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (!is_tchar((unsigned char)name[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int http_check_field_value(const char *value, size_t len)
+{
+	if (!value && len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int http_head_verdict(const struct http_head_facts *f, const char **ret_msg)
+{
+	const char *msg = NULL;
+	int status = 0;
+
+	if (f->http11 && f->n_host == 0) {
+		status = 400, msg = "missing Host header";
+	} else if (f->n_host > 1) {
+		status = 400, msg = "repeated Host header";
+	} else if (f->n_content_length > 1) {
+		/* RFC 9112 section 6.3 allows merging equal values; we refuse */
+		status = 400, msg = "repeated Content-Length header";
+	} else if (f->n_content_length && f->n_transfer_encoding) {
+		status = 400, msg = "Content-Length with Transfer-Encoding";
+	} else if (f->n_transfer_encoding && (f->n_transfer_encoding > 1 || !f->te_chunked)) {
+		status = 501, msg = "unsupported transfer coding";
+	}
+	if (status && ret_msg)
+		*ret_msg = msg;
+	return status;
+}
+
+struct head_scan {
+	struct http_head_facts facts;
+	const char *prev_end;	/* the previous field's value end (its NUL) */
+	size_t pool;		/* the connection's memory: no gap is larger */
+	const char *msg;
+};
+
+/*
+ * libmicrohttpd 0.9.75 measures names and values with strlen() after
+ * replacing CR and LF by NUL in its read buffer, so a NUL inside a value
+ * silently cuts it ("tenant-A\0order-1" would read "tenant-A").  The
+ * fields lie in the buffer in order: between the end of one value and the
+ * next name there may only be the NULs that were the line's CR LF.  A
+ * NUL at the very end of a value, just before a bare LF, stays invisible.
+ */
+static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				    size_t key_size, const char *value, size_t value_size)
+{
+	struct head_scan *h = cls;
+
+	/* only when both lie in one buffer (the connection's memory pool) */
+	if (h->prev_end && (uintptr_t)key > (uintptr_t)h->prev_end &&
+	    (uintptr_t)key - (uintptr_t)h->prev_end <= h->pool) {
+		for (const char *p = h->prev_end; p < key; p++)
+			if (*p && *p != ' ' && *p != '\t') {
+				h->msg = "NUL in a header field";
+				return MHD_NO;
+			}
+	}
+	if (http_check_field_name(key, key_size) < 0) {
+		h->msg = "invalid header field name";
+		return MHD_NO;
+	}
+	if (http_check_field_value(value, value_size) < 0) {
+		h->msg = "control character in a header field value";
+		return MHD_NO;
+	}
+	h->prev_end = value ? value + value_size : NULL;
+	if (key_size == 4 && strncasecmp(key, "Host", 4) == 0) {
+		h->facts.n_host++;
+	} else if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0) {
+		h->facts.n_content_length++;
+	} else if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+		h->facts.n_transfer_encoding++;
+		h->facts.te_chunked = value_size == 7 && strncasecmp(value, "chunked", 7) == 0;
+	}
+	return MHD_YES;
+}
+
+/* 0, or the status to refuse the request head with (and *ret_msg). */
+static int head_check(struct http_request *r, const char *version, const char **ret_msg)
+{
+	struct head_scan h = { .facts.http11 = version && strcmp(version, "HTTP/1.1") == 0,
+			       .pool = r->s->cfg.conn_memory };
+	int status;
+
+	if (r->bad_target) {
+		*ret_msg = "invalid request target";
+		return 400;
+	}
+	/* A raw NUL in the request line: the target ends one space before
+	 * the version in the buffer, so its strlen came up short. */
+	if (r->raw_uri && version && *version && (uintptr_t)version > (uintptr_t)r->raw_uri &&
+	    (uintptr_t)version - (uintptr_t)r->raw_uri - 1 != r->raw_uri_len) {
+		*ret_msg = "invalid request target";
+		return 400;
+	}
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, head_scan_cb, &h);
+	if (h.msg) {
+		*ret_msg = h.msg;
+		return 400;
+	}
+	/* the last field: its CR LF and the empty line follow its value */
+	if (h.prev_end && h.prev_end[1] != '\0') {
+		*ret_msg = "NUL in a header field";
+		return 400;
+	}
+	status = http_head_verdict(&h.facts, ret_msg);
+	return status;
+}
+
 /* First call: resolve the route, answer what needs no body. */
-static void begin(struct http_request *r, const char *url, const char *method)
+static void begin(struct http_request *r, const char *url, const char *method,
+		  const char *version)
 {
 	struct http_server *s = r->s;
 	bool path_known = false;
@@ -869,6 +1086,19 @@ static void begin(struct http_request *r, const char *url, const char *method)
 		request_id_make(r);
 	if (s->cfg.hooks.on_begin)
 		s->cfg.hooks.on_begin(s->cfg.hooks.ctx, r);
+	/* a head we cannot frame or trust: refuse it and close (RFC 9112
+	 * section 6.3: the rest of the stream cannot be read safely) */
+	{
+		const char *msg = NULL;
+		int st = head_check(r, version, &msg);
+
+		if (st) {
+			/* JSON on every daemon: the one answer a hostile client gets */
+			r->must_close = true;
+			http_respond_json_error(r, st, msg, NULL);
+			return;
+		}
+	}
 	/* basic auth guards every path, unknown ones too (exporter-toolkit) */
 	if (s->live &&
 	    !web_live_authorized(s->live, MHD_lookup_connection_value(
@@ -915,7 +1145,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		return MHD_NO;	/* state allocation failed: drop the connection */
 	if (!r->begun) {
 		r->conn = conn;
-		begin(r, url, method);
+		begin(r, url, method, version);
 		return r->responded ? queue(r) : MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -201,6 +201,43 @@ void http_handle_healthy(struct http_request *r, void *ctx);	/* 200 "OK" */
 /* gzip-compress in to out (RFC 1952, libdeflate).  0 or negative errno. */
 int http_gzip(const void *in, size_t len, int level, struct buf *out);
 
+/*
+ * Request checks the glue applies before any handler sees a request (pure
+ * functions, no allocation; exposed for tests/fuzz/fuzz_http_head.c).
+ * Each returns 0 when the bytes are acceptable, -EINVAL when not.
+ * The glue refuses a head failing any of them with a JSON error (whatever
+ * json_errors says) and Connection: close, before routing.
+ *
+ * http_check_target: the raw request-target (before percent-decoding):
+ * only visible ASCII (RFC 9112 section 3.2, RFC 3986 section 2), well-formed
+ * %XX escapes, and no escape that decodes to a control character (%00-%1F,
+ * %7F): "/api/order/1%00999" must not become "/api/order/1".
+ * http_check_field_name: a token (RFC 9110 section 5.1): so no whitespace
+ * before the colon, no NUL, no control character.
+ * http_check_field_value: no NUL or other control character except HTAB
+ * (RFC 9110 section 5.5); obs-text (0x80-0xff) is allowed.
+ */
+int http_check_target(const char *raw, size_t len);
+int http_check_field_name(const char *name, size_t len);
+int http_check_field_value(const char *value, size_t len);
+
+/*
+ * Message framing facts of one request head, and the verdict on them
+ * (RFC 9112 sections 6.1 and 6.3, RFC 9110 section 7.2): 0 to serve it,
+ * or the status to refuse it with (400, 501) and *ret_msg the reason.
+ * Refused: more than one Content-Length (equal ones too), Content-Length
+ * with Transfer-Encoding, a Transfer-Encoding other than exactly one
+ * "chunked", no Host on HTTP/1.1, more than one Host.
+ */
+struct http_head_facts {
+	unsigned n_host;		/* Host fields */
+	unsigned n_content_length;	/* Content-Length fields */
+	unsigned n_transfer_encoding;	/* Transfer-Encoding fields */
+	bool te_chunked;		/* the one TE value is exactly "chunked" (any case) */
+	bool http11;			/* HTTP/1.1 (Host required) */
+};
+int http_head_verdict(const struct http_head_facts *f, const char **ret_msg);
+
 /* Split "host:port", "[v6]:port", ":port".  host is "" for any. */
 int http_parse_listen_address(const char *addr, char *host, size_t hostlen, uint16_t *ret_port);
 

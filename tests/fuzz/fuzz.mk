@@ -14,7 +14,7 @@
 # checked-in corpus.  Not part of `make check`; `make check` instead
 # replays every checked-in corpus through the same harnesses built with the
 # normal compiler (tests/fuzz/replay.c), so what the fuzzers found stays fixed.
-FUZZ_NAMES := negotiate flags_values webconfig basic_auth writer log
+FUZZ_NAMES := negotiate flags_values webconfig basic_auth writer log http_head
 FUZZ_ONLY ?= $(FUZZ_NAMES)
 FUZZ_TIME ?= 20
 FUZZ_CC ?= clang
