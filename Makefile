@@ -87,6 +87,7 @@ FRAGMENTS := common/common.mk \
 	db/db.mk \
 	tests/integration/db/db.mk \
 	tests/integration/security/security.mk \
+	tests/soak/soak.mk \
 	prometheus-rules/prometheus-rules.mk \
 	tests/integration/rules/rules.mk \
 	tests/e2e/e2e.mk \
