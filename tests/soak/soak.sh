@@ -59,6 +59,7 @@ tsv=$d/samples.tsv
 	echo
 } >"$tsv"
 t0=$SECONDS
+next=0
 while kill -0 "$lpid" 2>/dev/null; do
 	{
 		printf '%d' $((SECONDS - t0))
@@ -71,9 +72,10 @@ while kill -0 "$lpid" 2>/dev/null; do
 		done
 		echo
 	} >>"$tsv"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$lpid" 2>/dev/null || break
-		sleep 0.1
+	# the next sample 10 s after this one started (not after it ended)
+	next=$((next + 10))
+	while [ $((SECONDS - t0)) -lt "$next" ] && kill -0 "$lpid" 2>/dev/null; do
+		sleep 0.5
 	done
 done
 wait "$lpid"

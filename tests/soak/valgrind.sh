@@ -21,7 +21,7 @@ shadow=$vg/build
 rm -rf "$vg" && mkdir -p "$shadow" "$vg/logs" || exit 2
 for f in "$real"/* "$real"/.[!.]*; do
 	[ -e "$f" ] || continue
-	case ${f##*/} in valgrind) continue ;; esac
+	case ${f##*/} in valgrind | test-logs) continue ;; esac
 	ln -s "$f" "$shadow/${f##*/}"
 done
 for n in orderd host-exporter mysql-exporter; do
