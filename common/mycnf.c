@@ -137,8 +137,13 @@ int mycnf_tls_read(const char *path, const char *group, struct mycnf_tls *ret)
 				e--;
 			*e = '\0';
 			val = val + 1 + strspn(val + 1, " \t");
-			if (*val != '"' && *val != '\'' && (e = strchr(val, '#')))
+			if (*val == '"' || *val == '\'') {
+				/* a quoted value ends at its quote ('#' inside is kept) */
+				if ((e = strchr(val + 1, *val)))
+					e[1] = '\0';
+			} else if ((e = strchr(val, '#'))) {
 				*e = '\0';
+			}
 			val = trim_value(val);
 		} else {
 			p[strcspn(p, " \t\r\n#")] = '\0';
