@@ -7,7 +7,8 @@
 # orderd, host-exporter and mysql-exporter are scripts that exec valgrind
 #   --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
 # on the real binary (everything else there is a symlink).  Each daemon's
-# report goes to $BUILD_DIR/valgrind/logs/NAME.PID.log; afterwards every
+# report goes to $BUILD_DIR/valgrind/logs/NAME.PID.log (VALGRIND_DIR: another
+# directory than $BUILD_DIR/valgrind, for runs side by side); afterwards every
 # report with an error (invalid access, uninitialised use, definite or
 # indirect leak) is printed and the run fails.  A test that fails only from
 # the slowdown (its own timing bounds) shows in run.sh's summary; the
@@ -16,12 +17,12 @@ set -u
 : "${BUILD_DIR:?}" "${SRC_DIR:?}"
 command -v valgrind >/dev/null || { echo "valgrind not installed (make deps)" >&2; exit 2; }
 real=$(cd "$BUILD_DIR" && pwd)
-vg=$real/valgrind
+vg=${VALGRIND_DIR:-$real/valgrind}
 shadow=$vg/build
 rm -rf "$vg" && mkdir -p "$shadow" "$vg/logs" || exit 2
 for f in "$real"/* "$real"/.[!.]*; do
 	[ -e "$f" ] || continue
-	case ${f##*/} in valgrind | test-logs) continue ;; esac
+	case ${f##*/} in valgrind* | test-logs) continue ;; esac
 	ln -s "$f" "$shadow/${f##*/}"
 done
 for n in orderd host-exporter mysql-exporter; do
