@@ -64,11 +64,14 @@ body='{"customer_id": 10, "customer": {"name": "Tls Test", "email": "tls@example
 # --- orderd ---------------------------------------------------------------
 orderd_good() {	# NAME CNF: ready, an order round trip, sessions encrypted
 	ORDERD_LOG=$d/orderd-$1.log
-	orderd_start --config.my-cnf="$2" || { fail "orderd $1: started"; return; }
+	orderd_start --config.my-cnf="$2" --db.timeout=10s || { fail "orderd $1: started"; return; }
 	check "orderd $1: ready over TLS" wait_http "$ORDERD_URL/health/readiness" 60
 	local r id i
-	# Generous bounds (a loaded machine, ASan): the key makes a retry safe.
-	for i in 1 2 3; do
+	# Generous bounds (a loaded machine, ASan: a TLS handshake of the
+	# writer pool may miss a short --db.timeout and answer 503 until it
+	# connects): retry for up to 90 s; the key makes a retry safe.
+	for ((i = 0; i < 90; i++)); do
+		[ "$i" -gt 0 ] && sleep 1
 		r=$(curl -s --max-time 60 -w '%{http_code} ' -o "$d/post.json" -X POST \
 			-H 'Content-Type: application/json' -H "Idempotency-Key: tls-$1" \
 			--data-binary "$body" "$ORDERD_URL/api/order")$(cat "$d/post.json" 2>/dev/null)
