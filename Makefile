@@ -86,6 +86,8 @@ FRAGMENTS := common/common.mk \
 	exporters/mysql/mysql.mk \
 	db/db.mk \
 	tests/integration/db/db.mk \
+	tests/integration/security/security.mk \
+	tests/soak/soak.mk \
 	prometheus-rules/prometheus-rules.mk \
 	tests/integration/rules/rules.mk \
 	tests/e2e/e2e.mk \

@@ -250,8 +250,15 @@ static void conn_close(struct db_pool *p, struct dbconn *c)
 static MYSQL *connect_db(const struct db_config *cfg, bool writer, char *errbuf, size_t errlen)
 {
 	unsigned t = cfg->timeout_s;
-	MYSQL *my = mysql_init(NULL);
+	struct mycnf_tls tls;
+	int r = mycnf_tls_read(cfg->my_cnf, NULL, &tls);
+	MYSQL *my;
 
+	if (r < 0) {
+		snprintf(errbuf, errlen, "cannot read %s: %s", cfg->my_cnf, strerror(-r));
+		return NULL;
+	}
+	my = mysql_init(NULL);
 	if (!my) {
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
@@ -270,8 +277,17 @@ static MYSQL *connect_db(const struct db_config *cfg, bool writer, char *errbuf,
 			      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 		mysql_options(my, MYSQL_INIT_COMMAND, "SET autocommit = 0");
 	}
-	if (!mysql_real_connect(my, NULL, NULL, NULL, NULL, 0, NULL, 0))
-		goto fail;
+	/* TLS as the file asks, enforced (see mycnf.h: "ssl" or
+	 * "ssl-verify-server-cert" alone would otherwise be clear text). */
+	if (tls.enabled)
+		mysql_options(my, MYSQL_OPT_SSL_ENFORCE, &(my_bool){ 1 });
+	if (tls.verify)
+		mysql_options(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &(my_bool){ 1 });
+	if (!mysql_real_connect(my, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
+		mycnf_tls_error(&tls, cfg->my_cnf, mysql_errno(my), mysql_error(my), errbuf, errlen);
+		mysql_close(my);
+		return NULL;
+	}
 	if (cfg->db_name) {
 		if (!my->db || strcmp(my->db, cfg->db_name) != 0)
 			if (mysql_select_db(my, cfg->db_name))

@@ -29,7 +29,8 @@ struct conn {
 	unsigned long version;
 	uint64_t connects;
 	unsigned err;
-	char errmsg[256];
+	char errmsg[640];
+	struct mycnf_tls tls;	/* what the option file asked for, at the last connect */
 };
 
 /*
@@ -180,6 +181,19 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 		set_error(c, CR_UNKNOWN_ERROR, msg);
 		return -ENOKEY;
 	}
+	/*
+	 * TLS: the library reads ssl-ca & co. from the file itself, but a bare
+	 * "ssl" or "ssl-verify-server-cert" alone would not turn TLS on (and
+	 * would log in in clear text): insist when the file asks (mycnf.h).
+	 */
+	int tr = mycnf_tls_read(c->my_cnf, c->group, &c->tls);
+	if (tr < 0) {
+		char msg[sizeof(c->errmsg)];
+
+		snprintf(msg, sizeof(msg), "cannot read %s: %s", c->my_cnf, strerror(-tr));
+		set_error(c, CR_UNKNOWN_ERROR, msg);
+		return -EIO;
+	}
 	c->m = mysql_init(NULL);
 	if (!c->m) {
 		set_error(c, CR_OUT_OF_MEMORY, "mysql_init failed");
@@ -196,7 +210,10 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	    mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off) ||
 	    mysql_optionsv(c->m, MYSQL_INIT_COMMAND, c->init_cmd) ||
 	    mysql_optionsv(c->m, MARIADB_OPT_IO_WAIT, hook) ||
-	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4")) {
+	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
+	    (c->tls.enabled && mysql_optionsv(c->m, MYSQL_OPT_SSL_ENFORCE, &(my_bool){ 1 })) ||
+	    (c->tls.verify &&
+	     mysql_optionsv(c->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &(my_bool){ 1 }))) {
 		take_error(c);
 		conn_close(c);
 		return -EINVAL;
@@ -223,7 +240,11 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	bool hit = tls_deadline_hit;
 	tls_deadline_ns = saved;
 	if (!ok) {
-		take_error(c);
+		char msg[sizeof(c->errmsg)];
+
+		mycnf_tls_error(&c->tls, c->my_cnf, mysql_errno(c->m), mysql_error(c->m), msg,
+				sizeof(msg));
+		set_error(c, mysql_errno(c->m), msg);
 		if (hit)
 			set_error(c, CR_SERVER_LOST, "connect: scrape deadline passed");
 		conn_close(c);

@@ -17,6 +17,13 @@
 #       and returns 1.  Exports MARIADB_DIR MARIADB_SOCKET MARIADB_PORT
 #       MARIADB_PID.  The server is stopped at exit (on_exit) unless
 #       MARIADB_KEEP=1.  Extra server options: MARIADB_EXTRA_ARGS (words).
+#       With MARIADB_TLS=1 (optional; default off, nothing changes then):
+#       openssl makes DIR/tls/ once -- ca.pem (a test CA), server-cert.pem
+#       and server-key.pem (for 127.0.0.1 and localhost, signed by ca.pem),
+#       other-ca.pem (an unrelated CA) -- and the server runs with them and
+#       require_secure_transport=ON (TCP clients must use TLS; the socket
+#       counts as secure, so mariadb_root still works).  Exports
+#       MARIADB_TLS_DIR.
 #   mariadb_root [ARGS...]
 #       The mariadb client as root over the socket, utf8mb4 (batch mode when
 #       stdin is not a terminal), e.g. `mariadb_root -N -e 'SELECT 1'`.
@@ -122,6 +129,29 @@ _mariadb_install() {
 	mv "$dir/data.new" "$dir/data"
 }
 
+# _mariadb_tls_files DIR: the test PKI of MARIADB_TLS=1 in DIR/tls (once).
+_mariadb_tls_files() {
+	local t=$1/tls
+	[ -s "$t/server-cert.pem" ] && [ -s "$t/other-ca.pem" ] && return 0
+	need openssl
+	rm -rf "$t.new" && mkdir -p "$t.new" || return 1
+	(
+		cd "$t.new" || exit 1
+		umask 077
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=prism test CA' \
+			-keyout ca-key.pem -out ca.pem &&
+			openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=unrelated CA' \
+				-keyout other-ca-key.pem -out other-ca.pem &&
+			openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' \
+				-keyout server-key.pem -out server.csr &&
+			printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem \
+				-CAcreateserial -days 2 -extfile san.ext -out server-cert.pem &&
+			chmod 0644 ca.pem other-ca.pem server-cert.pem
+	) >"$1/tls.log" 2>&1 || { echo "mariadb: openssl failed:" >&2; cat "$1/tls.log" >&2; return 1; }
+	mv "$t.new" "$t"
+}
+
 # _mariadb_launch: start mariadbd for MARIADB_DIR/MARIADB_PORT, wait ready.
 _mariadb_launch() {
 	local dir=$MARIADB_DIR t=${MARIADB_START_TIMEOUT:-60} i
@@ -129,6 +159,13 @@ _mariadb_launch() {
 	[ "$(id -u)" -eq 0 ] && runas=(--user=root)
 	# shellcheck disable=SC2206
 	[ -n "${MARIADB_EXTRA_ARGS:-}" ] && extra=($MARIADB_EXTRA_ARGS)
+	if [ "${MARIADB_TLS:-0}" = 1 ]; then
+		_mariadb_tls_files "$dir" || return 1
+		MARIADB_TLS_DIR=$dir/tls
+		export MARIADB_TLS_DIR
+		extra+=(--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server-cert.pem"
+			--ssl-key="$dir/tls/server-key.pem" --require-secure-transport=ON)
+	fi
 	: >"$dir/error.log"
 	# The character set is Debian's (mariadb.conf.d/50-server.cnf), so the
 	# tests see what a packaged server does; the rest is MariaDB's default.
