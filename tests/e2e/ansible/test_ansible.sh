@@ -191,6 +191,28 @@ sed -n '/PLAY RECAP/,$p' "$work/check0.log" | sed 's/^/#   /'
 check "--check on blank hosts succeeds" test $rc -eq 0
 [ $rc -eq 0 ] || tail -n 30 "$work/check0.log"
 check "--check changed nothing: orderd is not installed yet" on web-1 'test ! -e /usr/sbin/orderd'
+# The image holds Debian's prometheus, enabled: it boots with its default
+# /etc/prometheus/prometheus.yml (job prometheus on localhost:9090, job node
+# on localhost:9100), as after a bare `apt install prometheus`.  (Both are
+# down here: the image's /etc/hosts has no localhost, Go's resolver asks DNS,
+# which is unreachable: up == 0, the worst case for InstanceDown.)  The
+# monitor role must take over so that none of their series outlive the
+# deployment (a false InstanceDown otherwise, issue 12).
+# prom_up_unlabelled: the `up` series without a role label (every target of
+# our configuration has one), as "job/instance=value ...".
+prom_up_unlabelled() {
+	ctl curl -sf --max-time 5 "$PROM/api/v1/query" --data-urlencode 'query=up{role=""}' | json \
+		'" ".join(sorted("%s/%s=%s" % (r["metric"]["job"], r["metric"]["instance"], r["value"][1]) for r in d["data"]["result"]))'
+}
+before_run=
+for _ in $(seq 60); do
+	before_run=$(prom_up_unlabelled 2>/dev/null)
+	grep -q 'node/localhost:9100=' <<<"$before_run" && break
+	sleep 2
+done
+check "before the first run, monitor-1's Prometheus scrapes Debian's default targets ($before_run)" \
+	grep -q 'node/localhost:9100=.*prometheus/localhost:9090=' <<<"$before_run"
+
 # ---------------------------------------------------------------- 1st run
 say "playbook, first run"
 t1=$(date +%s)
@@ -211,6 +233,9 @@ check "credentials files 0640 root:orderd / root:mysql-exporter" \
 	= "640:root:orderd 640:root:mysql-exporter"
 check "no secret in the playbook's output" \
 	bash -c '! grep -qF -- "$(cat "$1")" "$2"' _ "$PRISM_SECRETS_DIR/mariadb-app_user" "$work/run1.log"
+after_run=$(prom_up_unlabelled 2>&1)
+check "right after the first run no target of Debian's default configuration is left in Prometheus ($after_run)" \
+	test -z "$after_run"
 
 # ---------------------------------------------------------------- targets
 # 2 orderd + 5 host + 1 mysql + prometheus + alertmanager.
