@@ -116,7 +116,11 @@ _mariadb_install() {
 	local try
 	for try in 1 2; do
 		rm -rf "$dir/data.new"
-		mariadb-install-db --no-defaults --datadir="$dir/data.new" \
+		# Its own tmpdir: the bootstrap's temporary tables must not meet
+		# another server's in the shared /tmp ("Could not remove temporary
+		# table '/tmp/#sql-temptable-...'" with several servers at once).
+		mkdir -p "$dir/tmp"
+		mariadb-install-db --no-defaults --datadir="$dir/data.new" --tmpdir="$dir/tmp" \
 			--auth-root-authentication-method=socket --skip-test-db \
 			"${runas[@]}" >"$dir/install.log" 2>&1 && break
 		echo "mariadb: mariadb-install-db failed (try $try of 2):" >&2
@@ -157,6 +161,7 @@ _mariadb_launch() {
 	local dir=$MARIADB_DIR t=${MARIADB_START_TIMEOUT:-60} i
 	local -a runas=() extra=()
 	[ "$(id -u)" -eq 0 ] && runas=(--user=root)
+	mkdir -p "$dir/tmp" || return 1
 	# shellcheck disable=SC2206
 	[ -n "${MARIADB_EXTRA_ARGS:-}" ] && extra=($MARIADB_EXTRA_ARGS)
 	if [ "${MARIADB_TLS:-0}" = 1 ]; then
@@ -171,6 +176,7 @@ _mariadb_launch() {
 	# tests see what a packaged server does; the rest is MariaDB's default.
 	"$MARIADBD" --no-defaults \
 		--datadir="$dir/data" \
+		--tmpdir="$dir/tmp" \
 		--socket="$MARIADB_SOCKET" \
 		--port="$MARIADB_PORT" \
 		--bind-address=127.0.0.1 \
