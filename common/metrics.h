@@ -61,11 +61,45 @@ struct counter {
 struct gauge {
 	_Atomic uint64_t bits;	/* a double's bit pattern */
 };
+struct metrics_exemplar;
 struct histogram {
 	const struct metric_family *fam;	/* for the bounds */
+	struct metrics_exemplar *ex;		/* per bucket (nbuckets + 1), or NULL */
+	_Atomic uint64_t *native;		/* METRICS_NATIVE_BUCKETS, or NULL */
+	_Atomic uint64_t native_zero;		/* observations <= the zero threshold */
 	_Atomic uint64_t sum_nano;		/* sum of observations, in units of 1e-9 */
 	_Atomic uint64_t buckets[];		/* nbuckets + 1 (+Inf), NOT cumulative */
 };
+
+/*
+ * Native (sparse exponential) buckets, as Prometheus's native histograms
+ * define them: schema 3, bucket k holds (2^((k-1)/8), 2^(k/8)], so
+ * neighbouring bounds are 2^(1/8) = 1.09 apart and a quantile read from them
+ * is within 4.5% of the truth.  Kept for k in [METRICS_NATIVE_KMIN,
+ * METRICS_NATIVE_KMAX] (about 1 us .. 128 s): values at or below the zero
+ * threshold 2^-20 (0.95 us) count in the zero bucket, values above 128 s in
+ * the top bucket.  One relaxed add per observation.
+ */
+#define METRICS_NATIVE_SCHEMA 3
+#define METRICS_NATIVE_KMIN (-20 * 8 + 1)
+#define METRICS_NATIVE_KMAX (7 * 8)
+#define METRICS_NATIVE_BUCKETS (METRICS_NATIVE_KMAX - METRICS_NATIVE_KMIN + 1)
+#define METRICS_NATIVE_ZERO_THRESHOLD (1.0 / 1048576.0)	/* 2^-20 */
+
+/* Options of a histogram family (metrics_histogram_new_opts). */
+struct metrics_histogram_opts {
+	/* Keep per bucket the latest exemplar given to histogram_observe_ns_ex;
+	 * OpenMetrics scrapes show it (0.0.4 has no exemplars), as
+	 * {<exemplar_label>="<id>"} <value> <timestamp>. */
+	bool exemplars;
+	const char *exemplar_label;	/* a label name; NULL: "request_id" */
+	/* Keep native buckets too; protobuf scrapes carry them beside the
+	 * classic ones (text scrapes are unchanged). */
+	bool native;
+};
+
+/* Longest exemplar label value kept (longer ones are not recorded). */
+#define METRICS_EXEMPLAR_ID_MAX 64
 
 struct metrics_registry *metrics_registry_new(void);
 void metrics_registry_free(struct metrics_registry *r);
@@ -83,6 +117,12 @@ struct metric_family *metrics_gauge_new(struct metrics_registry *r, const char *
 struct metric_family *metrics_histogram_new(struct metrics_registry *r, const char *name,
 					    const char *help, const char *const *label_names,
 					    const double *bounds, size_t nbounds);
+
+/* The same, with options (NULL: none). */
+struct metric_family *metrics_histogram_new_opts(struct metrics_registry *r, const char *name,
+						 const char *help, const char *const *label_names,
+						 const double *bounds, size_t nbounds,
+						 const struct metrics_histogram_opts *o);
 
 /*
  * Resolve one series: label values in the order of the family's label names
@@ -126,6 +166,15 @@ void histogram_observe(struct histogram *h, double v);
  * The sum is kept in integer nano-units: it wraps past +-9.2e9 units in
  * total (292 years of seconds; observe large quantities in a scaled unit). */
 void histogram_observe_ns(struct histogram *h, uint64_t ns);
+/*
+ * The same, and when the family keeps exemplars, record {label="id"} with
+ * the value and the wall-clock time as the latest exemplar of the bucket
+ * the value lands in.  Lock-free and allocation-free: a per-bucket seqlock;
+ * when two threads hit one bucket at once, one exemplar is dropped.  id is
+ * copied; NULL, empty, longer than METRICS_EXEMPLAR_ID_MAX bytes or holding
+ * anything but printable ASCII other than " and \\ records no exemplar.
+ */
+void histogram_observe_ns_ex(struct histogram *h, uint64_t ns, const char *id);
 
 /*
  * Scrape-time collector: called during every exposition, in registration

@@ -1013,9 +1013,18 @@ int writer_line_trusted(struct metrics_writer *w, const char *suffix, size_t suf
 			const char *labels, size_t labels_len, const char *le, size_t le_len,
 			const char *num, size_t num_len)
 {
+	return writer_line_trusted_ex(w, suffix, suffix_len, labels, labels_len, le, le_len, num,
+				      num_len, NULL, 0);
+}
+
+int writer_line_trusted_ex(struct metrics_writer *w, const char *suffix, size_t suffix_len,
+			   const char *labels, size_t labels_len, const char *le, size_t le_len,
+			   const char *num, size_t num_len, const char *extra, size_t extra_len)
+{
 	struct buf *out = w->out;
 	char *p;
-	int r = buf_reserve(out, w->sname.len + suffix_len + labels_len + le_len + num_len + 16);
+	int r = buf_reserve(out, w->sname.len + suffix_len + labels_len + le_len + num_len +
+					 extra_len + 16);
 
 	if (r < 0)
 		return r;
@@ -1042,6 +1051,10 @@ int writer_line_trusted(struct metrics_writer *w, const char *suffix, size_t suf
 	*p++ = ' ';
 	memcpy(p, num, num_len);
 	p += num_len;
+	if (extra_len) {
+		memcpy(p, extra, extra_len);
+		p += extra_len;
+	}
 	*p++ = '\n';
 	out->len = (size_t)(p - out->data);
 	out->data[out->len] = '\0';

@@ -419,9 +419,14 @@ struct api *api_new(struct metrics_registry *reg, bool requests_on, bool drill_o
 	req = metrics_counter_new(reg, "orderd_http_requests_total",
 				  "HTTP requests answered, by route template, method and status.",
 				  req_labels);
-	dur = metrics_histogram_new(reg, "orderd_http_request_duration_seconds",
-				    "HTTP request duration from first byte to response queued.",
-				    dur_labels, http_bounds, sizeof(http_bounds) / sizeof(http_bounds[0]));
+	/* exemplars: the X-Request-Id orderd logs; native buckets for protobuf */
+	static const struct metrics_histogram_opts dur_opts = {
+		.exemplars = true, .exemplar_label = "request_id", .native = true,
+	};
+	dur = metrics_histogram_new_opts(reg, "orderd_http_request_duration_seconds",
+					 "HTTP request duration from first byte to response queued.",
+					 dur_labels, http_bounds,
+					 sizeof(http_bounds) / sizeof(http_bounds[0]), &dur_opts);
 	err = metrics_counter_new(reg, "orderd_errors_total",
 				  "Requests answered with an error, by error type and route template.",
 				  err_labels);
@@ -562,7 +567,7 @@ void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t dur
 
 	if (a->requests_on) {
 		counter_inc(a->requests[ro][m][status_index(status)]);
-		histogram_observe_ns(a->duration[ro][m], duration_ns);
+		histogram_observe_ns_ex(a->duration[ro][m], duration_ns, http_request_id(r));
 	}
 	if (status >= 400) {
 		const enum err_type *tag = http_request_userdata(r);
