@@ -894,6 +894,8 @@ int metrics_registry_expose(struct metrics_registry *r, enum metrics_format fmt,
 	const struct collector_node *c;
 	int rc;
 
+	if (r && out && fmt == METRICS_FORMAT_PROTOBUF)
+		return metrics_expose_protobuf(r, out);
 	if (!r || !out || (fmt != METRICS_FORMAT_TEXT && fmt != METRICS_FORMAT_OPENMETRICS))
 		return -EINVAL;
 	writer_init(&w, out, fmt);
@@ -908,4 +910,25 @@ int metrics_registry_expose(struct metrics_registry *r, enum metrics_format fmt,
 	rc = metrics_writer_finish(&w);
 	writer_done(&w);
 	return rc;
+}
+
+const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,
+					    size_t name_len, const char *labels, size_t labels_len)
+{
+	const struct metric_family *f;
+	const struct series *s;
+
+	for (f = atomic_load_explicit(&r->head, memory_order_acquire); f;
+	     f = atomic_load_explicit(&f->next, memory_order_acquire)) {
+		if (f->type != METRIC_HISTOGRAM || !f->native || strlen(f->name) != name_len ||
+		    memcmp(f->name, name, name_len))
+			continue;
+		for (s = atomic_load_explicit(&f->head, memory_order_acquire); s;
+		     s = atomic_load_explicit(&s->next, memory_order_acquire))
+			if (s->labels_len == labels_len &&
+			    (!labels_len || !memcmp(s->labels, labels, labels_len)))
+				return s->handle;
+		return NULL;
+	}
+	return NULL;
 }

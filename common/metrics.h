@@ -45,6 +45,11 @@ enum metric_type {
 enum metrics_format {
 	METRICS_FORMAT_TEXT,		/* text/plain; version=0.0.4; charset=utf-8 */
 	METRICS_FORMAT_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0; charset=utf-8 */
+	/* application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+	 * encoding=delimited: length-delimited MetricFamily messages (protobuf-c),
+	 * histograms with native buckets when their family keeps them.  Only
+	 * metrics_registry_expose speaks it (not the writer). */
+	METRICS_FORMAT_PROTOBUF,
 };
 
 #define METRICS_MAX_LABELS 16		/* per family (node_os_info has 12) */
@@ -187,6 +192,11 @@ int metrics_registry_add_collector(struct metrics_registry *r, metrics_collect_f
 
 /* Choose the format from an Accept header; OpenMetrics only if allowed. */
 enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allowed);
+/* The same, also choosing protobuf when the client prefers it and it is
+ * allowed (Prometheus asks for it first with --enable-feature=native-histograms).
+ * An Accept naming nothing we speak gets text 0.0.4. */
+enum metrics_format metrics_negotiate_all(const char *accept, bool openmetrics_allowed,
+					  bool protobuf_allowed);
 const char *metrics_content_type(enum metrics_format f);
 
 /* Write every registered family and every collector's output to out. */
