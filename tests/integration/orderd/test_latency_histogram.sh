@@ -83,4 +83,7 @@ echo "# client p50 $c50 p95 $c95; histogram_quantile p50 $s50 p95 $s95 (seconds)
 check "p50: histogram_quantile within a bucket step of orderd's exact p50; both agree with the client's" judge p50 "${s50:-nan}" "$c50" "$base"
 check "p95: histogram_quantile within a bucket step of orderd's exact p95; both agree with the client's" judge p95 "${s95:-nan}" "$c95" "$base"
 check "every bucket: orderd's count at le=B >= the client's requests timed <= B" judge all 0 0 0
+# No native histograms in this Prometheus: the dashboard falls back to the buckets.
+check "dashboard: every query of orderd_http_request_duration_seconds returns data (classic fallback)" \
+	$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/application.json" orderd_http_request_duration_seconds
 finish

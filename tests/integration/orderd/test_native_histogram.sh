@@ -69,4 +69,16 @@ PYEOF
 check "p95 over the native histogram: within 10% of orderd's exact p95, agrees with the client's" judge p95 "$s95" "$c95"
 check "p50 over the native histogram: within 10% of orderd's exact p50, agrees with the client's" judge p50 "$s50" "$c50"
 check "no scrape errors" [ "$(prom_target_field orderd lastError)" = "" ]
+# The Application dashboard's p95 and heatmap read the native histogram here.
+check "dashboard: every query of orderd_http_request_duration_seconds returns data" \
+	$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/application.json" orderd_http_request_duration_seconds
+dp95=$(prom_query_value "$($PY -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p.get("targets", []):
+        if p["title"].startswith("p95 response time") and t["legendFormat"] == "all p95":
+            print(t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*"))
+' "$SRC_DIR/prometheus-rules/dashboards/application.json")")
+echo "# dashboard's all-p95 query: $dp95"
+check "dashboard p95 is the native histogram's (within 10% of orderd's exact p95)" judge p95 "$dp95" "$c95"
 finish
