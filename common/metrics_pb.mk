@@ -20,3 +20,5 @@ COMMON_LIBS += $(call pkg_libs,libprotobuf-c)
 # the encoder's unit test reads the messages back with the generated code
 $(BUILD)/obj/tests/unit/common/test_metrics_pb.o: LOCAL_CPPFLAGS += -I$(PB_GEN)
 $(BUILD)/obj/tests/unit/common/test_metrics_pb.o: $(PB_H)
+# exemplars written while scrapes read them (the seqlock) under ThreadSanitizer
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_pb

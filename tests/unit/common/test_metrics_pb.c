@@ -6,10 +6,15 @@
  * family, label, value and bucket the text scrape carries; the native
  * buckets' spans and deltas decode to the counts of the observations' keys;
  * negotiation picks protobuf only for the delimited MetricFamily type;
- * OpenMetrics shows exemplars and 0.0.4 does not.
+ * OpenMetrics shows exemplars and 0.0.4 does not; exemplars written by two
+ * threads while scrapes read them are never torn (each id names its value;
+ * also run under ThreadSanitizer).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,11 +274,74 @@ static void test_exemplars(void)
 	metrics_registry_free(r);
 }
 
+static struct histogram *race_h;
+static _Atomic int race_stop;
+
+static void *race_writer(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	char id[32];
+
+	for (uint64_t i = 1; !atomic_load_explicit(&race_stop, memory_order_relaxed) && i < 2000000;
+	     i++) {
+		uint64_t ns = (i * 7919 + (uint64_t)t) % 20000000;
+
+		/* the id names the value: a torn exemplar would not match */
+		snprintf(id, sizeof(id), "t%d-%" PRIu64, t, ns);
+		histogram_observe_ns_ex(race_h, ns, id);
+	}
+	return NULL;
+}
+
+static void test_exemplar_race(void)
+{
+	static const double bounds[] = { .001, .002, .005, .01 };
+	static const struct metrics_histogram_opts o = { .exemplars = true, .native = true };
+	struct metrics_registry *r = metrics_registry_new();
+	pthread_t th[2];
+	struct buf b;
+	int seen = 0, bad = 0;
+
+	race_h = histogram_get(metrics_histogram_new_opts(r, "race_seconds", "R.", NULL, bounds, 4, &o));
+	CHECK(race_h != NULL);
+	atomic_store(&race_stop, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, race_writer, (void *)(intptr_t)i);
+	buf_init(&b, 0);
+	for (int k = 0; k < 300; k++) {
+		const char *p;
+
+		buf_reset(&b);
+		CHECK_INT(metrics_registry_expose(r, METRICS_FORMAT_OPENMETRICS, &b), 0);
+		for (p = b.data; (p = strstr(p, " # {request_id=\"t")) != NULL; p++) {
+			int t;
+			uint64_t idns;
+			double v;
+
+			if (sscanf(p, " # {request_id=\"t%d-%" SCNu64 "\"} %lf", &t, &idns, &v) != 3 ||
+			    fabs(v * 1e9 - (double)idns) > 0.5)
+				bad++;
+			seen++;
+		}
+		buf_reset(&b);
+		CHECK_INT(metrics_registry_expose(r, METRICS_FORMAT_PROTOBUF, &b), 0);
+	}
+	atomic_store(&race_stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	printf("# %d exemplars read during the race, %d torn\n", seen, bad);
+	CHECK(seen > 0);
+	CHECK_INT(bad, 0);
+	buf_done(&b);
+	metrics_registry_free(r);
+}
+
 int main(void)
 {
 	RUN(test_roundtrip);
 	RUN(test_native_key);
 	RUN(test_negotiate_protobuf);
 	RUN(test_exemplars);
+	RUN(test_exemplar_race);
 	return harness_done();
 }
