@@ -82,8 +82,10 @@ struct histogram {
  * neighbouring bounds are 2^(1/8) = 1.09 apart and a quantile read from them
  * is within 4.5% of the truth.  Kept for k in [METRICS_NATIVE_KMIN,
  * METRICS_NATIVE_KMAX] (about 1 us .. 128 s): values at or below the zero
- * threshold 2^-20 (0.95 us) count in the zero bucket, values above 128 s in
- * the top bucket.  One relaxed add per observation.
+ * threshold 2^-20 (0.95 us), negative ones included (no negative buckets:
+ * meant for durations), count in the zero bucket, values above 128 s in the
+ * top bucket.  One relaxed add per observation.  The protobuf exposition
+ * carries no exemplars yet (OpenMetrics does).
  */
 #define METRICS_NATIVE_SCHEMA 3
 #define METRICS_NATIVE_KMIN (-20 * 8 + 1)
