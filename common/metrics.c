@@ -887,15 +887,15 @@ static int expose_family(struct metrics_writer *w, const struct metric_family *f
 	return r;
 }
 
-int metrics_registry_expose(struct metrics_registry *r, enum metrics_format fmt, struct buf *out)
+/* Text 0.0.4 and OpenMetrics; metrics_registry_expose (metrics_pb.c) adds
+ * protobuf on top, so this module never calls the encoder (no loop). */
+int metrics_expose_text(struct metrics_registry *r, enum metrics_format fmt, struct buf *out)
 {
 	struct metrics_writer w;
 	const struct metric_family *f;
 	const struct collector_node *c;
 	int rc;
 
-	if (r && out && fmt == METRICS_FORMAT_PROTOBUF)
-		return metrics_expose_protobuf(r, out);
 	if (!r || !out || (fmt != METRICS_FORMAT_TEXT && fmt != METRICS_FORMAT_OPENMETRICS))
 		return -EINVAL;
 	writer_init(&w, out, fmt);

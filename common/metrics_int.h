@@ -85,8 +85,8 @@ int writer_line_trusted_ex(struct metrics_writer *w, const char *suffix, size_t 
 /* Native-histogram key of v > 0 (schema METRICS_NATIVE_SCHEMA), unclamped:
  * the smallest k with v <= 2^(k/8).  Exposed for the unit test. */
 int metrics_native_key(double v);
-/* The protobuf exposition of everything r exposes (metrics_pb.c). */
-int metrics_expose_protobuf(struct metrics_registry *r, struct buf *out);
+/* metrics_registry_expose for text 0.0.4 and OpenMetrics (metrics.c). */
+int metrics_expose_text(struct metrics_registry *r, enum metrics_format f, struct buf *out);
 /* The series of registered histogram family `name` with native buckets whose
  * escaped label text (no braces) is `labels`; NULL if none.  Scrape-time. */
 const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,

@@ -21,7 +21,8 @@
  * read after the classic buckets, so it is at least every classic count.
  *
  * Scrape-time work: allocates (an arena freed at the end), never touches
- * the update path.
+ * the update path.  metrics_registry_expose lives here, on top of
+ * metrics.c's text exposition, so the modules call each other one way.
  */
 #include <errno.h>
 #include <math.h>
@@ -546,7 +547,7 @@ static int meta(struct arena *a, struct fam *fm, struct buf *out, const char *s,
 	return 0;
 }
 
-int metrics_expose_protobuf(struct metrics_registry *r, struct buf *out)
+static int expose_protobuf(struct metrics_registry *r, struct buf *out)
 {
 	struct buf text;
 	struct arena a = { 0 };
@@ -555,7 +556,7 @@ int metrics_expose_protobuf(struct metrics_registry *r, struct buf *out)
 	int rc;
 
 	buf_init(&text, 0);
-	rc = metrics_registry_expose(r, METRICS_FORMAT_TEXT, &text);
+	rc = metrics_expose_text(r, METRICS_FORMAT_TEXT, &text);
 	if (rc < 0)
 		goto done;
 	memset(&fm, 0, sizeof(fm));
@@ -587,4 +588,11 @@ done:
 	if (rc >= 0 && buf_failed(out))
 		rc = -ENOBUFS;
 	return rc < 0 ? rc : 0;
+}
+
+int metrics_registry_expose(struct metrics_registry *r, enum metrics_format f, struct buf *out)
+{
+	if (r && out && f == METRICS_FORMAT_PROTOBUF)
+		return expose_protobuf(r, out);
+	return metrics_expose_text(r, f, out);
 }

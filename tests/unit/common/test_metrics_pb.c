@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,19 +277,20 @@ static void test_exemplars(void)
 
 static struct histogram *race_h;
 static _Atomic int race_stop;
+static _Atomic uint64_t race_written[2];
 
 static void *race_writer(void *arg)
 {
 	int t = (int)(intptr_t)arg;
 	char id[32];
 
-	for (uint64_t i = 1; !atomic_load_explicit(&race_stop, memory_order_relaxed) && i < 2000000;
-	     i++) {
+	for (uint64_t i = 1; !atomic_load_explicit(&race_stop, memory_order_relaxed); i++) {
 		uint64_t ns = (i * 7919 + (uint64_t)t) % 20000000;
 
 		/* the id names the value: a torn exemplar would not match */
 		snprintf(id, sizeof(id), "t%d-%" PRIu64, t, ns);
 		histogram_observe_ns_ex(race_h, ns, id);
+		atomic_store_explicit(&race_written[t], i, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -305,8 +307,14 @@ static void test_exemplar_race(void)
 	race_h = histogram_get(metrics_histogram_new_opts(r, "race_seconds", "R.", NULL, bounds, 4, &o));
 	CHECK(race_h != NULL);
 	atomic_store(&race_stop, 0);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&race_written[i], 0);
 		pthread_create(&th[i], NULL, race_writer, (void *)(intptr_t)i);
+	}
+	/* no timing: scrape only once both writers are running (they run until
+	 * told to stop, so the scrapes below race them throughout) */
+	while (atomic_load(&race_written[0]) < 100 || atomic_load(&race_written[1]) < 100)
+		sched_yield();
 	buf_init(&b, 0);
 	for (int k = 0; k < 300; k++) {
 		const char *p;
