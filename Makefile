@@ -80,6 +80,7 @@ all: programs
 # COMMON_LIB for everyone.  A new fragment is added here;
 # tests/integration/build/test_fragments.sh fails on one that is not.
 FRAGMENTS := common/common.mk \
+	common/metrics_pb.mk \
 	tests/integration/common/common-int.mk \
 	orderd/orderd.mk \
 	exporters/host/host.mk \

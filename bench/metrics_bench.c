@@ -6,6 +6,9 @@
  *   histogram_observe (double) and histogram_observe_ns; exposition of a
  *   registry of 10,000 series (median of >= 20 runs, bytes); and the writer's
  *   cost per streamed sample (what the exporters pay per scrape).
+ *   Issue 15: observe with native buckets and with an exemplar beside the
+ *   classic-only observe_ns, and the time and size of a protobuf scrape
+ *   beside text and OpenMetrics (histograms with and without native buckets).
  *
  * Prints a table with ratios to the bare atomic.  Never fails on speed.
  * METRICS_BENCH_QUICK=1 shortens every loop (smoke test).
@@ -41,7 +44,7 @@ static struct {
 	_Alignas(64) _Atomic uint64_t b;
 } bare;
 
-enum op { OP_BARE, OP_COUNTER, OP_OBSERVE, OP_OBSERVE_NS };
+enum op { OP_BARE, OP_COUNTER, OP_OBSERVE, OP_OBSERVE_NS, OP_OBSERVE_NS_EX };
 
 struct job {
 	enum op op;
@@ -82,6 +85,11 @@ static void *run_job(void *arg)
 		n /= 4;
 		for (long i = 0; i < n; i++)
 			histogram_observe_ns(j->h, values_ns[i & 1023]);
+		break;
+	case OP_OBSERVE_NS_EX:	/* with a request id, as orderd observes */
+		n /= 4;
+		for (long i = 0; i < n; i++)
+			histogram_observe_ns_ex(j->h, values_ns[i & 1023], "5f3a9c0d1e-1b2c3d");
 		break;
 	}
 	j->ns_per_op = (double)(now_ns() - t0) / (double)n;
@@ -165,17 +173,19 @@ static struct metrics_registry *registry_counters(void)
 	return r;
 }
 
-/* 10,000 series mixed: 5,000 counters, 4,000 gauges, 1,000 histograms (14 buckets). */
-static struct metrics_registry *registry_mixed(void)
+/* 10,000 series mixed: 5,000 counters, 4,000 gauges, 1,000 histograms (14 buckets),
+ * the histograms with native buckets and exemplars when native. */
+static struct metrics_registry *registry_mixed(bool native)
 {
+	static const struct metrics_histogram_opts o = { .native = true, .exemplars = true };
 	struct metrics_registry *r = metrics_registry_new();
 	struct metric_family *c = metrics_counter_new(r, "bench_ops_total", "Ops.",
 						      (const char *const[]){"shard", NULL});
 	struct metric_family *g = metrics_gauge_new(r, "bench_queue_depth", "Depth.",
 						    (const char *const[]){"queue", NULL});
-	struct metric_family *h =
-		metrics_histogram_new(r, "bench_latency_seconds", "Latency.",
-				      (const char *const[]){"endpoint", NULL}, lat_bounds, NLAT);
+	struct metric_family *h = metrics_histogram_new_opts(
+		r, "bench_latency_seconds", "Latency.", (const char *const[]){"endpoint", NULL},
+		lat_bounds, NLAT, native ? &o : NULL);
 	char v[32];
 
 	for (int i = 0; i < 5000; i++) {
@@ -191,7 +201,7 @@ static struct metrics_registry *registry_mixed(void)
 		struct histogram *hs = histogram_labels(h, (const char *const[]){v});
 
 		for (int k = 0; k < 50; k++)
-			histogram_observe_ns(hs, values_ns[(i + k) & 1023]);
+			histogram_observe_ns_ex(hs, values_ns[(i + k) & 1023], "5f3a9c0d1e-1b2c3d");
 	}
 	return r;
 }
@@ -237,8 +247,9 @@ int main(void)
 	struct metrics_registry *r;
 	struct metric_family *cf, *hf;
 	struct counter *c1, *c2;
-	struct histogram *h1, *h2;
+	struct histogram *h1, *h2, *hn, *hx;
 	double bare1, bare2d, bare2s, inc1, inc2d, inc2s, obs1, obsns1, obs2d, obs2s;
+	double obsnat, obsnatex, obsnat2s;
 	size_t bytes;
 	const char *q = getenv("METRICS_BENCH_QUICK");
 
@@ -260,6 +271,12 @@ int main(void)
 	c2 = counter_labels(cf, (const char *const[]){"b"});
 	h1 = histogram_labels(hf, (const char *const[]){"a"});
 	h2 = histogram_labels(hf, (const char *const[]){"b"});
+	hn = histogram_get(metrics_histogram_new_opts(r, "bench_native_seconds", "x", NULL, lat_bounds,
+						      NLAT,
+						      &(struct metrics_histogram_opts){ .native = true }));
+	hx = histogram_get(metrics_histogram_new_opts(
+		r, "bench_native_ex_seconds", "x", NULL, lat_bounds, NLAT,
+		&(struct metrics_histogram_opts){ .native = true, .exemplars = true }));
 
 	struct job ja = {.op = OP_BARE, .atom = &bare.a}, jb = {.op = OP_BARE, .atom = &bare.b};
 	bare1 = measure(&ja, NULL);
@@ -280,6 +297,11 @@ int main(void)
 	obs2s = measure(&ha, &hb);
 	struct job na = {.op = OP_OBSERVE_NS, .h = h1};
 	obsns1 = measure(&na, NULL);
+	struct job nn = {.op = OP_OBSERVE_NS, .h = hn}, nx = {.op = OP_OBSERVE_NS_EX, .h = hx};
+	struct job nx2 = {.op = OP_OBSERVE_NS_EX, .h = hx};
+	obsnat = measure(&nn, NULL);
+	obsnatex = measure(&nx, NULL);
+	obsnat2s = measure(&nx, &nx2);
 	if (counter_value(c1) == 0)	/* keep the loops honest */
 		return 1;
 
@@ -295,6 +317,12 @@ int main(void)
 	       obs1 / bare1);
 	printf("%-44s %10.2f %10.2f %8.2f\n", "histogram_observe_ns, 1 thread", obsns1, bare1,
 	       obsns1 / bare1);
+	printf("%-44s %10.2f %10.2f %8.2f\n", "histogram_observe_ns + native buckets", obsnat,
+	       bare1, obsnat / bare1);
+	printf("%-44s %10.2f %10.2f %8.2f\n", "observe_ns_ex: native + exemplar (orderd)",
+	       obsnatex, bare1, obsnatex / bare1);
+	printf("%-44s %10.2f %10.2f %8.2f\n", "observe_ns_ex, 2 threads, same series", obsnat2s,
+	       bare2s, obsnat2s / bare2s);
 	printf("%-44s %10.2f %10.2f %8.2f\n", "histogram_observe, 2 threads, distinct", obs2d,
 	       bare2d, obs2d / bare2d);
 	printf("%-44s %10.2f %10.2f %8.2f\n", "histogram_observe, 2 threads, same series", obs2s,
@@ -312,16 +340,21 @@ int main(void)
 		       (double)t / 1e6, bytes, (double)t / 10000);
 	}
 	metrics_registry_free(r);
-	r = registry_mixed();
-	for (int f = 0; f < 2; f++) {
-		uint64_t t = expose_median(r, (enum metrics_format)f, &bytes);
+	for (int nat = 0; nat < 2; nat++) {
+		static const char *const fname[] = { "text", "OpenMetrics", "protobuf" };
+		char label[64];
 
-		printf("%-44s %10.3f %12zu %10.1f\n",
-		       f ? "10,000 mixed (1,000 histograms), OpenMetrics"
-			 : "10,000 mixed (1,000 histograms), text",
-		       (double)t / 1e6, bytes, (double)t / 10000);
+		r = registry_mixed(nat);
+		for (int f = 0; f < 3; f++) {
+			uint64_t t = expose_median(r, (enum metrics_format)f, &bytes);
+
+			snprintf(label, sizeof(label), "10,000 mixed%s, %s",
+				 nat ? " (native+exemplars)" : "", fname[f]);
+			printf("%-44s %10.3f %12zu %10.1f\n", label, (double)t / 1e6, bytes,
+			       (double)t / 10000);
+		}
+		metrics_registry_free(r);
 	}
-	metrics_registry_free(r);
 
 	printf("\nwriter (scrape-time collectors; a fresh writer per scrape)\n");
 	printf("%-44s %10s %12s\n", "stream", "ns/sample", "bytes");

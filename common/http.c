@@ -1568,7 +1568,7 @@ void http_handle_metrics(struct http_request *r, void *ctx)
 		set_error_body(r, 405, "method not allowed");
 		return;
 	}
-	f = metrics_negotiate(http_request_header(r, "Accept"), m->openmetrics);
+	f = metrics_negotiate_all(http_request_header(r, "Accept"), m->openmetrics, m->openmetrics);
 	b = http_response_body(r);
 	buf_reset(b);
 	e = metrics_registry_expose(m->registry, f, b);

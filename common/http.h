@@ -186,7 +186,7 @@ void http_request_resume(struct http_request *r);
 /* ---- stock handlers ---- */
 struct http_metrics_ctx {
 	struct metrics_registry *registry;
-	bool openmetrics;		/* allow OpenMetrics when the client asks */
+	bool openmetrics;		/* allow OpenMetrics and protobuf when the client asks */
 };
 /* ctx: struct http_metrics_ctx*. Negotiates format, gzip, 405 on non-GET/HEAD. */
 void http_handle_metrics(struct http_request *r, void *ctx);

@@ -21,11 +21,28 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics_int.h"
 #include "utf8.h"
 
 #define CACHE_LINE 64
+
+/*
+ * One bucket's latest exemplar, under a seqlock: seq is odd while a writer
+ * fills the record.  Every field is an atomic word (relaxed), so a reader
+ * racing a writer reads stale or mixed words, never undefined behaviour, and
+ * throws them away when seq changed (Boehm, "Can seqlocks get along with
+ * programming language memory models?", 2012: the fences below).
+ */
+#define EX_ID_WORDS (METRICS_EXEMPLAR_ID_MAX / 8)
+struct metrics_exemplar {
+	_Atomic uint64_t seq;
+	_Atomic uint64_t value_ns;
+	_Atomic uint64_t ts_ns;		/* CLOCK_REALTIME */
+	_Atomic uint64_t id_len;
+	_Atomic uint64_t id[EX_ID_WORDS];
+};
 
 struct series {
 	struct series *_Atomic next;
@@ -51,6 +68,8 @@ struct metric_family {
 	uint64_t bound_ns[METRICS_MAX_BUCKETS];
 	char le[2][METRICS_MAX_BUCKETS][METRICS_NUM_MAX];	/* per format */
 	uint8_t le_len[2][METRICS_MAX_BUCKETS];
+	bool exemplars, native;
+	char *exemplar_label;
 
 	/* Series: append-only list + dedup table (table under reg->lock). */
 	struct series *_Atomic head;
@@ -110,6 +129,7 @@ static void family_free(struct metric_family *f)
 	for (size_t i = 0; i < f->nlabels; i++)
 		free(f->label_names[i]);
 	free(f->table);
+	free(f->exemplar_label);
 	free(f->name);
 	free(f->help);
 	free(f);
@@ -142,7 +162,9 @@ static size_t handle_size(const struct metric_family *f)
 	case METRIC_GAUGE:
 		return sizeof(struct gauge);
 	default:
-		return sizeof(struct histogram) + (f->nbounds + 1) * sizeof(_Atomic uint64_t);
+		return sizeof(struct histogram) + (f->nbounds + 1) * sizeof(_Atomic uint64_t) +
+		       (f->exemplars ? (f->nbounds + 1) * sizeof(struct metrics_exemplar) : 0) +
+		       (f->native ? METRICS_NATIVE_BUCKETS * sizeof(_Atomic uint64_t) : 0);
 	}
 }
 
@@ -165,11 +187,19 @@ static struct series *series_new(struct metric_family *f, char *lt, size_t ltlen
 	s->handle = (char *)s + head;
 	if (f->type == METRIC_HISTOGRAM) {
 		struct histogram *hg = s->handle;
+		char *tail = (char *)hg + sizeof(*hg) + (f->nbounds + 1) * sizeof(hg->buckets[0]);
 
 		hg->fam = f;
 		atomic_init(&hg->sum_nano, 0);
+		atomic_init(&hg->native_zero, 0);
 		for (size_t i = 0; i <= f->nbounds; i++)
 			atomic_init(&hg->buckets[i], 0);
+		if (f->exemplars) {	/* after the buckets: 8-byte words only */
+			hg->ex = (void *)tail;
+			tail += (f->nbounds + 1) * sizeof(struct metrics_exemplar);
+		}
+		if (f->native)
+			hg->native = (void *)tail;	/* zeroed by the memset */
 	} else if (f->type == METRIC_COUNTER)
 		atomic_init(&((struct counter *)s->handle)->v, 0);
 	else
@@ -242,7 +272,7 @@ static uint64_t bound_to_ns(double b)
 static struct metric_family *family_new(struct metrics_registry *r, enum metric_type t,
 					const char *name, const char *help,
 					const char *const *label_names, const double *bounds,
-					size_t nbounds)
+					size_t nbounds, const struct metrics_histogram_opts *o)
 {
 	struct metric_family *f = NULL, *it;
 	size_t n = 0;
@@ -271,10 +301,21 @@ static struct metric_family *family_new(struct metrics_registry *r, enum metric_
 				goto fail;
 	}
 
+	if (o && (t != METRIC_HISTOGRAM ||
+		  (o->exemplar_label && !metrics_label_name_valid(o->exemplar_label))))
+		goto fail;
+
 	err = ENOMEM;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		goto fail;
+	if (o) {
+		f->exemplars = o->exemplars;
+		f->native = o->native;
+		f->exemplar_label = strdup(o->exemplar_label ? o->exemplar_label : "request_id");
+		if (!f->exemplar_label)
+			goto fail;
+	}
 	f->reg = r;
 	f->type = t;
 	f->name = strdup(name);
@@ -340,20 +381,28 @@ fail:
 struct metric_family *metrics_counter_new(struct metrics_registry *r, const char *name,
 					  const char *help, const char *const *label_names)
 {
-	return family_new(r, METRIC_COUNTER, name, help, label_names, NULL, 0);
+	return family_new(r, METRIC_COUNTER, name, help, label_names, NULL, 0, NULL);
 }
 
 struct metric_family *metrics_gauge_new(struct metrics_registry *r, const char *name,
 					const char *help, const char *const *label_names)
 {
-	return family_new(r, METRIC_GAUGE, name, help, label_names, NULL, 0);
+	return family_new(r, METRIC_GAUGE, name, help, label_names, NULL, 0, NULL);
 }
 
 struct metric_family *metrics_histogram_new(struct metrics_registry *r, const char *name,
 					    const char *help, const char *const *label_names,
 					    const double *bounds, size_t nbounds)
 {
-	return family_new(r, METRIC_HISTOGRAM, name, help, label_names, bounds, nbounds);
+	return family_new(r, METRIC_HISTOGRAM, name, help, label_names, bounds, nbounds, NULL);
+}
+
+struct metric_family *metrics_histogram_new_opts(struct metrics_registry *r, const char *name,
+						 const char *help, const char *const *label_names,
+						 const double *bounds, size_t nbounds,
+						 const struct metrics_histogram_opts *o)
+{
+	return family_new(r, METRIC_HISTOGRAM, name, help, label_names, bounds, nbounds, o);
 }
 
 /* ---- series resolution (start-up path, under the registry mutex) ---- */
@@ -568,6 +617,52 @@ static inline uint64_t to_nano(double v)
 		len_ ? base_ + ((b)[base_] < (v)) : 0;          \
 	})
 
+/*
+ * Native bucket of v > 0: with v = frac * 2^exp, frac in [0.5, 1) (frexp),
+ * bucket k = (exp - 1) * 8 + j where j is the first of the eight sub-octave
+ * bounds 2^(j/8 - 1) that frac does not exceed; so k is the smallest integer
+ * with v <= 2^(k/8).  Clamped to the kept range; the caller handles the
+ * zero bucket.  No loop over all buckets, no allocation.
+ */
+static const double sub_octave[8] = {
+	0.5,
+	0.54525386633262882960, /* 2^(1/8 - 1) */
+	0.59460355750136053336, /* 2^(2/8 - 1) */
+	0.64841977732550483296, /* 2^(3/8 - 1) */
+	0.70710678118654752440, /* 2^(4/8 - 1) */
+	0.77110541270397041180, /* 2^(5/8 - 1) */
+	0.84089641525371454303, /* 2^(6/8 - 1) */
+	0.91700404320467123175, /* 2^(7/8 - 1) */
+};
+
+static inline void native_observe(struct histogram *h, double v)
+{
+	int exp, k;
+	double frac;
+	size_t j;
+
+	if (!(v > METRICS_NATIVE_ZERO_THRESHOLD)) {
+		atomic_fetch_add_explicit(&h->native_zero, 1, memory_order_relaxed);
+		return;
+	}
+	frac = frexp(v, &exp);
+	j = BUCKET_SEARCH(sub_octave, 8, frac);	/* how many bounds are < frac: 0..8 */
+	k = (exp - 1) * 8 + (int)j;
+	if (k > METRICS_NATIVE_KMAX)
+		k = METRICS_NATIVE_KMAX;
+	if (k < METRICS_NATIVE_KMIN)
+		k = METRICS_NATIVE_KMIN;
+	atomic_fetch_add_explicit(&h->native[k - METRICS_NATIVE_KMIN], 1, memory_order_relaxed);
+}
+
+int metrics_native_key(double v)
+{
+	int exp;
+	double frac = frexp(v, &exp);
+
+	return (exp - 1) * 8 + (int)BUCKET_SEARCH(sub_octave, 8, frac);
+}
+
 void histogram_observe(struct histogram *h, double v)
 {
 	const struct metric_family *f = h->fam;
@@ -578,16 +673,98 @@ void histogram_observe(struct histogram *h, double v)
 	i = BUCKET_SEARCH(f->bounds, f->nbounds, v);
 	atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->sum_nano, to_nano(v), memory_order_relaxed);
+	if (h->native)
+		native_observe(h, v);
+}
+
+static inline size_t bucket_ns(const struct metric_family *f, uint64_t ns)
+{
+	return f->ns_first + BUCKET_SEARCH(f->bound_ns + f->ns_first, f->nbounds - f->ns_first, ns);
 }
 
 void histogram_observe_ns(struct histogram *h, uint64_t ns)
 {
-	const struct metric_family *f = h->fam;
-	size_t i = f->ns_first + BUCKET_SEARCH(f->bound_ns + f->ns_first,
-					       f->nbounds - f->ns_first, ns);
+	size_t i = bucket_ns(h->fam, ns);
 
 	atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->sum_nano, ns, memory_order_relaxed);
+	if (h->native)
+		native_observe(h, (double)ns / 1e9);
+}
+
+/* Writer side of the seqlock (see struct metrics_exemplar). */
+static void exemplar_store(struct metrics_exemplar *e, uint64_t ns, const char *id, size_t n)
+{
+	uint64_t seq = atomic_load_explicit(&e->seq, memory_order_relaxed), w[EX_ID_WORDS] = { 0 };
+	struct timespec ts;
+
+	if ((seq & 1) || !atomic_compare_exchange_strong_explicit(&e->seq, &seq, seq + 1,
+								 memory_order_relaxed,
+								 memory_order_relaxed))
+		return;	/* another writer is filling it: keep theirs */
+	atomic_thread_fence(memory_order_release);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memcpy(w, id, n);
+	atomic_store_explicit(&e->value_ns, ns, memory_order_relaxed);
+	atomic_store_explicit(&e->ts_ns, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+			      memory_order_relaxed);
+	atomic_store_explicit(&e->id_len, n, memory_order_relaxed);
+	for (size_t i = 0; i < EX_ID_WORDS; i++)
+		atomic_store_explicit(&e->id[i], w[i], memory_order_relaxed);
+	atomic_store_explicit(&e->seq, seq + 2, memory_order_release);
+}
+
+void histogram_observe_ns_ex(struct histogram *h, uint64_t ns, const char *id)
+{
+	size_t i = bucket_ns(h->fam, ns), n = 0;
+
+	atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->sum_nano, ns, memory_order_relaxed);
+	if (h->native)
+		native_observe(h, (double)ns / 1e9);
+	if (!h->ex || !id)
+		return;
+	for (; id[n]; n++) {
+		unsigned char c = (unsigned char)id[n];
+
+		if (n == METRICS_EXEMPLAR_ID_MAX || c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return;
+	}
+	if (n)
+		exemplar_store(&h->ex[i], ns, id, n);
+}
+
+/*
+ * Reader side: copies bucket i's exemplar; false when there is none or a
+ * writer kept changing it (three tries: a scrape does not wait).
+ */
+static bool exemplar_load(const struct metrics_exemplar *e, uint64_t *ret_ns, uint64_t *ret_ts,
+			  char *ret_id, size_t *ret_len)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		uint64_t s1 = atomic_load_explicit(&e->seq, memory_order_acquire), s2;
+		uint64_t ns, ts, len, w[EX_ID_WORDS];
+
+		if (s1 == 0)
+			return false;	/* never written */
+		if (s1 & 1)
+			continue;
+		ns = atomic_load_explicit(&e->value_ns, memory_order_relaxed);
+		ts = atomic_load_explicit(&e->ts_ns, memory_order_relaxed);
+		len = atomic_load_explicit(&e->id_len, memory_order_relaxed);
+		for (size_t i = 0; i < EX_ID_WORDS; i++)
+			w[i] = atomic_load_explicit(&e->id[i], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&e->seq, memory_order_relaxed);
+		if (s1 != s2 || len == 0 || len > METRICS_EXEMPLAR_ID_MAX)
+			continue;
+		*ret_ns = ns;
+		*ret_ts = ts;
+		memcpy(ret_id, w, len);
+		*ret_len = len;
+		return true;
+	}
+	return false;
 }
 
 /* ---- exposition ---- */
@@ -613,10 +790,49 @@ int metrics_registry_add_collector(struct metrics_registry *r, metrics_collect_f
 	return 0;
 }
 
+/*
+ * OpenMetrics exemplar of a bucket line: " # {label=\"id\"} value timestamp"
+ * (OpenMetrics 1.0, "Exemplars"; the label set is at most 128 characters:
+ * label names are short and ids at most METRICS_EXEMPLAR_ID_MAX).  The id
+ * holds no character that needs escaping (histogram_observe_ns_ex).
+ * Returns the length written to p, 0 when the bucket has none.
+ */
+#define EXEMPLAR_TEXT_MAX (METRICS_EXEMPLAR_ID_MAX + 64 + 2 * METRICS_NUM_MAX + 16)
+static size_t exemplar_text(const struct metric_family *f, const struct metrics_exemplar *e,
+			    char *p)
+{
+	uint64_t ns, ts;
+	size_t len, ll = strlen(f->exemplar_label);
+	char id[METRICS_EXEMPLAR_ID_MAX], *q = p;
+
+	if (ll > 64 || !exemplar_load(e, &ns, &ts, id, &len))
+		return 0;
+	memcpy(q, " # {", 4);
+	q += 4;
+	memcpy(q, f->exemplar_label, ll);
+	q += ll;
+	*q++ = '=';
+	*q++ = '"';
+	memcpy(q, id, len);
+	q += len;
+	memcpy(q, "\"} ", 3);
+	q += 3;
+	q += fmt_double(q, (double)ns / 1e9);
+	*q++ = ' ';
+	/* seconds with millisecond precision, "1700000000.123" */
+	q += fmt_u64(q, ts / 1000000000u);
+	*q++ = '.';
+	ts = ts / 1000000u % 1000u;
+	*q++ = (char)('0' + ts / 100);
+	*q++ = (char)('0' + ts / 10 % 10);
+	*q++ = (char)('0' + ts % 10);
+	return (size_t)(q - p);
+}
+
 static int expose_family(struct metrics_writer *w, const struct metric_family *f)
 {
 	const struct series *s = atomic_load_explicit(&f->head, memory_order_acquire);
-	char num[METRICS_NUM_MAX];
+	char num[METRICS_NUM_MAX], ex[EXEMPLAR_TEXT_MAX];
 	int k = w->fmt == METRICS_FORMAT_OPENMETRICS;
 	int r;
 
@@ -642,11 +858,16 @@ static int expose_family(struct metrics_writer *w, const struct metric_family *f
 			/* Read each bucket once; _count is the +Inf total of the same
 			 * reads, so a scrape is always internally consistent. */
 			for (size_t i = 0; i <= f->nbounds && r >= 0; i++) {
+				size_t exl = 0;
+
 				cum += atomic_load_explicit(&h->buckets[i], memory_order_relaxed);
-				r = writer_line_trusted(
+				if (k && h->ex)
+					exl = exemplar_text(f, &h->ex[i], ex);
+				r = writer_line_trusted_ex(
 					w, "_bucket", 7, s->labels, s->labels_len,
 					i < f->nbounds ? f->le[k][i] : "+Inf",
-					i < f->nbounds ? f->le_len[k][i] : 4, num, fmt_u64(num, cum));
+					i < f->nbounds ? f->le_len[k][i] : 4, num, fmt_u64(num, cum),
+					ex, exl);
 			}
 			if (r < 0)
 				break;
@@ -666,7 +887,9 @@ static int expose_family(struct metrics_writer *w, const struct metric_family *f
 	return r;
 }
 
-int metrics_registry_expose(struct metrics_registry *r, enum metrics_format fmt, struct buf *out)
+/* Text 0.0.4 and OpenMetrics; metrics_registry_expose (metrics_pb.c) adds
+ * protobuf on top, so this module never calls the encoder (no loop). */
+int metrics_expose_text(struct metrics_registry *r, enum metrics_format fmt, struct buf *out)
 {
 	struct metrics_writer w;
 	const struct metric_family *f;
@@ -687,4 +910,25 @@ int metrics_registry_expose(struct metrics_registry *r, enum metrics_format fmt,
 	rc = metrics_writer_finish(&w);
 	writer_done(&w);
 	return rc;
+}
+
+const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,
+					    size_t name_len, const char *labels, size_t labels_len)
+{
+	const struct metric_family *f;
+	const struct series *s;
+
+	for (f = atomic_load_explicit(&r->head, memory_order_acquire); f;
+	     f = atomic_load_explicit(&f->next, memory_order_acquire)) {
+		if (f->type != METRIC_HISTOGRAM || !f->native || strlen(f->name) != name_len ||
+		    memcmp(f->name, name, name_len))
+			continue;
+		for (s = atomic_load_explicit(&f->head, memory_order_acquire); s;
+		     s = atomic_load_explicit(&s->next, memory_order_acquire))
+			if (s->labels_len == labels_len &&
+			    (!labels_len || !memcmp(s->labels, labels, labels_len)))
+				return s->handle;
+		return NULL;
+	}
+	return NULL;
 }

@@ -45,6 +45,11 @@ enum metric_type {
 enum metrics_format {
 	METRICS_FORMAT_TEXT,		/* text/plain; version=0.0.4; charset=utf-8 */
 	METRICS_FORMAT_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0; charset=utf-8 */
+	/* application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+	 * encoding=delimited: length-delimited MetricFamily messages (protobuf-c),
+	 * histograms with native buckets when their family keeps them.  Only
+	 * metrics_registry_expose speaks it (not the writer). */
+	METRICS_FORMAT_PROTOBUF,
 };
 
 #define METRICS_MAX_LABELS 16		/* per family (node_os_info has 12) */
@@ -61,11 +66,47 @@ struct counter {
 struct gauge {
 	_Atomic uint64_t bits;	/* a double's bit pattern */
 };
+struct metrics_exemplar;
 struct histogram {
 	const struct metric_family *fam;	/* for the bounds */
+	struct metrics_exemplar *ex;		/* per bucket (nbuckets + 1), or NULL */
+	_Atomic uint64_t *native;		/* METRICS_NATIVE_BUCKETS, or NULL */
+	_Atomic uint64_t native_zero;		/* observations <= the zero threshold */
 	_Atomic uint64_t sum_nano;		/* sum of observations, in units of 1e-9 */
 	_Atomic uint64_t buckets[];		/* nbuckets + 1 (+Inf), NOT cumulative */
 };
+
+/*
+ * Native (sparse exponential) buckets, as Prometheus's native histograms
+ * define them: schema 3, bucket k holds (2^((k-1)/8), 2^(k/8)], so
+ * neighbouring bounds are 2^(1/8) = 1.09 apart and a quantile read from them
+ * is within 4.5% of the truth.  Kept for k in [METRICS_NATIVE_KMIN,
+ * METRICS_NATIVE_KMAX] (about 1 us .. 128 s): values at or below the zero
+ * threshold 2^-20 (0.95 us), negative ones included (no negative buckets:
+ * meant for durations), count in the zero bucket, values above 128 s in the
+ * top bucket.  One relaxed add per observation.  The protobuf exposition
+ * carries no exemplars yet (OpenMetrics does).
+ */
+#define METRICS_NATIVE_SCHEMA 3
+#define METRICS_NATIVE_KMIN (-20 * 8 + 1)
+#define METRICS_NATIVE_KMAX (7 * 8)
+#define METRICS_NATIVE_BUCKETS (METRICS_NATIVE_KMAX - METRICS_NATIVE_KMIN + 1)
+#define METRICS_NATIVE_ZERO_THRESHOLD (1.0 / 1048576.0)	/* 2^-20 */
+
+/* Options of a histogram family (metrics_histogram_new_opts). */
+struct metrics_histogram_opts {
+	/* Keep per bucket the latest exemplar given to histogram_observe_ns_ex;
+	 * OpenMetrics scrapes show it (0.0.4 has no exemplars), as
+	 * {<exemplar_label>="<id>"} <value> <timestamp>. */
+	bool exemplars;
+	const char *exemplar_label;	/* a label name; NULL: "request_id" */
+	/* Keep native buckets too; protobuf scrapes carry them beside the
+	 * classic ones (text scrapes are unchanged). */
+	bool native;
+};
+
+/* Longest exemplar label value kept (longer ones are not recorded). */
+#define METRICS_EXEMPLAR_ID_MAX 64
 
 struct metrics_registry *metrics_registry_new(void);
 void metrics_registry_free(struct metrics_registry *r);
@@ -83,6 +124,12 @@ struct metric_family *metrics_gauge_new(struct metrics_registry *r, const char *
 struct metric_family *metrics_histogram_new(struct metrics_registry *r, const char *name,
 					    const char *help, const char *const *label_names,
 					    const double *bounds, size_t nbounds);
+
+/* The same, with options (NULL: none). */
+struct metric_family *metrics_histogram_new_opts(struct metrics_registry *r, const char *name,
+						 const char *help, const char *const *label_names,
+						 const double *bounds, size_t nbounds,
+						 const struct metrics_histogram_opts *o);
 
 /*
  * Resolve one series: label values in the order of the family's label names
@@ -126,6 +173,15 @@ void histogram_observe(struct histogram *h, double v);
  * The sum is kept in integer nano-units: it wraps past +-9.2e9 units in
  * total (292 years of seconds; observe large quantities in a scaled unit). */
 void histogram_observe_ns(struct histogram *h, uint64_t ns);
+/*
+ * The same, and when the family keeps exemplars, record {label="id"} with
+ * the value and the wall-clock time as the latest exemplar of the bucket
+ * the value lands in.  Lock-free and allocation-free: a per-bucket seqlock;
+ * when two threads hit one bucket at once, one exemplar is dropped.  id is
+ * copied; NULL, empty, longer than METRICS_EXEMPLAR_ID_MAX bytes or holding
+ * anything but printable ASCII other than " and \\ records no exemplar.
+ */
+void histogram_observe_ns_ex(struct histogram *h, uint64_t ns, const char *id);
 
 /*
  * Scrape-time collector: called during every exposition, in registration
@@ -138,6 +194,11 @@ int metrics_registry_add_collector(struct metrics_registry *r, metrics_collect_f
 
 /* Choose the format from an Accept header; OpenMetrics only if allowed. */
 enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allowed);
+/* The same, also choosing protobuf when the client prefers it and it is
+ * allowed (Prometheus asks for it first with --enable-feature=native-histograms).
+ * An Accept naming nothing we speak gets text 0.0.4. */
+enum metrics_format metrics_negotiate_all(const char *accept, bool openmetrics_allowed,
+					  bool protobuf_allowed);
 const char *metrics_content_type(enum metrics_format f);
 
 /* Write every registered family and every collector's output to out. */

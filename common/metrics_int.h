@@ -77,6 +77,20 @@ int writer_family_trusted(struct metrics_writer *w, const char *name, enum metri
 int writer_line_trusted(struct metrics_writer *w, const char *suffix, size_t suffix_len,
 			const char *labels, size_t labels_len, const char *le, size_t le_len,
 			const char *num, size_t num_len);
+/* The same with extra text (an OpenMetrics exemplar, " # {...} v ts") before
+ * the newline; extra_len 0 for none. */
+int writer_line_trusted_ex(struct metrics_writer *w, const char *suffix, size_t suffix_len,
+			   const char *labels, size_t labels_len, const char *le, size_t le_len,
+			   const char *num, size_t num_len, const char *extra, size_t extra_len);
+/* Native-histogram key of v > 0 (schema METRICS_NATIVE_SCHEMA), unclamped:
+ * the smallest k with v <= 2^(k/8).  Exposed for the unit test. */
+int metrics_native_key(double v);
+/* metrics_registry_expose for text 0.0.4 and OpenMetrics (metrics.c). */
+int metrics_expose_text(struct metrics_registry *r, enum metrics_format f, struct buf *out);
+/* The series of registered histogram family `name` with native buckets whose
+ * escaped label text (no braces) is `labels`; NULL if none.  Scrape-time. */
+const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,
+					    size_t name_len, const char *labels, size_t labels_len);
 /* Ends the family being written (collectors must begin their own). */
 void writer_family_end(struct metrics_writer *w);
 

@@ -438,17 +438,29 @@ static int parse_q(const char *s, const char *e)
  */
 enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allowed)
 {
+	return metrics_negotiate_all(accept, openmetrics_allowed, false);
+}
+
+/*
+ * The protobuf media type counts only with proto=io.prometheus.client.
+ * MetricFamily and encoding=delimited (the only encoding a scraper reads
+ * as a stream), as expfmt.Negotiate requires.
+ */
+enum metrics_format metrics_negotiate_all(const char *accept, bool openmetrics_allowed,
+					  bool protobuf_allowed)
+{
 	int best_om = 0, best_text = 0, pos_om = INT_MAX, pos_text = INT_MAX, idx = 0;
+	int best_pb = 0, pos_pb = INT_MAX;
 	const char *s = accept, *hend;
 
-	if (!openmetrics_allowed || !accept)
+	if ((!openmetrics_allowed && !protobuf_allowed) || !accept)
 		return METRICS_FORMAT_TEXT;
 	hend = accept + strlen(accept);	/* once: per element it was quadratic */
 	while (*s) {
 		const char *end = find_char(s, hend, ',');
 		const char *type = skip_ws(s, end), *p = find_char(type, end, ';');
 		const char *type_end = trim_end(type, p);
-		bool om_version_ok = true, text_version_ok = true;
+		bool om_version_ok = true, text_version_ok = true, pb_proto = false, pb_delim = false;
 		int q = 1000;
 
 		while (p < end) {	/* ;key=value parameters */
@@ -469,13 +481,22 @@ enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allow
 					om_version_ok = token_eq(v, ve, "1.0.0") ||
 							token_eq(v, ve, "0.0.1");
 					text_version_ok = token_eq(v, ve, "0.0.4");
+				} else if (token_eq(k, ke, "proto")) {
+					pb_proto = token_eq(v, ve, "io.prometheus.client.MetricFamily");
+				} else if (token_eq(k, ke, "encoding")) {
+					pb_delim = token_eq(v, ve, "delimited");
 				}
 			}
 			p = pe;
 		}
 		if (q > 0) {
-			if (token_eq(type, type_end, "application/openmetrics-text")) {
-				if (om_version_ok && q > best_om) {
+			if (token_eq(type, type_end, "application/vnd.google.protobuf")) {
+				if (protobuf_allowed && pb_proto && pb_delim && q > best_pb) {
+					best_pb = q;
+					pos_pb = idx;
+				}
+			} else if (token_eq(type, type_end, "application/openmetrics-text")) {
+				if (openmetrics_allowed && om_version_ok && q > best_om) {
 					best_om = q;
 					pos_om = idx;
 				}
@@ -491,6 +512,10 @@ enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allow
 		idx++;
 		s = *end ? end + 1 : end;
 	}
+	/* the highest q wins; on a tie, the earlier in the header */
+	if (best_pb > 0 && (best_pb > best_om || (best_pb == best_om && pos_pb < pos_om)) &&
+	    (best_pb > best_text || (best_pb == best_text && pos_pb < pos_text)))
+		return METRICS_FORMAT_PROTOBUF;
 	if (best_om > 0 && (best_om > best_text || (best_om == best_text && pos_om < pos_text)))
 		return METRICS_FORMAT_OPENMETRICS;
 	return METRICS_FORMAT_TEXT;
@@ -498,9 +523,15 @@ enum metrics_format metrics_negotiate(const char *accept, bool openmetrics_allow
 
 const char *metrics_content_type(enum metrics_format f)
 {
-	return f == METRICS_FORMAT_OPENMETRICS
-		       ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-		       : "text/plain; version=0.0.4; charset=utf-8";
+	switch (f) {
+	case METRICS_FORMAT_OPENMETRICS:
+		return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+	case METRICS_FORMAT_PROTOBUF:
+		return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+		       "encoding=delimited";
+	default:
+		return "text/plain; version=0.0.4; charset=utf-8";
+	}
 }
 
 /* ---- writer ---- */
@@ -1013,9 +1044,18 @@ int writer_line_trusted(struct metrics_writer *w, const char *suffix, size_t suf
 			const char *labels, size_t labels_len, const char *le, size_t le_len,
 			const char *num, size_t num_len)
 {
+	return writer_line_trusted_ex(w, suffix, suffix_len, labels, labels_len, le, le_len, num,
+				      num_len, NULL, 0);
+}
+
+int writer_line_trusted_ex(struct metrics_writer *w, const char *suffix, size_t suffix_len,
+			   const char *labels, size_t labels_len, const char *le, size_t le_len,
+			   const char *num, size_t num_len, const char *extra, size_t extra_len)
+{
 	struct buf *out = w->out;
 	char *p;
-	int r = buf_reserve(out, w->sname.len + suffix_len + labels_len + le_len + num_len + 16);
+	int r = buf_reserve(out, w->sname.len + suffix_len + labels_len + le_len + num_len +
+					 extra_len + 16);
 
 	if (r < 0)
 		return r;
@@ -1042,6 +1082,10 @@ int writer_line_trusted(struct metrics_writer *w, const char *suffix, size_t suf
 	*p++ = ' ';
 	memcpy(p, num, num_len);
 	p += num_len;
+	if (extra_len) {
+		memcpy(p, extra, extra_len);
+		p += extra_len;
+	}
 	*p++ = '\n';
 	out->len = (size_t)(p - out->data);
 	out->data[out->len] = '\0';

@@ -407,8 +407,19 @@ struct api *api_new(struct metrics_registry *reg, bool requests_on, bool drill_o
 	static const char *const req_labels[] = { "endpoint", "method", "status", NULL };
 	static const char *const dur_labels[] = { "endpoint", "method", NULL };
 	static const char *const err_labels[] = { "type", "endpoint", NULL };
-	/* Suited to a 300 ms SLO (issue 3). */
-	static const double http_bounds[] = { .005, .01, .025, .05, .1, .2, .3, .5, 1, 2.5, 5 };
+	/*
+	 * 100 us .. 10 s, six bounds a decade (1, 1.5, 2, 3, 5, 7: about two an
+	 * octave, neighbours at most 1.67x apart), so histogram_quantile's linear
+	 * interpolation stays within one such step of the truth from a cached GET
+	 * (~0.3 ms) to a stalled database (seconds).  0.3 stays a bound: the
+	 * 300 ms SLO (slo.yml) counts le="0.3".  The old first bound, 5 ms, put
+	 * every ~1 ms GET in one bucket and made the median 2.5 ms (issue 15).
+	 */
+	static const double http_bounds[] = { .0001, .00015, .0002, .0003, .0005, .0007,
+					      .001,  .0015,  .002,  .003,  .005,  .007,
+					      .01,   .015,   .02,   .03,   .05,   .07,
+					      .1,    .15,    .2,    .3,    .5,    .7,
+					      1,     1.5,    2,     3,     5,     7,     10 };
 	struct metric_family *req, *dur, *err;
 	struct api *a = calloc(1, sizeof(*a));
 
@@ -423,9 +434,14 @@ struct api *api_new(struct metrics_registry *reg, bool requests_on, bool drill_o
 	req = metrics_counter_new(reg, "orderd_http_requests_total",
 				  "HTTP requests answered, by route template, method and status.",
 				  req_labels);
-	dur = metrics_histogram_new(reg, "orderd_http_request_duration_seconds",
-				    "HTTP request duration from first byte to response queued.",
-				    dur_labels, http_bounds, sizeof(http_bounds) / sizeof(http_bounds[0]));
+	/* exemplars: the X-Request-Id orderd logs; native buckets for protobuf */
+	static const struct metrics_histogram_opts dur_opts = {
+		.exemplars = true, .exemplar_label = "request_id", .native = true,
+	};
+	dur = metrics_histogram_new_opts(reg, "orderd_http_request_duration_seconds",
+					 "HTTP request duration from first byte to response queued.",
+					 dur_labels, http_bounds,
+					 sizeof(http_bounds) / sizeof(http_bounds[0]), &dur_opts);
 	err = metrics_counter_new(reg, "orderd_errors_total",
 				  "Requests answered with an error, by error type and route template.",
 				  err_labels);
@@ -566,7 +582,7 @@ void api_on_complete(void *ctx, struct http_request *r, int status, uint64_t dur
 
 	if (a->requests_on) {
 		counter_inc(a->requests[ro][m][status_index(status)]);
-		histogram_observe_ns(a->duration[ro][m], duration_ns);
+		histogram_observe_ns_ex(a->duration[ro][m], duration_ns, http_request_id(r));
 	}
 	if (status >= 400) {
 		const enum err_type *tag = http_request_userdata(r);

@@ -11,6 +11,7 @@ set -eu
 PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config make gzip curl openssl procps iproute2 util-linux
 libmicrohttpd-dev libgnutls28-dev default-libmysqlclient-dev libproc2-dev libsystemd-dev
 libjson-c-dev libpcre2-dev libyaml-dev libcrypt-dev zlib1g-dev libdeflate-dev nettle-dev
+libprotobuf-c-dev protobuf-c-compiler
 mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
 wrk sysbench python3-locust python3-yaml python3-jinja2 python3-markdown stress-ng valgrind man-db groff-base
