@@ -1,0 +1,73 @@
+/*
+ * fuzz_textfile: any bytes as a *.prom file of the textfile collector,
+ * through the same steps collect_textfile() runs after read_file(): the
+ * text-format parser (tf_parse_text, static: this file #includes
+ * textfile.c, as the unit tests do) and tf_write() into a metrics writer.
+ * read_file() refuses NUL bytes, so an input with one is cut there.
+ * Invariants:
+ *  - a refusal says why (p.err);
+ *  - what the writer makes of an accepted file, in the text format, is
+ *    itself a file the parser accepts (the exposition is valid text
+ *    format 0.0.4, and the same number of samples comes back), and valid
+ *    UTF-8 with every line ended.
+ */
+#include "../../exporters/host/textfile.c"
+
+#include "fuzz.h"
+
+static size_t sample_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *l = s; *l; l = strchr(l, '\n') + 1) {
+		if (*l != '#' && *l != '\n')
+			n++;
+		if (!strchr(l, '\n'))
+			abort();	/* every line ends with a newline */
+	}
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = fuzz_cstr(data, size), *again;
+	struct tf_parse p = { 0 }, q = { 0 };
+	struct metrics_writer *w;
+	char err[240] = "";
+	struct buf b;
+	int r;
+
+	r = tf_parse_text(&p, text, strlen(text));
+	if (r < 0) {
+		if (r != -ENOMEM && !p.err[0])
+			abort();
+		goto out;
+	}
+	buf_init(&b, 0);
+	w = metrics_writer_new(&b, METRICS_FORMAT_TEXT);
+	if (!w)
+		abort();
+	r = tf_write(&p, w, "fuzz.prom", err, sizeof(err));
+	if (r < 0 && !err[0])
+		abort();
+	metrics_writer_finish(w);
+	metrics_writer_free(w);
+	if (r == 0 && b.data) {
+		if (!fuzz_utf8_valid(b.data))
+			abort();
+		again = strdup(b.data);
+		if (!again)
+			abort();
+		if (tf_parse_text(&q, again, strlen(again)) != 0)
+			abort();
+		if (q.nsamples != sample_lines(b.data) || q.nsamples != p.nsamples)
+			abort();
+		tf_parse_done(&q);
+		free(again);
+	}
+	buf_done(&b);
+out:
+	tf_parse_done(&p);
+	free(text);
+	return 0;
+}
