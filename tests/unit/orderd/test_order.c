@@ -458,7 +458,7 @@ static void test_row_json(void)
 static void test_parse_not_json(void)
 {
 	static const char *bad[] = {
-		"{\"customer_id\":1,\"customer\":{\"name\":\"a\x01" "b\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"a\001b\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
 		"{\"customer_id\":1,\"customer\":{\"name\":\"a\nb\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
 		"{'customer_id':1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
 		"{\"customer_id\":1,\"note\":NaN,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
