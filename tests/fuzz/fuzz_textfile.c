@@ -6,6 +6,8 @@
  * read_file() refuses NUL bytes, so an input with one is cut there.
  * Invariants:
  *  - a refusal says why (p.err);
+ *  - a file is written only if every histogram count in it (_count,
+ *    _bucket) fits the uint64 it becomes: 0 <= v < 2^64, not NaN/Inf;
  *  - what the writer makes of an accepted file, in the text format, is
  *    itself a file the parser accepts (the exposition is valid text
  *    format 0.0.4), with every sample line read back, valid UTF-8 with
@@ -55,6 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	metrics_writer_finish(w);
 	metrics_writer_free(w);
+	for (size_t i = 0; r == 0 && i < p.nsamples; i++) {
+		const struct tf_sample *smp = &p.samples[i];
+
+		if (p.fams[smp->fam].type == METRIC_HISTOGRAM &&
+		    (smp->kind == K_COUNT || smp->kind == K_BUCKET) &&
+		    !(smp->v >= 0 && smp->v < 18446744073709551616.0))
+			abort();
+	}
 	if (r == 0 && b.data) {
 		if (!fuzz_utf8_valid(b.data))
 			abort();
