@@ -267,31 +267,83 @@ static int parse_items(json_object *items, struct order_req *o, struct order_err
 	return 0;
 }
 
-int order_parse(const char *body, size_t len, struct order_req *o, struct order_error *err)
+/* Object members in the tree (json-c keeps one of two equal names).  The
+ * recursion is bounded: json_check refused nesting over 32. */
+static size_t tree_members(json_object *o)
 {
-	struct json_tokener *tok;
-	json_object *root = NULL, *f, *cust;
+	size_t n = 0;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			n += 1 + tree_members(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		size_t len = json_object_array_length(o);
+
+		for (size_t i = 0; i < len; i++)
+			n += tree_members(json_object_array_get_idx(o, i));
+	}
+	return n;
+}
+
+int order_json_read(const char *body, size_t len, json_object **ret_root, struct order_error *err)
+{
+	struct json_check_error cerr;
 	enum json_tokener_error jerr;
-	int64_t v;
-	int r = -EINVAL;
+	struct json_tokener *tok;
+	json_object *root;
+	size_t members;
+	int r;
 
 	if (len > INT32_MAX)
 		return fail(err, "request body too large", "");
 	if (!utf8_valid(body, len))
 		return fail(err, "request body is not valid UTF-8", "");
-	tok = json_tokener_new();
-	if (!tok)
-		return fail(err, "out of memory", "");
+	r = json_check(body, len, JSON_CHECK_MAX_DEPTH, &members, &cerr);
+	if (r < 0)
+		return fail(err, cerr.msg, "");
+	/* json-c's own depth limit above ours: only json_check decides */
+	tok = json_tokener_new_ex(2 * JSON_CHECK_MAX_DEPTH);
+	if (!tok) {
+		fail(err, "out of memory", "");
+		return -ENOMEM;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
-	if (!root || jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
-		if (jerr == json_tokener_error_parse_utf8_string)
-			fail(err, "request body is not valid UTF-8", "");
-		else
-			fail(err, "malformed JSON", "");
-		goto out;
+	if (jerr == json_tokener_continue) {
+		/* a top-level 42 or true waits for more: a NUL ends the text */
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+	} else if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) != len) {
+		jerr = json_tokener_error_parse_unexpected;
 	}
+	if (jerr != json_tokener_success) {
+		/* RFC 8259 text json-c still refuses: a 400 all the same */
+		json_object_put(root);
+		json_tokener_free(tok);
+		return fail(err, "malformed JSON", "");
+	}
+	json_tokener_free(tok);
+	if (tree_members(root) != members) {
+		json_object_put(root);
+		return fail(err, "malformed JSON: duplicate member name in an object", "");
+	}
+	*ret_root = root;
+	return 0;
+}
+
+int order_parse(const char *body, size_t len, struct order_req *o, struct order_error *err)
+{
+	json_object *root = NULL, *f, *cust;
+	int64_t v;
+	int r;
+
+	r = order_json_read(body, len, &root, err);
+	if (r < 0)
+		return -EINVAL;
+	r = -EINVAL;
 	if (!json_object_is_type(root, json_type_object)) {
 		fail(err, "request body must be a JSON object", "");
 		goto out;
@@ -344,7 +396,6 @@ int order_parse(const char *body, size_t len, struct order_req *o, struct order_
 	r = 0;
 out:
 	json_object_put(root);
-	json_tokener_free(tok);
 	return r;
 }
 

@@ -53,6 +53,19 @@ struct order_error {
 };
 
 /*
+ * Read a request body as JSON: only RFC 8259 text passes (common/json.h's
+ * json_check: no NaN, raw control characters, single quotes, comments,
+ * trailing commas, BOM, lone surrogate escapes, nesting over 32), and no
+ * object may name a member twice (I-JSON, RFC 7493 section 2.3: which of
+ * two "price"s counts is unpredictable, so neither does).  Then json-c
+ * builds the tree.  Returns 0 and *ret_root (the caller json_object_put()s
+ * it), or -EINVAL / -ENOMEM with *err ("malformed JSON: ...", field "").
+ */
+struct json_object;
+int order_json_read(const char *body, size_t len, struct json_object **ret_root,
+		    struct order_error *err);
+
+/*
  * Parse and validate a POST /api/order body (len bytes, need not be
  * NUL-terminated).  Returns 0 and fills *ret, or -EINVAL and fills *err.
  * Unknown fields are tolerated (as seed 003's Flask app did); known fields are

@@ -454,6 +454,14 @@ static int cmp_bucket(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A histogram count (_count, _bucket) becomes a uint64: NaN, negative,
+ * infinite or 2^64 and above cannot (a C conversion of them is undefined;
+ * found by tests/fuzz/fuzz_textfile). */
+static bool count_valid(double v)
+{
+	return v >= 0 && v < 18446744073709551616.0;
+}
+
 static int write_histogram(struct tf_parse *p, size_t fi, struct metrics_writer *w,
 			   const char **names, size_t nn, char *err, size_t errlen)
 {
@@ -479,6 +487,11 @@ static int write_histogram(struct tf_parse *p, size_t fi, struct metrics_writer 
 			if (done[j] || s->fam != fi || !same_group(p, &p->samples[i], s, names, nn))
 				continue;
 			done[j] = true;
+			if ((s->kind == K_COUNT || s->kind == K_BUCKET) && !count_valid(s->v)) {
+				xsnprintf(err, errlen, "histogram %s: count out of range", p->fams[fi].name);
+				r = -EINVAL;
+				break;
+			}
 			if (s->kind == K_SUM) {
 				sum = s->v;
 			} else if (s->kind == K_COUNT) {

@@ -1,7 +1,9 @@
 # Fuzzing of the parsers that take untrusted input (tests/fuzz/fuzz_*.c).
 #
-#   make fuzz                       each harness for FUZZ_TIME seconds (default 20)
-#   make fuzz FUZZ_TIME=300 FUZZ_ONLY=writer
+#   make fuzz                       each harness for FUZZ_SECONDS seconds (default 60),
+#                                   then a table: executions, exec/s, cov/ft, new
+#                                   corpus entries, crashes (tests/fuzz/report.sh)
+#   make fuzz FUZZ_SECONDS=300 FUZZ_ONLY=writer
 #   make fuzz-merge                 minimise what the fuzzers found into the
 #                                   checked-in corpus (review the diff)
 #
@@ -14,9 +16,19 @@
 # checked-in corpus.  Not part of `make check`; `make check` instead
 # replays every checked-in corpus through the same harnesses built with the
 # normal compiler (tests/fuzz/replay.c), so what the fuzzers found stays fixed.
-FUZZ_NAMES := negotiate flags_values webconfig basic_auth writer log http_head
+# One harness per line: other branches add theirs without touching these.
+FUZZ_NAMES := negotiate flags_values webconfig basic_auth writer log
+FUZZ_NAMES += json
+FUZZ_NAMES += order
+FUZZ_NAMES += textfile
+FUZZ_NAMES += host_proc
+FUZZ_NAMES += mycnf
+FUZZ_NAMES += mysql_rows
+FUZZ_NAMES += http_head
 FUZZ_ONLY ?= $(FUZZ_NAMES)
-FUZZ_TIME ?= 20
+# FUZZ_TIME is the older name of FUZZ_SECONDS
+FUZZ_TIME ?= 60
+FUZZ_SECONDS ?= $(FUZZ_TIME)
 FUZZ_CC ?= clang
 FUZZ_COMMA := ,
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,24 +45,39 @@ $(BUILD)/fuzz/obj/%.o: %.c
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_SAN) -pthread -o $@ $^ $(COMMON_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -pthread -o $@ $^ $(COMMON_LIBS) $(FUZZ_LIBS)
+
+# Harnesses of daemon code: their objects (both builds) and libraries.
+#   fuzz_order: orderd/order.c (json-c, nettle)
+#   fuzz_textfile: #includes exporters/host/textfile.c for its static parser
+#   fuzz_host_proc: the /proc, /sys and os-release collectors on a temp tree
+#     (it #includes textfile.c too, to check their exposition)
+#   fuzz_mysql_rows: every mysql-exporter collector's parse() on canned rows
+FUZZ_HOST_SRCS := $(filter-out exporters/host/main.c,$(sort $(wildcard exporters/host/*.c)))
+FUZZ_MYSQL_SRCS := $(filter-out exporters/mysql/main.c,$(sort $(wildcard exporters/mysql/*.c)))
+FUZZ_EXTRA_order := orderd/order.c
+FUZZ_EXTRA_textfile := $(filter-out exporters/host/textfile.c,$(FUZZ_HOST_SRCS))
+FUZZ_EXTRA_host_proc := $(FUZZ_EXTRA_textfile)
+FUZZ_EXTRA_mysql_rows := $(FUZZ_MYSQL_SRCS)
+$(BUILD)/fuzz/fuzz_order: $(FUZZ_EXTRA_order:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/fuzz/fuzz_textfile: $(FUZZ_EXTRA_textfile:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/fuzz/fuzz_host_proc: $(FUZZ_EXTRA_host_proc:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/fuzz/fuzz_mysql_rows: $(FUZZ_EXTRA_mysql_rows:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/tests/fuzz/fuzz_order: $(FUZZ_EXTRA_order:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/fuzz/fuzz_textfile: $(FUZZ_EXTRA_textfile:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/fuzz/fuzz_host_proc: $(FUZZ_EXTRA_host_proc:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/fuzz/fuzz_mysql_rows: $(FUZZ_EXTRA_mysql_rows:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz/fuzz_order $(BUILD)/tests/fuzz/fuzz_order: FUZZ_LIBS = $(call pkg_libs,json-c nettle)
+$(BUILD)/fuzz/fuzz_textfile $(BUILD)/tests/fuzz/fuzz_textfile: FUZZ_LIBS = $(call pkg_libs,libpcre2-8)
+$(BUILD)/fuzz/fuzz_host_proc $(BUILD)/tests/fuzz/fuzz_host_proc: FUZZ_LIBS = $(call pkg_libs,libpcre2-8)
+$(BUILD)/fuzz/fuzz_mysql_rows $(BUILD)/tests/fuzz/fuzz_mysql_rows: FUZZ_LIBS = $(call pkg_libs,libmariadb)
 
 -include $(shell find $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 .PHONY: fuzz fuzz-merge
 fuzz: $(FUZZ_ONLY:%=$(BUILD)/fuzz/fuzz_%)
-	@for n in $(FUZZ_ONLY); do \
-		mkdir -p $(BUILD)/fuzz/corpus/$$n $(BUILD)/fuzz/artifacts/$$n; \
-		echo "== fuzz_$$n for $(FUZZ_TIME) s (log: $(BUILD)/fuzz/fuzz_$$n.log)"; \
-		ASAN_OPTIONS=detect_leaks=1 $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) \
-			$(FUZZ_RUN_FLAGS) -print_final_stats=1 \
-			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$n/ \
-			$(BUILD)/fuzz/corpus/$$n tests/fuzz/corpus/$$n >$(BUILD)/fuzz/fuzz_$$n.log 2>&1; \
-		rc=$$?; \
-		grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY)' \
-			$(BUILD)/fuzz/fuzz_$$n.log; \
-		[ $$rc -eq 0 ] || { echo "fuzz_$$n failed (exit $$rc), input in $(BUILD)/fuzz/artifacts/$$n/"; exit 1; }; \
-	done
+	@FUZZ_BUILD=$(BUILD)/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUN_FLAGS="$(FUZZ_RUN_FLAGS)" \
+		tests/fuzz/report.sh $(FUZZ_ONLY)
 
 # Keep the smallest set of inputs covering what the seeds and the work
 # corpus cover (libFuzzer -merge=1 adds only inputs with new coverage).
@@ -68,7 +95,7 @@ FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%)
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
 		$(BUILD)/obj/tests/fuzz/fuzz_util.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(COMMON_LIBS)
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(COMMON_LIB),$^) $(COMMON_LIB) $(COMMON_LIBS) $(FUZZ_LIBS)
 
 TEST_DEPS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)

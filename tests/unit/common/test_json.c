@@ -4,9 +4,16 @@
  * well-formed UTF-8 (section 8.1), the bounded form's cut (never inside an
  * escape or a character, the output a prefix of the whole), and a round
  * trip through a decoder written here for random strings.
+ *
+ * json_check, the RFC 8259 validator: the grammar's corners one by one
+ * (with the offset and errno of each refusal), and every text of
+ * tests/fixtures/json/ (y_ accepted, n_ refused; n_duplicate_* pass here,
+ * orderd refuses them by counting members, see test_order.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +217,118 @@ static void test_roundtrip(void)
 	CHECK_INT(bad, 0);
 }
 
+static int check(const char *s, size_t *members)
+{
+	return json_check(s, strlen(s), JSON_CHECK_MAX_DEPTH, members, NULL);
+}
+
+static void test_check_grammar(void)
+{
+	struct json_check_error e = { 0, NULL };
+	size_t m = 99;
+
+	CHECK_INT(check("{\"a\":1,\"b\":{\"c\":[{\"d\":2}]}}", &m), 0);
+	CHECK_INT(m, 4);
+	CHECK_INT(check("[1,2]", &m), 0);
+	CHECK_INT(m, 0);
+	/* each refusal names the first byte that is not allowed */
+	CHECK_INT(json_check("{\"a\":\"x\x01\"}", 9, 32, NULL, &e), -EINVAL);
+	CHECK_INT(e.offset, 7);
+	CHECK_STR(e.msg, "malformed JSON: control character in string");
+	CHECK_INT(json_check("[1,NaN]", 7, 32, NULL, &e), -EINVAL);
+	CHECK_INT(e.offset, 3);
+	CHECK_INT(json_check("[1] x", 5, 32, NULL, &e), -EINVAL);
+	CHECK_INT(e.offset, 4);
+	CHECK_STR(e.msg, "malformed JSON: trailing characters after the JSON value");
+	CHECK_INT(json_check("[\"\\ud800\"]", 10, 32, NULL, &e), -EINVAL);
+	CHECK_INT(e.offset, 2);
+	CHECK_STR(e.msg, "malformed JSON: lone surrogate escape in string");
+	CHECK_INT(json_check("[\"a\xff\"]", 6, 32, NULL, &e), -EILSEQ);
+	CHECK_INT(e.offset, 3);
+	CHECK_INT(json_check("[[[]]]", 6, 2, NULL, &e), -ELOOP);
+	CHECK_INT(e.offset, 2);
+	CHECK_INT(json_check("[[[]]]", 6, 3, NULL, NULL), 0);
+	/* the length counts, not a NUL: a NUL after the value is garbage */
+	CHECK_INT(json_check("{}\0", 3, 32, NULL, &e), -EINVAL);
+	CHECK_INT(json_check("{}\0", 2, 32, NULL, NULL), 0);
+	CHECK_INT(json_check("", 0, 32, NULL, &e), -EINVAL);
+	/* \u0000 and raw DEL are JSON; 1e999 and 30 digits are numbers */
+	CHECK_INT(check("[\"\\u0000\x7f\"]", NULL), 0);
+	CHECK_INT(check("[1e999,123456789012345678901234567890,-0.0e-0]", NULL), 0);
+	CHECK_INT(check("[\"\\uD83D\\uDE00\"]", NULL), 0);
+	CHECK_INT(check("[\"\\uDE00\\uD83D\"]", NULL), -EINVAL);
+	/* every prefix of a valid text is refused (nothing is auto-closed) */
+	{
+		const char *t = "{\"k\":[1.5e+3,true,null,\"\\u00e9\"]}";
+
+		for (size_t n = 0; n < strlen(t); n++)
+			CHECK(json_check(t, n, 32, NULL, NULL) < 0);
+	}
+}
+
+static char *slurp(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rbe");
+	static char data[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(data, 1, sizeof(data), f);
+	fclose(f);
+	*ret_len = n;
+	return data;
+}
+
+static void test_check_fixtures(void)
+{
+	const char *src = getenv("SRC_DIR");
+	char dir[4096], path[8192];
+	struct dirent *de;
+	int ny = 0, nn = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/json", src ? src : ".");
+	d = opendir(dir);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct json_check_error e = { 0, NULL };
+		size_t len = 0;
+		char *t;
+		int r;
+
+		if (de->d_name[1] != '_' || (de->d_name[0] != 'y' && de->d_name[0] != 'n'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		t = slurp(path, &len);
+		CHECK(t != NULL);
+		if (!t)
+			continue;
+		r = json_check(t, len, JSON_CHECK_MAX_DEPTH, NULL, &e);
+		if (de->d_name[0] == 'y') {
+			ny++;
+			if (r != 0)
+				printf("# %s refused: %s at %zu\n", de->d_name, e.msg, e.offset);
+			CHECK(r == 0);
+		} else if (strncmp(de->d_name, "n_duplicate_", 12) == 0) {
+			nn++;
+			CHECK(r == 0);	/* grammatical: refused by the member count */
+		} else {
+			nn++;
+			if (r == 0)
+				printf("# %s accepted\n", de->d_name);
+			CHECK(r == -EINVAL || r == -EILSEQ || r == -ELOOP);
+			CHECK(r == 0 || (e.msg && e.offset <= len));
+		}
+	}
+	closedir(d);
+	printf("# %d y_ and %d n_ texts\n", ny, nn);
+	CHECK(ny >= 30);
+	CHECK(nn >= 60);
+}
+
 int main(void)
 {
 	RUN(test_rfc8259_escapes);
@@ -217,5 +336,7 @@ int main(void)
 	RUN(test_bounded);
 	RUN(test_append);
 	RUN(test_roundtrip);
+	RUN(test_check_grammar);
+	RUN(test_check_fixtures);
 	return harness_done();
 }
