@@ -294,6 +294,18 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w);
 int merge_textfile(struct collector_ctx *c, struct metrics_writer *w);
 void free_textfile(void *priv);
 
+/*
+ * node_exporter 1.5 flags host-exporter does not implement (nodeflags.c):
+ * removes them (and their values) from argv in place, keeping argv[0] and
+ * every other argument in order; returns the new argc (argv[argc] = NULL).
+ * Their names (static strings, each once) go to ignored[], at most
+ * *nignored; *nignored is set to how many.
+ */
+int nodeflags_filter(const struct flagset *fs, int argc, char **argv, const char **ignored,
+		     size_t *nignored);
+/* One warning per ignored flag (after logging is configured). */
+void nodeflags_warn(const char *const *ignored, size_t n);
+
 /* The filesystem collector's stuck-mount bookkeeping (filesystem.c). */
 void filesystem_shutdown(void);
 

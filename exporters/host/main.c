@@ -158,8 +158,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "host-exporter: error: cannot declare the flags\n");
 		return app_done(a, 1);
 	}
-	if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
-		goto out;
+	{
+		/* node_exporter 1.5 flags we do not implement: warned, ignored */
+		const char *ignored[256];
+		size_t nignored = sizeof(ignored) / sizeof(ignored[0]);
+
+		argc = nodeflags_filter(app_flags(a), argc, argv, ignored, &nignored);
+		if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
+			goto out;
+		nodeflags_warn(ignored, nignored);
+	}
 	r = 2;
 	if (collectors_setup(app_flags(a)) < 0)
 		goto out;
