@@ -275,6 +275,8 @@ int scrape_req_check(const struct scrape_req *req, char *err, size_t errlen);
 int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metrics_writer *w);
 
 /* ---- collectors ---- */
+int collect_conntrack(struct collector_ctx *c, struct metrics_writer *w);
+int collect_entropy(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
 int collect_loadavg(struct collector_ctx *c, struct metrics_writer *w);
@@ -311,7 +313,8 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(cpu) X(diskstats) X(filefd) X(filesystem) X(loadavg) X(meminfo) X(netdev) \
+	X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) \
+	X(meminfo) X(netdev) \
 	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(time) X(uname) \
 	X(vmstat)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
