@@ -23,7 +23,7 @@ app_jobs_total{queue="b"} 3
 app_temperature_celsius 21.5
 PROM
 
-colls=(cpu meminfo loadavg stat vmstat diskstats netdev filesystem uname time pressure filefd sockstat netstat os textfile conntrack entropy)
+colls=(cpu meminfo loadavg stat vmstat diskstats netdev filesystem uname time pressure filefd sockstat netstat os textfile conntrack entropy udp_queues)
 args=(--collector.disable-defaults --collector.textfile.directory="$d/tf")
 for c in "${colls[@]}"; do args+=("--collector.$c"); done
 
