@@ -532,6 +532,11 @@ const char *flagset_name(const struct flagset *fs, const void *dst)
 	return i >= 0 ? fs->flags[i].name : NULL;
 }
 
+const struct flag *flagset_find(const struct flagset *fs, const char *name, size_t len)
+{
+	return fs && name ? find_flag(fs->flags, fs->n, name, len) : NULL;
+}
+
 size_t flagset_count(const struct flagset *fs)
 {
 	return fs->n;

@@ -107,6 +107,8 @@ const char *flagset_text(const struct flagset *fs, const void *dst);
 /* The name of the flag whose destination is dst, or NULL. */
 const char *flagset_name(const struct flagset *fs, const void *dst);
 size_t flagset_count(const struct flagset *fs);
+/* The flag called name[0..len) (without dashes), or NULL; valid while fs lives. */
+const struct flag *flagset_find(const struct flagset *fs, const char *name, size_t len);
 
 /* Stock checks: a duration > 0; "rule" gives the message. */
 int flag_check_positive(const struct flag *f, const struct flagset *fs, char *err, size_t errlen);

@@ -40,6 +40,7 @@ enum metric_type {
 	METRIC_GAUGE,
 	METRIC_HISTOGRAM,
 	METRIC_UNTYPED,
+	METRIC_SUMMARY,		/* writer only (writer_summary): re-exposed summaries */
 };
 
 enum metrics_format {
@@ -244,6 +245,14 @@ int writer_sample_u64(struct metrics_writer *w, const char *const *label_values,
 int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 		     const double *bounds, const uint64_t *cumulative, size_t nbounds,
 		     uint64_t count, double sum);
+/*
+ * One summary series (a family begun with METRIC_SUMMARY): n quantiles in
+ * increasing order with their values, then _sum and _count, as client_golang's
+ * const summaries are exposed.  "quantile" may not be a label name.
+ */
+int writer_summary(struct metrics_writer *w, const char *const *label_values,
+		   const double *quantiles, const double *values, size_t n, uint64_t count,
+		   double sum);
 /* Duplicate series, bad arity or invalid UTF-8 give -EINVAL and write nothing. */
 
 /* Append a double in exposition syntax (shared with other formatters). */

@@ -673,6 +673,8 @@ static const char *type_name(enum metric_type t, enum metrics_format f)
 		return "gauge";
 	case METRIC_HISTOGRAM:
 		return "histogram";
+	case METRIC_SUMMARY:
+		return "summary";
 	default:
 		return f == METRICS_FORMAT_OPENMETRICS ? "unknown" : "untyped";
 	}
@@ -702,8 +704,8 @@ int metrics_family_names(struct buf *scratch, const char *name, enum metric_type
 	off[k] = 0;
 	len[k++] = n;
 	buf_append(scratch, name, n);
-	if (t == METRIC_HISTOGRAM) {
-		for (int i = 0; i < 3; i++) {
+	if (t == METRIC_HISTOGRAM || t == METRIC_SUMMARY) {
+		for (int i = t == METRIC_SUMMARY; i < 3; i++) {
 			off[k] = scratch->len;
 			len[k++] = n + strlen(hsuf[i]);
 			buf_append(scratch, name, n);
@@ -845,7 +847,7 @@ int writer_family(struct metrics_writer *w, const char *name, enum metric_type t
 		return -EINVAL;
 	w->state = W_FAILED;
 	len = metric_name_len(name);
-	if (!len || (unsigned)t > METRIC_UNTYPED)
+	if (!len || (unsigned)t > METRIC_SUMMARY)
 		return -EINVAL;
 	if (w->fmt == METRICS_FORMAT_OPENMETRICS && t == METRIC_COUNTER && len == 6 &&
 	    !memcmp(name, "_total", 6))
@@ -854,6 +856,8 @@ int writer_family(struct metrics_writer *w, const char *name, enum metric_type t
 		if (n == METRICS_MAX_LABELS || !metrics_label_name_valid(label_names[n]))
 			return -EINVAL;
 		if (t == METRIC_HISTOGRAM && !strcmp(label_names[n], "le"))
+			return -EINVAL;
+		if (t == METRIC_SUMMARY && !strcmp(label_names[n], "quantile"))
 			return -EINVAL;
 		for (size_t j = 0; j < n; j++)
 			if (!strcmp(label_names[j], label_names[n]))
@@ -967,7 +971,7 @@ static int emit_sample(struct metrics_writer *w, const char *const *values, cons
 	char *p, *k;
 	int r;
 
-	if (w->state != W_OPEN || w->type == METRIC_HISTOGRAM)
+	if (w->state != W_OPEN || w->type == METRIC_HISTOGRAM || w->type == METRIC_SUMMARY)
 		return -EINVAL;
 	if (!w->nlabels) {
 		/* A family without labels has one series: no set to probe. */
@@ -1188,6 +1192,100 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 			memmove(p, out->data + koff, klen);
 			p += klen;
 			*p++ = '}';
+		}
+		*p++ = ' ';
+		nl = j ? fmt_u64(num, count) : fmt_double(num, sum);
+		memcpy(p, num, nl);
+		p += nl;
+		*p++ = '\n';
+	}
+	out->len = (size_t)(p - out->data);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int writer_summary(struct metrics_writer *w, const char *const *label_values,
+		   const double *quantiles, const double *values, size_t n, uint64_t count,
+		   double sum)
+{
+	struct buf *out;
+	size_t vlen, koff, klen, prefix_len, need, nl, lens[METRICS_MAX_LABELS];
+	char *p, *line, *k, num[METRICS_NUM_MAX];
+	int r;
+
+	if (!w || w->state != W_OPEN || w->type != METRIC_SUMMARY)
+		return -EINVAL;
+	if (n > METRICS_MAX_BUCKETS || (n && (!quantiles || !values)))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (isnan(quantiles[i]) || (i && !(quantiles[i] > quantiles[i - 1])))
+			return -EINVAL;
+	if ((r = values_len(w, label_values, lens, &vlen)) < 0)
+		return r;
+	if (vlen > UINT32_MAX / 4)
+		return -EINVAL;
+	out = w->out;
+	/* name_sum{labels (each: piece, escaped value, quote) ,quantile="q"} v */
+	prefix_len = w->sname.len + 6 + w->lpre.len + 2 * vlen + w->nlabels;
+	need = (n + 2) * (prefix_len + 2 * METRICS_NUM_MAX + 24);
+	if ((r = buf_reserve(out, need)) < 0)
+		return r;
+	/* The first line holds the series key: a quantile line, or _sum when
+	 * there is no quantile. */
+	line = p = out->data + out->len;
+	memcpy(p, w->sname.data, w->sname.len);
+	p += w->sname.len;
+	if (!n) {
+		memcpy(p, "_sum", 4);
+		p += 4;
+	}
+	*p++ = '{';
+	k = p;
+	p = put_labels(w, p, label_values, lens);
+	if (!p) {
+		out->data[out->len] = '\0';
+		return -EINVAL;
+	}
+	koff = (size_t)(k - out->data);
+	klen = (size_t)(p - k);
+	if ((r = series_add(w, koff, klen)) < 0) {
+		out->data[out->len] = '\0';
+		return r;
+	}
+	/* out->data is stable from here on: everything fits in the reservation. */
+	prefix_len = (size_t)(p - line);
+	for (size_t i = 0; i < n; i++) {
+		if (i) {
+			memmove(p, line, prefix_len);
+			p += prefix_len;
+		}
+		if (klen)
+			*p++ = ',';
+		memcpy(p, "quantile=\"", 10);
+		p += 10;
+		p += fmt_le(p, quantiles[i], w->fmt);
+		memcpy(p, "\"} ", 3);
+		p += 3;
+		p += fmt_double(p, values[i]);
+		*p++ = '\n';
+	}
+	/* name_sum{labels} sum (unless the first line began it), name_count */
+	for (int j = 0; j < 2; j++) {
+		if (j || n) {
+			memcpy(p, w->sname.data, w->sname.len);
+			p += w->sname.len;
+			memcpy(p, j ? "_count" : "_sum", j ? 6 : 4);
+			p += j ? 6 : 4;
+			if (klen) {
+				*p++ = '{';
+				memmove(p, out->data + koff, klen);
+				p += klen;
+				*p++ = '}';
+			}
+		} else if (klen) {
+			*p++ = '}';
+		} else {
+			p--;	/* the '{' of "name_sum{" */
 		}
 		*p++ = ' ';
 		nl = j ? fmt_u64(num, count) : fmt_double(num, sum);

@@ -275,6 +275,9 @@ int scrape_req_check(const struct scrape_req *req, char *err, size_t errlen);
 int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metrics_writer *w);
 
 /* ---- collectors ---- */
+int collect_conntrack(struct collector_ctx *c, struct metrics_writer *w);
+int collect_entropy(struct collector_ctx *c, struct metrics_writer *w);
+int collect_udp_queues(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
 int collect_loadavg(struct collector_ctx *c, struct metrics_writer *w);
@@ -294,14 +297,27 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w);
 int merge_textfile(struct collector_ctx *c, struct metrics_writer *w);
 void free_textfile(void *priv);
 
+/*
+ * node_exporter 1.5 flags host-exporter does not implement (nodeflags.c):
+ * removes them (and their values) from argv in place, keeping argv[0] and
+ * every other argument in order; returns the new argc (argv[argc] = NULL).
+ * Their names (static strings, each once) go to ignored[], at most
+ * *nignored; *nignored is set to how many.
+ */
+int nodeflags_filter(const struct flagset *fs, int argc, char **argv, const char **ignored,
+		     size_t *nignored);
+/* One warning per ignored flag (after logging is configured). */
+void nodeflags_warn(const char *const *ignored, size_t n);
+
 /* The filesystem collector's stuck-mount bookkeeping (filesystem.c). */
 void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(cpu) X(diskstats) X(filefd) X(filesystem) X(loadavg) X(meminfo) X(netdev) \
-	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(time) X(uname) \
-	X(vmstat)
+	X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) \
+	X(meminfo) X(netdev) \
+	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(time) X(udp_queues) \
+	X(uname) X(vmstat)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 

@@ -37,6 +37,28 @@ static struct scrape_pool *pool;
 static struct metrics_registry *registry;	/* process_* and build_info */
 static _Atomic long in_flight;
 
+/*
+ * node_exporter_build_info: node-mixin's dashboards list their instances
+ * with label_values(node_exporter_build_info, instance), so a drop-in that
+ * lacks it leaves them empty.  We export it under that name with our own
+ * version and revision and exporter="host-exporter" to tell the two apart;
+ * like node_exporter 1.5 (its handler registers the version collector beside
+ * the node collector), on every scrape, also with collect[] and
+ * --web.disable-exporter-metrics.
+ */
+static int write_node_build_info(struct metrics_writer *w)
+{
+	static const char *const names[] = { "exporter", "revision", "version", NULL };
+	static const char *const values[] = { "host-exporter", PRISM_REVISION, PRISM_VERSION };
+	int r = writer_family(w, "node_exporter_build_info", METRIC_GAUGE,
+			      "A metric with a constant '1' value labeled by version and revision "
+			      "from which host-exporter was built, under node_exporter's name "
+			      "(exporter=\"host-exporter\") for node-mixin's dashboards.",
+			      names);
+
+	return r < 0 ? r : writer_sample(w, values, 1);
+}
+
 static void handle_metrics(struct http_request *req, void *ctx)
 {
 	struct scrape_names names = { .n = 0 };
@@ -87,6 +109,8 @@ static void handle_metrics(struct http_request *req, void *ctx)
 		goto out;
 	}
 	r = scrape_run(pool, &sr, w);
+	if (r >= 0)
+		r = write_node_build_info(w);
 	if (r >= 0 && !arg_disable_exporter_metrics) {
 		metrics_writer_free(w);
 		w = NULL;
@@ -134,8 +158,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "host-exporter: error: cannot declare the flags\n");
 		return app_done(a, 1);
 	}
-	if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
-		goto out;
+	{
+		/* node_exporter 1.5 flags we do not implement: warned, ignored */
+		const char *ignored[256];
+		size_t nignored = sizeof(ignored) / sizeof(ignored[0]);
+
+		argc = nodeflags_filter(app_flags(a), argc, argv, ignored, &nignored);
+		if ((r = app_parse(a, argc, argv)) != APP_CONTINUE)
+			goto out;
+		nodeflags_warn(ignored, nignored);
+	}
 	r = 2;
 	if (collectors_setup(app_flags(a)) < 0)
 		goto out;

@@ -4,21 +4,32 @@
  * 1.5's textfile.go: node_textfile_mtime_seconds{file} per file read,
  * node_textfile_scrape_error 1 if any file or the directory failed.
  *
- * Each file is parsed here (bounded by --collector.textfile.max-bytes),
- * validated and written into a writer of its own; a file with a syntax error,
- * client-side timestamps (refused by node_exporter too), a duplicate series
- * or an inconsistent HELP/TYPE is rejected whole.  The per-file outputs are
+ * The directory flag may be a glob (glob(3), as Go's filepath.Glob; a
+ * pattern matching nothing is read as a directory name, so its error is
+ * reported).  Each file is parsed here (bounded by
+ * --collector.textfile.max-bytes) and validated alone; a file with a syntax
+ * error, client-side timestamps (refused by node_exporter too), a duplicate
+ * series or an inconsistent HELP/TYPE is rejected whole.  Then families are
+ * merged over the accepted files as client_golang's registry merges what
+ * node_exporter's textfile collector sends it: the first file (in path
+ * order) giving a family fixes its HELP and type; the samples of later files
+ * with the same HELP and type join it (a series already given is dropped),
+ * those with another HELP or type are dropped without an error (the Go
+ * registry drops them under ContinueOnError).  A family without HELP gets
+ * "Metric read from <every file giving it>".  The per-file outputs are
  * merged into the scrape by merge_textfile() after every other collector, so
- * a file whose family name another collector (or an earlier file) already
- * wrote is rejected too instead of breaking the exposition.  Files are opened
- * O_NONBLOCK and must be regular files: a FIFO cannot hang the collector.
+ * a file whose family another collector already wrote is rejected instead
+ * of breaking the exposition.  Files are opened O_NONBLOCK and must be
+ * regular files: a FIFO cannot hang the collector.
  *
- * Limits: summaries are refused (the writer has no summary type); families
- * carry at most METRICS_MAX_LABELS labels; a family spread over two files is
- * refused in the second (node_exporter merges consistent ones).
+ * Limits: families carry at most METRICS_MAX_LABELS labels; a family merged
+ * over files with different label names is written with their union (a
+ * label missing in a series is written empty, which Prometheus reads as
+ * absent), where node_exporter writes each series with its own file's names.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -48,7 +59,7 @@ struct tf_sample {
 struct tf_family {
 	char *name, *help;
 	enum metric_type type;
-	bool typed, summary, has_samples;
+	bool typed, has_samples;
 };
 
 struct tf_parse {
@@ -68,7 +79,9 @@ struct tf_file {
 	double mtime;
 	bool ok;
 	char err[240];
-	struct buf out;
+	char *data;		/* the file's text; p points into it */
+	struct tf_parse p;
+	struct buf out;		/* families this file gives first, merged */
 	struct metrics_writer *w;
 };
 
@@ -133,7 +146,7 @@ static char *read_name(char **s, char **ret_end, bool label)
 	return b;
 }
 
-static ssize_t fam_find(struct tf_parse *p, const char *name)
+static ssize_t fam_find(const struct tf_parse *p, const char *name)
 {
 	for (size_t i = p->nfams; i-- > 0;)
 		if (strcmp(p->fams[i].name, name) == 0)
@@ -223,7 +236,7 @@ static int parse_comment(struct tf_parse *p, char *s, int ln)
 	else if (strcmp(rest, "untyped") == 0)
 		p->fams[fi].type = METRIC_UNTYPED;
 	else if (strcmp(rest, "summary") == 0)
-		p->fams[fi].summary = true;
+		p->fams[fi].type = METRIC_SUMMARY;
 	else
 		return perr(p, ln, "unknown metric type");
 	p->fams[fi].typed = true;
@@ -359,8 +372,8 @@ static int parse_sample(struct tf_parse *p, char *s, int ln)
 			name[base] = '\0';
 			bf = fam_find(p, name);
 			name[base] = save;
-			if (bf >= 0 && (p->fams[bf].type == METRIC_HISTOGRAM || p->fams[bf].summary)) {
-				if (sufs[i].kind == K_BUCKET && p->fams[bf].summary)
+			if (bf >= 0 && (p->fams[bf].type == METRIC_HISTOGRAM || p->fams[bf].type == METRIC_SUMMARY)) {
+				if (sufs[i].kind == K_BUCKET && p->fams[bf].type == METRIC_SUMMARY)
 					continue;
 				fi = bf;
 				kind = sufs[i].kind;
@@ -373,6 +386,15 @@ static int parse_sample(struct tf_parse *p, char *s, int ln)
 			return -ENOMEM;
 		if (p->fams[fi].type == METRIC_HISTOGRAM)
 			return perr(p, ln, "histogram sample without _bucket/_sum/_count suffix");
+	}
+	if (p->fams[fi].type == METRIC_SUMMARY && kind == K_PLAIN) {
+		for (size_t i = smp.lab; i < p->nlabels; i++) {
+			double q;
+
+			if (strcmp(p->labels[i].name, "quantile") == 0 &&
+			    pf_double(p->labels[i].value, &q) < 0)
+				return perr(p, ln, "expected float as value for 'quantile' label");
+		}
 	}
 	p->fams[fi].has_samples = true;
 	smp.fam = (size_t)fi;
@@ -463,7 +485,7 @@ static bool count_valid(double v)
 }
 
 static int write_histogram(struct tf_parse *p, size_t fi, struct metrics_writer *w,
-			   const char **names, size_t nn, char *err, size_t errlen)
+			   const char **names, size_t nn, bool strict, char *err, size_t errlen)
 {
 	size_t i, j;
 	bool *done = calloc(p->nsamples, sizeof(bool));
@@ -548,6 +570,8 @@ static int write_histogram(struct tf_parse *p, size_t fi, struct metrics_writer 
 			lv[j] = v ? v : "";
 		}
 		r = writer_histogram(w, lv, bounds, cum, nf, (uint64_t)count, sum);
+		if (r < 0 && !strict)
+			r = 0;	/* merging: a series an earlier file gave stays */
 		if (r < 0)
 			xsnprintf(err, errlen, "histogram %s: duplicate or invalid series", p->fams[fi].name);
 	}
@@ -555,29 +579,112 @@ static int write_histogram(struct tf_parse *p, size_t fi, struct metrics_writer 
 	return r;
 }
 
-/* Write one parsed file into w; 0 or -EINVAL with err set. */
-static int tf_write(struct tf_parse *p, struct metrics_writer *w, const char *path, char *err,
-		    size_t errlen)
+static int cmp_double(const void *a, const void *b)
 {
-	char help[512];
+	double x = *(const double *)a, y = *(const double *)b;
 
-	for (size_t fi = 0; fi < p->nfams; fi++) {
-		struct tf_family *f = &p->fams[fi];
-		const char *names[METRICS_MAX_LABELS + 1];
-		size_t nn = 0;
-		int r;
+	return x < y ? -1 : x > y;
+}
 
-		if (f->summary) {
-			xsnprintf(err, errlen, "%s: summary %s is not supported", path, f->name);
-			return -EINVAL;
+/* A summary family's series: quantile samples grouped by their other labels,
+ * with _sum and _count (expfmt's parser: a sample without a quantile label
+ * is ignored, a missing _count is 0). */
+static int write_summary(struct tf_parse *p, size_t fi, struct metrics_writer *w,
+			 const char **names, size_t nn, bool strict, char *err, size_t errlen)
+{
+	bool *done = calloc(p->nsamples, sizeof(bool));
+	int r = 0;
+
+	if (!done)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsamples && r == 0; i++) {
+		double qv[METRICS_MAX_BUCKETS][2], q[METRICS_MAX_BUCKETS], v[METRICS_MAX_BUCKETS];
+		double sum = 0, count = 0;
+		size_t nq = 0, k = 0;
+		const char *lv[METRICS_MAX_LABELS];
+
+		if (done[i] || p->samples[i].fam != fi)
+			continue;
+		for (size_t j = i; j < p->nsamples; j++) {
+			struct tf_sample *s = &p->samples[j];
+			const char *qs;
+			double qd;
+
+			if (done[j] || s->fam != fi || !same_group(p, &p->samples[i], s, names, nn))
+				continue;
+			done[j] = true;
+			if (s->kind == K_SUM) {
+				sum = s->v;
+			} else if (s->kind == K_COUNT) {
+				count = s->v;
+			} else if ((qs = label_of(p, s, "quantile")) && pf_double(qs, &qd) == 0) {
+				size_t x;
+
+				for (x = 0; x < nq && qv[x][0] != qd; x++)
+					;
+				if (x == nq) {
+					if (nq == METRICS_MAX_BUCKETS) {
+						xsnprintf(err, errlen, "summary %s: more than %d quantiles",
+							  p->fams[fi].name, METRICS_MAX_BUCKETS);
+						r = -EINVAL;
+						break;
+					}
+					nq++;
+				}
+				qv[x][0] = qd;	/* a repeated quantile: the last wins (Go's map) */
+				qv[x][1] = s->v;
+			}
 		}
-		if (!f->has_samples)
-			continue;	/* HELP/TYPE alone: nothing to expose */
-		/* The union of label names, sorted; absent ones are "" (node_exporter). */
-		for (size_t i = 0; i < p->nsamples; i++) {
-			struct tf_sample *s = &p->samples[i];
+		if (r)
+			break;
+		qsort(qv, nq, sizeof(qv[0]), cmp_double);
+		for (k = 0; k < nq; k++) {
+			q[k] = qv[k][0];
+			v[k] = qv[k][1];
+		}
+		for (k = 0; k < nn; k++) {
+			const char *x = label_of(p, &p->samples[i], names[k]);
 
-			if (s->fam != fi)
+			lv[k] = x ? x : "";
+		}
+		r = writer_summary(w, lv, q, v, nq, count >= 0 && count < 1.8e19 ? (uint64_t)count : 0, sum);
+		if (r < 0 && !strict)
+			r = 0;
+		if (r < 0)
+			xsnprintf(err, errlen, "summary %s: duplicate or invalid series", p->fams[fi].name);
+	}
+	free(done);
+	return r;
+}
+
+/* One file's part of a family. */
+struct tf_contrib {
+	struct tf_parse *p;
+	size_t fi;
+};
+
+/*
+ * Write one family from the parts cs[0..nc) (the first one's name and
+ * type): the union of their label names, then each part's series.  strict
+ * (validating one file): any failure is an error; merging: a series a
+ * part before gave is dropped.  0 or -EINVAL with err set.
+ */
+static int write_family(const struct tf_contrib *cs, size_t nc, const char *help,
+			struct metrics_writer *w, const char *path, bool strict, char *err,
+			size_t errlen)
+{
+	const struct tf_family *f = &cs[0].p->fams[cs[0].fi];
+	const char *names[METRICS_MAX_LABELS + 1];
+	size_t nn = 0;
+	int r;
+
+	for (size_t c = 0; c < nc; c++) {
+		const struct tf_parse *p = cs[c].p;
+
+		for (size_t i = 0; i < p->nsamples; i++) {
+			const struct tf_sample *s = &p->samples[i];
+
+			if (s->fam != cs[c].fi)
 				continue;
 			for (size_t l = 0; l < s->nlab; l++) {
 				const char *n = p->labels[s->lab + l].name;
@@ -585,29 +692,35 @@ static int tf_write(struct tf_parse *p, struct metrics_writer *w, const char *pa
 
 				if (f->type == METRIC_HISTOGRAM && strcmp(n, "le") == 0)
 					continue;
+				if (f->type == METRIC_SUMMARY && strcmp(n, "quantile") == 0)
+					continue;
 				for (k = 0; k < nn; k++)
 					if (strcmp(names[k], n) == 0)
 						break;
 				if (k < nn)
 					continue;
 				if (nn == METRICS_MAX_LABELS) {
-					xsnprintf(err, errlen, "%s: %s has more than %d labels", path, f->name, METRICS_MAX_LABELS);
+					xsnprintf(err, errlen, "%s: %s has more than %d labels", path,
+						  f->name, METRICS_MAX_LABELS);
 					return -EINVAL;
 				}
 				names[nn++] = n;
 			}
 		}
-		qsort(names, nn, sizeof(names[0]), cmp_str);
-		names[nn] = NULL;
-		if (!f->help)
-			xsnprintf(help, sizeof(help), "Metric read from %s", path);
-		r = writer_family(w, f->name, f->type, f->help ? f->help : help, names);
-		if (r < 0) {
-			xsnprintf(err, errlen, "%s: invalid family %s", path, f->name);
-			return -EINVAL;
-		}
-		if (f->type == METRIC_HISTOGRAM) {
-			r = write_histogram(p, fi, w, names, nn, err, errlen);
+	}
+	qsort(names, nn, sizeof(names[0]), cmp_str);
+	names[nn] = NULL;
+	r = writer_family(w, f->name, f->type, help, names);
+	if (r < 0) {
+		xsnprintf(err, errlen, "%s: invalid family %s", path, f->name);
+		return -EINVAL;
+	}
+	for (size_t c = 0; c < nc; c++) {
+		struct tf_parse *p = cs[c].p;
+
+		if (f->type == METRIC_HISTOGRAM || f->type == METRIC_SUMMARY) {
+			r = (f->type == METRIC_HISTOGRAM ? write_histogram : write_summary)(
+				p, cs[c].fi, w, names, nn, strict, err, errlen);
 			if (r < 0)
 				return -EINVAL;
 			continue;
@@ -616,20 +729,114 @@ static int tf_write(struct tf_parse *p, struct metrics_writer *w, const char *pa
 			struct tf_sample *s = &p->samples[i];
 			const char *lv[METRICS_MAX_LABELS];
 
-			if (s->fam != fi)
+			if (s->fam != cs[c].fi)
 				continue;
 			for (size_t k = 0; k < nn; k++) {
 				const char *v = label_of(p, s, names[k]);
 
 				lv[k] = v ? v : "";
 			}
-			if (writer_sample(w, lv, s->v) < 0) {
+			if (writer_sample(w, lv, s->v) < 0 && strict) {
 				xsnprintf(err, errlen, "%s: duplicate or invalid series of %s", path, f->name);
 				return -EINVAL;
 			}
 		}
 	}
 	return 0;
+}
+
+/* Validate one parsed file by writing it alone into w; 0 or -EINVAL with err set. */
+static int tf_write(struct tf_parse *p, struct metrics_writer *w, const char *path, char *err,
+		    size_t errlen)
+{
+	for (size_t fi = 0; fi < p->nfams; fi++) {
+		struct tf_contrib c = { p, fi };
+
+		if (!p->fams[fi].has_samples)
+			continue;	/* HELP/TYPE alone: nothing to expose */
+		if (write_family(&c, 1, p->fams[fi].help ? p->fams[fi].help : "", w, path, true, err,
+				 errlen) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The family called name with samples in an accepted file, or -1. */
+static ssize_t file_family(const struct tf_file *f, const char *name)
+{
+	ssize_t i;
+
+	if (!f->ok)
+		return -1;
+	i = fam_find(&f->p, name);
+	return i >= 0 && f->p.fams[i].has_samples ? i : -1;
+}
+
+/*
+ * Merge the accepted files' families (see the comment at the top): file i's
+ * writer gets the families it gives first, with the samples of the files
+ * after it that agree on HELP and type.
+ */
+static void tf_merge_files(struct tf_priv *tp, enum metrics_format fmt)
+{
+	struct tf_contrib *cs = calloc(tp->nfiles ? tp->nfiles : 1, sizeof(*cs));
+	struct buf joined;
+
+	buf_init(&joined, 0);
+	for (size_t i = 0; cs && i < tp->nfiles; i++) {
+		struct tf_file *f = &tp->files[i];
+
+		if (!f->ok)
+			continue;
+		f->w = metrics_writer_new(&f->out, fmt);
+		if (!f->w) {
+			f->ok = false;
+			xsnprintf(f->err, sizeof(f->err), "%s: out of memory", f->path);
+			continue;
+		}
+		for (size_t fi = 0; fi < f->p.nfams; fi++) {
+			const struct tf_family *fam = &f->p.fams[fi];
+			const char *help;
+			size_t nc = 0, j;
+			char err[240];
+
+			if (!fam->has_samples)
+				continue;
+			for (j = 0; j < i; j++)
+				if (file_family(&tp->files[j], fam->name) >= 0)
+					break;
+			if (j < i)
+				continue;	/* an earlier file gave it */
+			/* textfile.go: "Metric read from " and every file giving it */
+			buf_reset(&joined);
+			buf_puts(&joined, "Metric read from ");
+			for (j = i, nc = 0; j < tp->nfiles; j++) {
+				if (file_family(&tp->files[j], fam->name) < 0)
+					continue;
+				if (nc++)
+					buf_puts(&joined, ", ");
+				buf_puts(&joined, tp->files[j].path);
+			}
+			if (buf_failed(&joined))
+				continue;
+			help = fam->help ? fam->help : joined.data;
+			for (j = i, nc = 0; j < tp->nfiles; j++) {
+				ssize_t x = file_family(&tp->files[j], fam->name);
+				const struct tf_family *o;
+
+				if (x < 0)
+					continue;
+				o = &tp->files[j].p.fams[x];
+				if (o->type != fam->type ||
+				    strcmp(o->help ? o->help : joined.data, help) != 0)
+					continue;	/* dropped, as the Go registry does */
+				cs[nc++] = (struct tf_contrib){ &tp->files[j].p, (size_t)x };
+			}
+			(void)write_family(cs, nc, help, f->w, f->path, false, err, sizeof(err));
+		}
+	}
+	buf_done(&joined);
+	free(cs);
 }
 
 static int read_file(int dfd, const char *name, size_t max, struct rbuf *b, double *mtime,
@@ -691,7 +898,9 @@ static int read_file(int dfd, const char *name, size_t max, struct rbuf *b, doub
 	}
 	b->data[off] = '\0';
 	b->len = off;
-	*mtime = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
+	/* textfile.go: float64(UnixNano() / 1e9), whole seconds truncated
+	 * toward zero (tv_sec is the floor) */
+	*mtime = (double)(st.st_mtim.tv_sec + (st.st_mtim.tv_sec < 0 && st.st_mtim.tv_nsec > 0));
 out:
 	close(fd);
 	return r;
@@ -711,34 +920,36 @@ void free_textfile(void *priv)
 	for (size_t i = 0; i < tp->nfiles; i++) {
 		metrics_writer_free(tp->files[i].w);
 		buf_done(&tp->files[i].out);
+		tf_parse_done(&tp->files[i].p);
+		free(tp->files[i].data);
 	}
 	free(tp->files);
 	free(tp);
 }
 
-int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
+static bool has_glob_meta(const char *s)
 {
-	const char *dir = c->cfg->textfile_dir;
-	struct tf_priv *tp;
+	return strpbrk(s, "*?[\\") != NULL;
+}
+
+/* Read and validate the *.prom files of one directory into tp->files.
+ * 0, or COLLECT_NEEDS_POOL (inline run, a non-regular entry). */
+static int read_dir(struct collector_ctx *c, struct tf_priv *tp, size_t *capfiles,
+		    const char *dir, struct buf *scratch)
+{
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
+	int dfd, ret = 0;
 	DIR *d;
-	int dfd;
 
-	(void)w;	/* everything goes out through merge_textfile() */
-	tp = calloc(1, sizeof(*tp));
-	if (!tp)
-		return ctx_error(c, -ENOMEM, "out of memory");
-	tp->fmt = c->fmt;
-	c->priv = tp;
-	if (!dir || !*dir)
-		return 0;
 	d = opendir(dir);
 	if (!d) {
+		if (!tp->dir_error)
+			xsnprintf(tp->dir_err, sizeof(tp->dir_err),
+				  "failed to read textfile collector directory %s: %s", dir,
+				  strerror(errno));
 		tp->dir_error = true;
-		xsnprintf(tp->dir_err, sizeof(tp->dir_err), "failed to read textfile collector directory %s: %s",
-			 dir, strerror(errno));
 		return 0;
 	}
 	dfd = dirfd(d);
@@ -751,13 +962,8 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
 			/* On the scraping thread, only regular files of the
 			 * (local) directory are read: a symlink may lead to any
 			 * filesystem, so the pool runs this scrape's textfiles. */
-			for (i = 0; i < n; i++)
-				free(names[i]);
-			free(names);
-			closedir(d);
-			free(tp);
-			c->priv = NULL;
-			return COLLECT_NEEDS_POOL;
+			ret = COLLECT_NEEDS_POOL;
+			goto out;
 		}
 		if (grow((void **)&names, &cap, n, sizeof(char *)) < 0 || !(names[n] = strdup(de->d_name)))
 			break;
@@ -765,18 +971,17 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
 	}
 	if (n)
 		qsort(names, n, sizeof(char *), cmp_name);
-	tp->files = calloc(n ? n : 1, sizeof(*tp->files));
-	if (!tp->files)
-		n = 0;
 	for (i = 0; i < n; i++) {
-		struct tf_file *f = &tp->files[tp->nfiles++];
-		struct tf_parse p = { 0 };
-		char path[4096];
+		struct tf_file *f;
+		struct metrics_writer *vw;
 		int r;
 
+		if (grow((void **)&tp->files, capfiles, tp->nfiles, sizeof(*tp->files)) < 0)
+			break;
+		f = &tp->files[tp->nfiles++];
+		memset(f, 0, sizeof(*f));
 		xsnprintf(f->name, sizeof(f->name), "%s", names[i]);
 		buf_init(&f->out, c->cfg->textfile_max_bytes * 4 + 4096);
-		xsnprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		/* filepath.Join cleans a trailing slash of the directory */
 		{
 			size_t dl = strlen(dir);
@@ -789,33 +994,78 @@ int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
 			      sizeof(f->err));
 		if (r < 0)
 			continue;
-		r = tf_parse_text(&p, c->rb[0]->data, c->rb[0]->len);
+		f->data = malloc(c->rb[0]->len + 1);
+		if (!f->data) {
+			xsnprintf(f->err, sizeof(f->err), "%s: out of memory", f->path);
+			continue;
+		}
+		memcpy(f->data, c->rb[0]->data, c->rb[0]->len + 1);
+		r = tf_parse_text(&f->p, f->data, c->rb[0]->len);
 		if (r < 0) {
-			xsnprintf(f->err, sizeof(f->err), "failed to parse textfile data from %s: %s", path,
-				 r == -ENOMEM ? "out of memory" : p.err);
-			tf_parse_done(&p);
+			xsnprintf(f->err, sizeof(f->err), "failed to parse textfile data from %s: %s", f->path,
+				  r == -ENOMEM ? "out of memory" : f->p.err);
 			continue;
 		}
-		f->w = metrics_writer_new(&f->out, c->fmt);
-		if (!f->w) {
-			xsnprintf(f->err, sizeof(f->err), "%s: out of memory", path);
-			tf_parse_done(&p);
+		buf_reset(scratch);
+		vw = metrics_writer_new(scratch, c->fmt);
+		if (!vw) {
+			xsnprintf(f->err, sizeof(f->err), "%s: out of memory", f->path);
 			continue;
 		}
-		r = tf_write(&p, f->w, path, f->err, sizeof(f->err));
-		tf_parse_done(&p);
-		if (r < 0) {
-			metrics_writer_free(f->w);
-			f->w = NULL;
-			continue;
-		}
-		f->ok = true;
+		r = tf_write(&f->p, vw, f->path, f->err, sizeof(f->err));
+		metrics_writer_free(vw);
+		if (r == 0)
+			f->ok = true;
 	}
+out:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	closedir(d);
-	return 0;
+	return ret;
+}
+
+int collect_textfile(struct collector_ctx *c, struct metrics_writer *w)
+{
+	const char *dir = c->cfg->textfile_dir;
+	struct tf_priv *tp;
+	struct buf scratch;
+	size_t capfiles = 0;
+	glob_t g = { 0 };
+	bool globbed = false;
+	int r = 0;
+
+	(void)w;	/* everything goes out through merge_textfile() */
+	tp = calloc(1, sizeof(*tp));
+	if (!tp)
+		return ctx_error(c, -ENOMEM, "out of memory");
+	tp->fmt = c->fmt;
+	c->priv = tp;
+	if (!dir || !*dir)
+		return 0;
+	if (has_glob_meta(dir)) {
+		/* A pattern may reach any filesystem: read it on the pool. */
+		if (c->inline_run) {
+			r = COLLECT_NEEDS_POOL;
+			goto out;
+		}
+		/* filepath.Glob: no match (or a bad pattern) reads dir itself */
+		globbed = glob(dir, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+	}
+	buf_init(&scratch, c->cfg->textfile_max_bytes * 4 + 4096);
+	for (size_t i = 0; i < (globbed ? g.gl_pathc : 1) && r == 0; i++)
+		r = read_dir(c, tp, &capfiles, globbed ? g.gl_pathv[i] : dir, &scratch);
+	buf_done(&scratch);
+	if (globbed)
+		globfree(&g);
+	if (r == 0)
+		tf_merge_files(tp, c->fmt);
+out:
+	if (r < 0) {
+		free_textfile(tp);
+		c->priv = NULL;
+	}
+	return r;
 }
 
 /* Hash of this scrape's textfile errors: log them only when they change. */

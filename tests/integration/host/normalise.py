@@ -9,7 +9,7 @@ import sys
 fx = sys.argv[1]
 for line in sys.stdin:
     line = line.rstrip("\n")
-    if re.match(r'^(# (HELP|TYPE) )?(process_|host_exporter_build_info|node_scrape_collector_duration_seconds)', line):
+    if re.match(r'^(# (HELP|TYPE) )?(process_|host_exporter_build_info|node_exporter_build_info|node_scrape_collector_duration_seconds)', line):
         continue
     line = line.replace(fx, "FIXTURE")
     line = re.sub(r'^(node_time_seconds) \S+$', r'\1 MASKED', line)

@@ -47,8 +47,8 @@ start iso --path.procfs="$d/proc" --path.sysfs="$FX/sys" --path.rootfs="$FX/root
 	--collector.textfile.directory="$FX/textfile"
 for i in 1 2 3; do curl -sf "http://127.0.0.1:$port_iso/metrics" >"$d/iso.txt"; done
 check "missing file: loadavg success 0" grep -q '^node_scrape_collector_success{collector="loadavg"} 0$' "$d/iso.txt"
-check "missing file: the other 15 collectors succeed" \
-	[ "$(grep -c '^node_scrape_collector_success{collector="[a-z]*"} 1$' "$d/iso.txt")" = 15 ]
+check "missing file: the other 18 collectors succeed" \
+	[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/iso.txt")" = 18 ]
 check "missing file: no node_load1" bash -c "! grep -q '^node_load1 ' '$d/iso.txt'"
 check "missing file: logged once over 3 scrapes" \
 	[ "$(grep -c 'msg="collector failed" collector=loadavg' "$d/iso.log")" = 1 ]
@@ -105,8 +105,11 @@ for bad in bad_syntax dup_metric 'node_load1 5' 'good_total{a="3"}' with_ts '^x 
 	check "textfile: rejected content absent: $bad" bash -c "! grep -q -- '$bad' '$d/tf.txt'"
 done
 check "textfile: node_load1 still from loadavg" grep -q '^node_load1 0.21$' "$d/tf.txt"
-check "textfile: mtime only for the 2 good files" \
-	[ "$(grep -c '^node_textfile_mtime_seconds{' "$d/tf.txt")" = 2 ]
+# a later file giving good_total another type: its samples are dropped as
+# node_exporter 1.5's registry drops them, and the file counts as read
+check "textfile: mtime only for the 2 good files and e_conflict_file" \
+	[ "$(grep -c '^node_textfile_mtime_seconds{' "$d/tf.txt")" = 3 ]
+check "textfile: e_conflict_file not logged as an error" bash -c "! grep -q 'file=e_conflict_file.prom' '$d/tf.log'"
 $PY - "$d/tf.txt" <<'PY' && pass "textfile: every family has one HELP/TYPE and contiguous samples" || fail "textfile: exposition well-formed"
 import sys, re
 seen, cur = set(), None
@@ -119,7 +122,7 @@ for line in open(sys.argv[1]):
         n = re.match(r'[a-zA-Z_:][a-zA-Z0-9_:]*', line).group(0)
         assert n == cur or re.sub(r'_(bucket|sum|count)$', '', n) == cur, (n, cur)
 PY
-for f in b_syntax c_dup d_conflict_collector e_conflict_file f_timestamp g_two_types h_value i_fifo; do
+for f in b_syntax c_dup d_conflict_collector f_timestamp g_two_types h_value i_fifo; do
 	check "textfile: $f logged" grep -q "file=$f.prom" "$d/tf.log"
 done
 curl -sf "http://127.0.0.1:$port_tf/metrics" >/dev/null
@@ -138,8 +141,8 @@ for i in 1 2 3; do
 	check "hung read, scrape $i: answered 200" [ "$code" = 200 ]
 	check "hung read, scrape $i: within 2.5 s" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 2.5 else 1)"
 	check "hung read, scrape $i: loadavg success 0" grep -q '^node_scrape_collector_success{collector="loadavg"} 0$' "$d/hang.txt"
-	check "hung read, scrape $i: 15 others succeed" \
-		[ "$(grep -c '^node_scrape_collector_success{collector="[a-z]*"} 1$' "$d/hang.txt")" = 15 ]
+	check "hung read, scrape $i: 18 others succeed" \
+		[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/hang.txt")" = 18 ]
 done
 t0=$EPOCHREALTIME
 curl -s --max-time 10 -o "$d/hdr.txt" -H 'X-Prometheus-Scrape-Timeout-Seconds: 0.4' "http://127.0.0.1:$port_hang/metrics"
