@@ -186,7 +186,11 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	 * "ssl" or "ssl-verify-server-cert" alone would not turn TLS on (and
 	 * would log in in clear text): insist when the file asks (mycnf.h).
 	 */
-	int tr = mycnf_tls_read(c->my_cnf, c->group, &c->tls);
+	int tr = 0;	/* DATA_SOURCE_NAME mode has no option file: no TLS from it */
+
+	c->tls = (struct mycnf_tls){ 0 };
+	if (c->my_cnf)
+		tr = mycnf_tls_read(c->my_cnf, c->group, &c->tls);
 	if (tr < 0) {
 		char msg[sizeof(c->errmsg)];
 
@@ -242,7 +246,7 @@ int conn_open(struct conn *c, uint64_t deadline_ns)
 	if (!ok) {
 		char msg[sizeof(c->errmsg)];
 
-		mycnf_tls_error(&c->tls, c->my_cnf, mysql_errno(c->m), mysql_error(c->m), msg,
+		mycnf_tls_error(&c->tls, c->my_cnf ? c->my_cnf : "DATA_SOURCE_NAME", mysql_errno(c->m), mysql_error(c->m), msg,
 				sizeof(msg));
 		set_error(c, mysql_errno(c->m), msg);
 		if (hit)
