@@ -18,9 +18,13 @@ VAR=$PRISM_VAR_DIR
 
 pids() { cat "$VAR"/run/*.pid 2>/dev/null | awk '{print $1}'; }
 none_left() {
-	local p
+	local p st
 	for p in $1; do
-		[ -d "/proc/$p" ] && ! grep -q ') Z ' "/proc/$p/stat" && { echo "# pid $p still runs: $(tr '\0' ' ' <"/proc/$p/cmdline")"; return 1; }
+		# One read of stat: a zombie being reaped between two reads is gone.
+		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		[[ $st == *") Z "* ]] && continue
+		echo "# pid $p still runs: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		return 1
 	done
 	return 0
 }
