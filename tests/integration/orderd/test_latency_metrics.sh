@@ -31,8 +31,8 @@
 # 3. Native histograms.  A second Prometheus, with
 #    --enable-feature=native-histograms, asks for the protobuf exposition
 #    and keeps the duration as a sparse exponential histogram;
-#    histogram_quantile(0.95, rate(...[1m])) over it matches the p95 of the
-#    same GETs: within 10% of orderd's exact figure (schema 3's buckets are
+#    histogram_quantile(0.95, rate(...[10m])) over it matches the p95 of the
+#    same GETs: within 15% of orderd's exact figure (schema 3's buckets are
 #    9% wide; of it or of its neighbour in rank, as Prometheus's rank may be
 #    one off the nearest rank) and not above the client's (plus that 10%); the dashboard's
 #    p95 and heatmap read it.  Text scrapes are unchanged; an Accept asking
@@ -230,8 +230,11 @@ read -r c50 c95 cn < <($LC "$hp" "$N" "/api/order/{i}")
 check "client: $cn GETs answered 200" [ "$cn" = "$N" ]
 check "Prometheus has them all" \
 	prom_wait_value "histogram_count(orderd_http_request_duration_seconds{$sel})" $((before + N)) 60
-s95=$(prom_query_value "histogram_quantile(0.95, rate(orderd_http_request_duration_seconds{$sel}[1m]))")
-s50=$(prom_query_value "histogram_quantile(0.5, rate(orderd_http_request_duration_seconds{$sel}[1m]))")
+# The window reaches back to this Prometheus's first scrape (taken after the
+# earlier GETs, waited for above), so the increase is exactly the N GETs below
+# however long they take on a loaded machine.
+s95=$(prom_query_value "histogram_quantile(0.95, rate(orderd_http_request_duration_seconds{$sel}[10m]))")
+s50=$(prom_query_value "histogram_quantile(0.5, rate(orderd_http_request_duration_seconds{$sel}[10m]))")
 judge_native() {
 	$PY - "$1" "${2:-nan}" "$3" "$base" "$ORDERD_LOG" "$marker" <<'PYEOF'
 import json, math, sys
@@ -246,14 +249,15 @@ e = logged[i] if logged else float("nan")
 # differ by one observation: in a sparse tail its neighbour can be a
 # bucket away, so the neighbours bound the estimate too.
 lo, hi = (logged[max(0, i - 1)], logged[min(len(logged) - 1, i + 1)]) if logged else (e, e)
-ok = len(logged) > 0 and 0.9 * lo <= s <= 1.1 * hi and e <= c and (c - base) / 3 <= s <= 1.1 * c
+# Schema 3 buckets are 9% wide and Prometheus interpolates inside one: 15%.
+ok = len(logged) > 0 and 0.85 * lo <= s <= 1.15 * hi and e <= c and (c - base) / 3 <= s <= 1.15 * c
 print("# %s: native histogram_quantile %.6f, orderd's log %.6f (neighbours %.6f %.6f; %d requests), client %.6f (overhead %.6f): %s"
       % (q, s, e, lo, hi, len(logged), c, base, "ok" if ok else "MISMATCH"))
 sys.exit(0 if ok else 1)
 PYEOF
 }
-check "p95 over the native histogram: within 10% of orderd's exact p95, agrees with the client's" judge_native p95 "$s95" "$c95"
-check "p50 over the native histogram: within 10% of orderd's exact p50, agrees with the client's" judge_native p50 "$s50" "$c50"
+check "p95 over the native histogram: within 15% of orderd's exact p95, agrees with the client's" judge_native p95 "$s95" "$c95"
+check "p50 over the native histogram: within 15% of orderd's exact p50, agrees with the client's" judge_native p50 "$s50" "$c50"
 check "no scrape errors" [ "$(prom_target_field orderd lastError)" = "" ]
 # The Application dashboard's p95 and heatmap read the native histogram here.
 check "dashboard: every query of orderd_http_request_duration_seconds returns data" \
@@ -266,5 +270,5 @@ for p in json.load(open(sys.argv[1]))["panels"]:
             print(t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*"))
 ' "$SRC_DIR/prometheus-rules/dashboards/application.json")")
 echo "# dashboard's all-p95 query: $dp95"
-check "dashboard p95 is the native histogram's (within 10% of orderd's exact p95)" judge_native p95 "$dp95" "$c95"
+check "dashboard p95 is the native histogram's (within 15% of orderd's exact p95)" judge_native p95 "$dp95" "$c95"
 finish
