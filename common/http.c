@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -72,8 +75,40 @@ struct listener {
 	char addr[128];
 };
 
+/*
+ * Lingering close (nginx's lingering_close): an answer sent before the body
+ * was read (413, a refused head) is followed by libmicrohttpd closing a
+ * socket with unread data, and the kernel then sends an RST that makes the
+ * client lose the answer (or fail while still sending).  completed_cb runs
+ * before libmicrohttpd 0.9.75 closes its fd and after the answer is in the
+ * kernel, so it hands a dup() of the socket to one thread per server that
+ * sends FIN (shutdown SHUT_WR) and reads and drops what the client still
+ * sends, until EOF, LINGER_NS or LINGER_BYTES, then closes.  At most
+ * LINGER_MAX sockets linger at once; past that the old abrupt close.
+ * The body cap is well above what a naive client sends with a refused
+ * upload (20 MB in issue 14's case); the time cap bounds the CPU per socket.
+ */
+#define LINGER_MAX 128
+#define LINGER_NS (5ull * 1000000000ull)
+#define LINGER_BYTES (32u << 20)
+#define LINGER_FREE (-1)
+#define LINGER_CLAIMED (-2)	/* a connection thread is filling the slot */
+
+struct lingerer {
+	int epfd, evfd;		/* -1 until started */
+	pthread_t thr;
+	bool running;
+	_Atomic int fd[LINGER_MAX];	/* LINGER_FREE, LINGER_CLAIMED or the dup */
+	uint64_t deadline[LINGER_MAX];	/* written before fd is published */
+	size_t drained[LINGER_MAX];	/* the linger thread's */
+	_Atomic unsigned count;		/* sockets lingering now */
+};
+
+static void linger_init(struct lingerer *lg);
+
 struct http_server {
 	struct http_config cfg;
+	struct lingerer linger;
 	const struct http_route *routes;
 	struct route_rt *rt;
 	size_t nroutes;
@@ -314,6 +349,7 @@ struct http_server *http_server_new(const struct http_config *cfg, const struct 
 
 	if (!s)
 		return NULL;
+	linger_init(&s->linger);
 	if (cfg)
 		s->cfg = *cfg;
 	else
@@ -531,6 +567,162 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warn("libmicrohttpd", "server", s->cfg.server_name, "error", msg, NULL);
 }
 
+/* ---------------------------------------------------------------- */
+/* Lingering close: see struct lingerer. */
+
+static void linger_release(struct lingerer *lg, unsigned i, int fd)
+{
+	(void)epoll_ctl(lg->epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+	atomic_fetch_sub_explicit(&lg->count, 1, memory_order_relaxed);
+}
+
+/* Read and drop what is there; true when the socket is done with. */
+static bool linger_drain(struct lingerer *lg, unsigned i, int fd)
+{
+	static __thread char sink[64 * 1024];
+
+	for (;;) {
+		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		if (n > 0) {
+			lg->drained[i] += (size_t)n;
+			if (lg->drained[i] >= LINGER_BYTES)
+				return true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+	}
+}
+
+static void *linger_main(void *arg)
+{
+	struct lingerer *lg = arg;
+	struct epoll_event ev[32];
+
+	for (;;) {
+		int n = epoll_wait(lg->epfd, ev, 32, 500);
+		uint64_t now;
+
+		for (int k = 0; k < n; k++) {
+			unsigned i = ev[k].data.u32;
+			int fd;
+
+			if (i == LINGER_MAX)
+				return NULL;	/* evfd: the server is being freed */
+			fd = atomic_load_explicit(&lg->fd[i], memory_order_acquire);
+			if (fd >= 0 && linger_drain(lg, i, fd))
+				linger_release(lg, i, fd);
+		}
+		if (atomic_load_explicit(&lg->count, memory_order_relaxed) == 0)
+			continue;
+		now = daemon_now_ns();
+		for (unsigned i = 0; i < LINGER_MAX; i++) {
+			int fd = atomic_load_explicit(&lg->fd[i], memory_order_acquire);
+
+			if (fd >= 0 && now >= lg->deadline[i])
+				linger_release(lg, i, fd);
+		}
+	}
+}
+
+static void linger_init(struct lingerer *lg)
+{
+	lg->epfd = lg->evfd = -1;
+	for (unsigned i = 0; i < LINGER_MAX; i++)
+		atomic_init(&lg->fd[i], LINGER_FREE);
+}
+
+/* Start the thread; on failure sockets close abruptly as before. */
+static int linger_start(struct lingerer *lg)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LINGER_MAX };
+
+	lg->epfd = epoll_create1(EPOLL_CLOEXEC);
+	lg->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lg->epfd < 0 || lg->evfd < 0 || epoll_ctl(lg->epfd, EPOLL_CTL_ADD, lg->evfd, &ev) < 0 ||
+	    pthread_create(&lg->thr, NULL, linger_main, lg) != 0) {
+		int e = errno ? errno : EAGAIN;
+
+		if (lg->epfd >= 0)
+			close(lg->epfd);
+		if (lg->evfd >= 0)
+			close(lg->evfd);
+		lg->epfd = lg->evfd = -1;
+		return -e;
+	}
+	lg->running = true;
+	return 0;
+}
+
+/* After the MHD daemons stopped (nobody adds any more). */
+static void linger_stop(struct lingerer *lg)
+{
+	uint64_t one = 1;
+
+	if (!lg->running)
+		return;
+	if (write(lg->evfd, &one, sizeof(one)) < 0)
+		log_warn("cannot stop the lingering-close thread", "err", strerror(errno), NULL);
+	pthread_join(lg->thr, NULL);
+	lg->running = false;
+	for (unsigned i = 0; i < LINGER_MAX; i++) {
+		int fd = atomic_load(&lg->fd[i]);
+
+		if (fd >= 0)
+			close(fd);
+		atomic_store(&lg->fd[i], LINGER_FREE);
+	}
+	close(lg->epfd);
+	close(lg->evfd);
+	lg->epfd = lg->evfd = -1;
+}
+
+/*
+ * Called from completed_cb on the connection's thread, after the answer was
+ * handed to the kernel and before libmicrohttpd closes its fd.  Lock-free:
+ * a slot is claimed with a CAS, registered, then published.
+ */
+static void linger_add(struct lingerer *lg, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+	int fd;
+
+	if (!lg->running)
+		return;
+	for (unsigned i = 0; i < LINGER_MAX; i++) {
+		int expect = LINGER_FREE;
+
+		if (atomic_load_explicit(&lg->fd[i], memory_order_relaxed) != LINGER_FREE ||
+		    !atomic_compare_exchange_strong(&lg->fd[i], &expect, LINGER_CLAIMED))
+			continue;
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (fd < 0) {
+			atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+			return;
+		}
+		/* FIN after the answer: the client reads it to the end */
+		(void)shutdown(fd, SHUT_WR);
+		lg->deadline[i] = daemon_now_ns() + LINGER_NS;
+		lg->drained[i] = 0;
+		ev.data.u32 = i;
+		atomic_fetch_add_explicit(&lg->count, 1, memory_order_relaxed);
+		if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			atomic_fetch_sub_explicit(&lg->count, 1, memory_order_relaxed);
+			atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+			return;
+		}
+		atomic_store_explicit(&lg->fd[i], fd, memory_order_release);
+		return;
+	}
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *s = cls;
@@ -595,6 +787,11 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		r->hooked = true;
 		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, daemon_now_ns() - r->start_ns);
 	}
+	/* answered with Connection: close, maybe before the body was read:
+	 * linger so the client reads the answer instead of an RST */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && r->responded &&
+	    (r->too_large || r->must_close))
+		linger_add(&s->linger, conn);
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
 }
@@ -1135,6 +1332,18 @@ static void begin(struct http_request *r, const char *url, const char *method,
 	}
 }
 
+/* The head announces a body (RFC 9112 section 6.3) that nobody will read. */
+static bool announces_body(const struct http_request *r)
+{
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (cl && strcmp(cl, "0") != 0)
+		return true;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
@@ -1146,6 +1355,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (!r->begun) {
 		r->conn = conn;
 		begin(r, url, method, version);
+		if (r->responded && !r->must_close && announces_body(r))
+			r->must_close = true;	/* answered before its body: close, lingering */
 		return r->responded ? queue(r) : MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1199,6 +1410,9 @@ int http_server_start(struct http_server *s)
 		return -EINVAL;
 	if (tls)
 		flags |= MHD_USE_TLS;
+	if (!s->linger.running && linger_start(&s->linger) < 0)
+		log_warn("no lingering close: refused uploads may see a reset", "server",
+			 s->cfg.server_name, NULL);
 	for (size_t i = 0; i < s->nls; i++) {
 		struct listener *l = &s->ls[i];
 		struct MHD_OptionItem opts[16];
@@ -1295,6 +1509,7 @@ void http_server_free(struct http_server *s)
 		if (l->fd >= 0 && l->fd_owned)
 			close(l->fd);
 	}
+	linger_stop(&s->linger);
 	web_live_free(s->live);
 	free(s->rt);
 	free(s);
