@@ -29,7 +29,9 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +70,9 @@ struct route_rt {
 };
 
 struct listener {
+	struct http_server *s;
+	unsigned idx;
+	_Atomic unsigned conns;	/* open connections (NOTIFY_CONNECTION) */
 	int fd;			/* ours until MHD_start_daemon, then MHD's until quiesce */
 	int port;
 	bool fd_owned;		/* we must close fd */
@@ -106,6 +111,39 @@ struct lingerer {
 
 static void linger_init(struct lingerer *lg);
 
+/*
+ * Connection deadlines and eviction (issue 14): libmicrohttpd's timeout is
+ * an idle timeout reset by every byte, and at its connection limit it stops
+ * accepting, so a client trickling a head byte by byte is never closed and
+ * idle sockets lock new clients out.  Each connection has a slot, indexed by
+ * its fd (unique while open), recording its phase and since when:
+ *   IDLE  accepted, or between keep-alive requests   --web.idle-timeout
+ *   HEAD  request line seen, headers not complete     --web.read-header-timeout
+ *   BODY  head complete, body not fully read          --web.read-timeout
+ *   BUSY  handler running or answer being sent        (none)
+ * The housekeeping thread (the lingering one) sweeps the slots every 500 ms
+ * and shuts down (SHUT_RDWR) a connection past its phase's deadline, which
+ * makes libmicrohttpd close it (a head or body deadline counts as 408).
+ * A new connection that takes a listener past --web.max-connections evicts
+ * that listener's longest-idle connection; libmicrohttpd's own limit is set
+ * higher (CONN_HEADROOM) so it keeps accepting.  The phase is a relaxed
+ * atomic store on the connection's own slot: no lock on the request path;
+ * a per-slot spin flag keeps the fd open while the sweeper shuts it down
+ * (NOTIFY_CONNECTION's CLOSED runs before libmicrohttpd closes the fd).
+ */
+enum conn_phase { CS_FREE, CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY };
+
+struct conn_slot {
+	_Atomic unsigned char phase;
+	_Atomic bool lock;		/* the fd is being shut down: CLOSED waits */
+	_Atomic bool timed_out;		/* a head/body deadline closed it: 408 */
+	unsigned char listener;
+	_Atomic uint64_t since;		/* daemon_now_ns() when the phase began */
+};
+
+#define CONN_SLOTS_MAX (1u << 20)
+#define CONN_HEADROOM(limit) (16u + (limit) / 16u)
+
 struct http_server {
 	struct http_config cfg;
 	struct lingerer linger;
@@ -120,6 +158,10 @@ struct http_server {
 	struct web_live *live;	/* NULL: plain HTTP, no auth; swapped by reloads */
 	char id_prefix[12];
 	_Atomic uint64_t id_seq;
+	struct conn_slot *slots;	/* indexed by fd; NULL: no deadlines */
+	unsigned nslots;
+	_Atomic unsigned max_fd;	/* highest fd seen, bounds the sweep */
+	uint64_t header_ns, read_ns, idle_ns;	/* 0: no deadline */
 };
 
 struct resp_header {
@@ -136,6 +178,7 @@ struct http_request {
 	uint64_t start_ns;
 	void *userdata;
 
+	struct conn_slot *slot;	/* the connection's, or NULL */
 	/* state flags; all written by the connection's thread except as noted */
 	bool begun, handled, suspended, too_large;
 	bool must_close;	/* answered before the body: Connection: close */
@@ -247,6 +290,7 @@ static struct http_request *request_get(struct http_server *s)
 	r->path = "";
 	r->route = HTTP_ROUTE_UNKNOWN;
 	r->userdata = NULL;
+	r->slot = NULL;
 	r->begun = r->handled = r->suspended = r->too_large = r->responded = false;
 	r->hooked = false;
 	r->must_close = r->bad_target = false;
@@ -598,9 +642,12 @@ static bool linger_drain(struct lingerer *lg, unsigned i, int fd)
 	}
 }
 
+static void conns_sweep(struct http_server *s);
+
 static void *linger_main(void *arg)
 {
-	struct lingerer *lg = arg;
+	struct http_server *s = arg;
+	struct lingerer *lg = &s->linger;
 	struct epoll_event ev[32];
 
 	for (;;) {
@@ -617,6 +664,8 @@ static void *linger_main(void *arg)
 			if (fd >= 0 && linger_drain(lg, i, fd))
 				linger_release(lg, i, fd);
 		}
+		if (s->slots)
+			conns_sweep(s);
 		if (atomic_load_explicit(&lg->count, memory_order_relaxed) == 0)
 			continue;
 		now = daemon_now_ns();
@@ -637,14 +686,15 @@ static void linger_init(struct lingerer *lg)
 }
 
 /* Start the thread; on failure sockets close abruptly as before. */
-static int linger_start(struct lingerer *lg)
+static int linger_start(struct http_server *s)
 {
+	struct lingerer *lg = &s->linger;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LINGER_MAX };
 
 	lg->epfd = epoll_create1(EPOLL_CLOEXEC);
 	lg->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (lg->epfd < 0 || lg->evfd < 0 || epoll_ctl(lg->epfd, EPOLL_CTL_ADD, lg->evfd, &ev) < 0 ||
-	    pthread_create(&lg->thr, NULL, linger_main, lg) != 0) {
+	    pthread_create(&lg->thr, NULL, linger_main, s) != 0) {
 		int e = errno ? errno : EAGAIN;
 
 		if (lg->epfd >= 0)
@@ -723,6 +773,152 @@ static void linger_add(struct lingerer *lg, struct MHD_Connection *conn)
 	}
 }
 
+/* ---------------------------------------------------------------- */
+/* Connection deadlines and eviction: see struct conn_slot. */
+
+static void slot_lock(struct conn_slot *c)
+{
+	while (atomic_exchange_explicit(&c->lock, true, memory_order_acquire))
+		sched_yield();
+}
+
+static void slot_unlock(struct conn_slot *c)
+{
+	atomic_store_explicit(&c->lock, false, memory_order_release);
+}
+
+static void slot_phase(struct conn_slot *c, enum conn_phase p, bool restart)
+{
+	if (!c)
+		return;
+	if (restart)
+		atomic_store_explicit(&c->since, daemon_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&c->phase, (unsigned char)p, memory_order_release);
+}
+
+static struct conn_slot *slot_of(struct http_server *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (!s->slots)
+		return NULL;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || ci->connect_fd < 0 || (unsigned)ci->connect_fd >= s->nslots)
+		return NULL;
+	return &s->slots[ci->connect_fd];
+}
+
+/* Shut fd down if its slot is still in phase p since `since` (the sweeper
+ * and eviction decide on a snapshot; the connection may have moved on). */
+static bool slot_reap(struct http_server *s, unsigned fd, enum conn_phase p, uint64_t since,
+		      bool timed_out)
+{
+	struct conn_slot *c = &s->slots[fd];
+	bool done = false;
+
+	if (atomic_exchange_explicit(&c->lock, true, memory_order_acquire))
+		return false;	/* opening or closing right now */
+	if (atomic_load_explicit(&c->phase, memory_order_acquire) == p &&
+	    atomic_load_explicit(&c->since, memory_order_relaxed) == since) {
+		if (timed_out)
+			atomic_store_explicit(&c->timed_out, true, memory_order_relaxed);
+		done = shutdown((int)fd, SHUT_RDWR) == 0;
+	}
+	slot_unlock(c);
+	return done;
+}
+
+static void conns_sweep(struct http_server *s)
+{
+	unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+	uint64_t now = daemon_now_ns();
+
+	for (unsigned fd = 0; fd <= top && fd < s->nslots; fd++) {
+		struct conn_slot *c = &s->slots[fd];
+		unsigned char p = atomic_load_explicit(&c->phase, memory_order_acquire);
+		uint64_t since = atomic_load_explicit(&c->since, memory_order_relaxed);
+		uint64_t lim = p == CS_IDLE ? s->idle_ns : p == CS_HEAD ? s->header_ns
+			       : p == CS_BODY ? s->read_ns : 0;
+
+		if (lim && now > since && now - since > lim)
+			(void)slot_reap(s, fd, p, since, p != CS_IDLE);
+	}
+}
+
+/* The listener is past its limit: close its longest-idle connection. */
+static void conns_evict(struct http_server *s, unsigned listener, unsigned self)
+{
+	unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+
+	for (int tries = 0; tries < 4; tries++) {
+		unsigned best = UINT32_MAX;
+		uint64_t best_since = UINT64_MAX;
+
+		for (unsigned fd = 0; fd <= top && fd < s->nslots; fd++) {
+			struct conn_slot *c = &s->slots[fd];
+			uint64_t since;
+
+			if (fd == self || c->listener != listener ||
+			    atomic_load_explicit(&c->phase, memory_order_acquire) != CS_IDLE)
+				continue;
+			since = atomic_load_explicit(&c->since, memory_order_relaxed);
+			if (since < best_since) {
+				best = fd;
+				best_since = since;
+			}
+		}
+		if (best == UINT32_MAX || slot_reap(s, best, CS_IDLE, best_since, false))
+			return;
+	}
+}
+
+static void notify_conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+			   enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct http_server *s = l->s;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int fd = ci ? ci->connect_fd : -1;
+	struct conn_slot *c = s->slots && fd >= 0 && (unsigned)fd < s->nslots ? &s->slots[fd] : NULL;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		unsigned n = atomic_fetch_add_explicit(&l->conns, 1, memory_order_relaxed) + 1;
+
+		if (c) {
+			unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+
+			while ((unsigned)fd > top &&
+			       !atomic_compare_exchange_weak(&s->max_fd, &top, (unsigned)fd))
+				;
+			slot_lock(c);
+			c->listener = (unsigned char)l->idx;
+			atomic_store_explicit(&c->timed_out, false, memory_order_relaxed);
+			slot_phase(c, CS_IDLE, true);
+			slot_unlock(c);
+			if (n > s->cfg.conn_limit)
+				conns_evict(s, l->idx, (unsigned)fd);
+		}
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c) {
+			slot_lock(c);	/* the sweeper is done with this fd */
+			atomic_store_explicit(&c->phase, CS_FREE, memory_order_release);
+			slot_unlock(c);
+		}
+		atomic_fetch_sub_explicit(&l->conns, 1, memory_order_relaxed);
+	}
+	if (web_live_tls(s->live))
+		web_live_notify_connection(s->live, conn, socket_context, code);
+}
+
+void http_server_set_deadlines(struct http_server *s, double header_s, double read_s)
+{
+	if (!s || s->started)
+		return;
+	s->header_ns = header_s > 0 ? (uint64_t)(header_s * 1e9) : 0;
+	s->read_ns = read_s > 0 ? (uint64_t)(read_s * 1e9) : 0;
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *s = cls;
@@ -732,6 +928,8 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	r->conn = conn;
 	r->start_ns = daemon_now_ns();
+	r->slot = slot_of(s, conn);
+	slot_phase(r->slot, CS_HEAD, true);
 	/* the raw target, before libmicrohttpd cuts the query and decodes it
 	 * in place (a %00 would end the decoded path) */
 	if (uri) {
@@ -750,10 +948,12 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_server *s = cls;
 	struct http_request *r = *con_cls;
+	bool timed_out;
 
 	if (!r)
 		return;
 	*con_cls = NULL;
+	timed_out = r->slot && atomic_load_explicit(&r->slot->timed_out, memory_order_relaxed);
 	/*
 	 * The request line was seen but access_cb never ran: libmicrohttpd
 	 * answered the head itself (431 head too large, 414, 400 for a bad
@@ -767,7 +967,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
 		int status = ci ? (int)ci->http_status
-			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || timed_out ? 408 : 499;
 
 		r->conn = conn;
 		r->begun = r->hooked = true;
@@ -785,8 +985,11 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 */
 	if (r->begun && !r->hooked && s->cfg.hooks.on_complete) {
 		r->hooked = true;
-		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, daemon_now_ns() - r->start_ns);
+		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, timed_out ? 408 : 499,
+					 daemon_now_ns() - r->start_ns);
 	}
+	/* keep-alive: idle again until the next request line */
+	slot_phase(r->slot, CS_IDLE, true);
 	/* answered with Connection: close, maybe before the body was read:
 	 * linger so the client reads the answer instead of an RST */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && r->responded &&
@@ -1357,6 +1560,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		begin(r, url, method, version);
 		if (r->responded && !r->must_close && announces_body(r))
 			r->must_close = true;	/* answered before its body: close, lingering */
+		/* the body's deadline counts from the request line, as the head's */
+		slot_phase(r->slot, r->responded ? CS_BUSY : CS_BODY, false);
 		return r->responded ? queue(r) : MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1377,6 +1582,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		const struct http_route *rt = &r->s->routes[r->route];
 
 		r->handled = true;
+		slot_phase(r->slot, CS_BUSY, false);
 		if (r->too_large) {
 			set_error_body(r, 413, "request body too large");
 			return queue(r);
@@ -1410,9 +1616,20 @@ int http_server_start(struct http_server *s)
 		return -EINVAL;
 	if (tls)
 		flags |= MHD_USE_TLS;
-	if (!s->linger.running && linger_start(&s->linger) < 0)
-		log_warn("no lingering close: refused uploads may see a reset", "server",
-			 s->cfg.server_name, NULL);
+	/* fd-indexed connection slots, up to the fd limit */
+	if (!s->slots) {
+		struct rlimit rl;
+		rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 4096;
+
+		s->nslots = n > CONN_SLOTS_MAX || n == RLIM_INFINITY ? CONN_SLOTS_MAX : (unsigned)n;
+		s->slots = calloc(s->nslots, sizeof(*s->slots));
+		if (!s->slots)
+			s->nslots = 0;
+		s->idle_ns = (uint64_t)s->cfg.conn_timeout_s * 1000000000ull;
+	}
+	if (!s->linger.running && linger_start(s) < 0)
+		log_warn("no lingering close, no head deadline: housekeeping thread failed",
+			 "server", s->cfg.server_name, NULL);
 	for (size_t i = 0; i < s->nls; i++) {
 		struct listener *l = &s->ls[i];
 		struct MHD_OptionItem opts[16];
@@ -1422,7 +1639,9 @@ int http_server_start(struct http_server *s)
 		/* the logger first, so option warnings reach it too */
 		OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
 		OPT(MHD_OPTION_LISTEN_SOCKET, l->fd, NULL);
-		OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.conn_limit, NULL);
+		/* above ours: at --web.max-connections we evict, MHD would stop accepting */
+		OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.conn_limit + CONN_HEADROOM(s->cfg.conn_limit),
+		    NULL);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, NULL);
 		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.conn_memory, NULL);
 		OPT(MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s);
@@ -1430,10 +1649,13 @@ int http_server_start(struct http_server *s)
 		/* a pool of 1 is no pool: libmicrohttpd warns about it */
 		if (s->cfg.threads > 1)
 			OPT(MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, NULL);
+		/* slots and eviction; chains to web_live's for TLS */
+		l->s = s;
+		l->idx = (unsigned)i;
+		OPT(MHD_OPTION_NOTIFY_CONNECTION, notify_conn_cb, l);
 		if (tls) {
 			/* the certificate is chosen per handshake from the live
 			 * config, so a reload's new cert serves new connections */
-			OPT(MHD_OPTION_NOTIFY_CONNECTION, web_live_notify_connection, s->live);
 			OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, web_live_cert_cb);
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
@@ -1510,6 +1732,7 @@ void http_server_free(struct http_server *s)
 			close(l->fd);
 	}
 	linger_stop(&s->linger);
+	free(s->slots);
 	web_live_free(s->live);
 	free(s->rt);
 	free(s);
