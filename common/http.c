@@ -137,7 +137,7 @@ struct conn_slot {
 	_Atomic unsigned char phase;
 	_Atomic bool lock;		/* the fd is being shut down: CLOSED waits */
 	_Atomic bool timed_out;		/* a head/body deadline closed it: 408 */
-	unsigned char listener;
+	_Atomic unsigned char listener;	/* index into ls[] */
 	_Atomic uint64_t since;		/* daemon_now_ns() when the phase began */
 };
 
@@ -858,7 +858,8 @@ static void conns_evict(struct http_server *s, unsigned listener, unsigned self)
 			struct conn_slot *c = &s->slots[fd];
 			uint64_t since;
 
-			if (fd == self || c->listener != listener ||
+			if (fd == self ||
+			    atomic_load_explicit(&c->listener, memory_order_relaxed) != listener ||
 			    atomic_load_explicit(&c->phase, memory_order_acquire) != CS_IDLE)
 				continue;
 			since = atomic_load_explicit(&c->since, memory_order_relaxed);
@@ -892,7 +893,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *conn, void **socket
 			       !atomic_compare_exchange_weak(&s->max_fd, &top, (unsigned)fd))
 				;
 			slot_lock(c);
-			c->listener = (unsigned char)l->idx;
+			atomic_store_explicit(&c->listener, (unsigned char)l->idx, memory_order_relaxed);
 			atomic_store_explicit(&c->timed_out, false, memory_order_relaxed);
 			slot_phase(c, CS_IDLE, true);
 			slot_unlock(c);
