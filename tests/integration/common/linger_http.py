@@ -9,7 +9,8 @@ ECONNRESET while sending or loses the answer.
 
     linger_http.py big PORT PATH BYTES        one body of BYTES bytes
     linger_http.py items PORT PATH N          a JSON body of N order items
-    (--text: the server's errors are text/plain, as the exporters' are)
+    (--post: POST instead of GET;
+     --text: the server's errors are text/plain, as the exporters' are)
     linger_http.py cap PORT PATH PID N CAP    N refused uploads held open at
                                               once; PID's fds stay within
                                               CAP of where they started and
@@ -41,6 +42,7 @@ def read_all(s):
 
 
 TEXT = False  # --text: the server's errors are text (exporters), not JSON
+METHOD = "GET"  # --post: POST (orderd's /api/order)
 
 
 def judge(name, data, err, want):
@@ -72,8 +74,9 @@ def judge(name, data, err, want):
 
 def upload(port, path, body, name):
     s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-    head = ("GET %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-            "Content-Length: %d\r\n\r\n" % (path, len(body))).encode()
+    head = ("%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            "Idempotency-Key: linger-%d\r\nContent-Length: %d\r\n\r\n"
+            % (METHOD, path, len(body), len(body))).encode()
     try:
         s.sendall(head + body)
     except OSError as e:
@@ -137,7 +140,10 @@ def cap(port, path, pid, n, limit):
 
 
 def main():
-    global TEXT
+    global TEXT, METHOD
+    if "--post" in sys.argv:
+        sys.argv.remove("--post")
+        METHOD = "POST"
     if "--text" in sys.argv:
         sys.argv.remove("--text")
         TEXT = True
