@@ -181,6 +181,16 @@ struct app *app_new(const struct app_spec *spec)
 			  .def = spec->shutdown_default ? spec->shutdown_default : "10s",
 			  .help = "On SIGTERM, how long requests in flight may take to finish.",
 			  .check = check_shutdown, .rule = "a duration in [0s, 1h]" },
+			{ .name = "web.read-header-timeout", .type = FLAG_DURATION,
+			  .dst = &a->std.read_header_timeout, .def = "10s",
+			  .help = "Close a connection whose request headers are not complete this "
+				  "long after its request line (counted as 408); 0 disables.",
+			  .check = check_shutdown, .rule = "a duration in [0s, 1h]" },
+			{ .name = "web.read-timeout", .type = FLAG_DURATION,
+			  .dst = &a->std.read_timeout, .def = "30s",
+			  .help = "Close a connection whose request body is not fully read this "
+				  "long after its request line (counted as 408); 0 disables.",
+			  .check = check_shutdown, .rule = "a duration in [0s, 1h]" },
 			{ .name = "log.level", .type = FLAG_ENUM, .dst = &a->std.log_level,
 			  .def = "info", .help = "Only log messages with the given severity or above.",
 			  .choices = log_level_names },
@@ -278,6 +288,7 @@ int app_serve(struct app *a, struct http_server *srv, const char *const *addrs, 
 		return r;
 	if ((r = http_server_listen_all(srv, addrs, n, listener)) < 0)
 		return r;
+	http_server_set_deadlines(srv, a->std.read_header_timeout, a->std.read_timeout);
 	r = http_server_start(srv);
 	if (r < 0) {
 		log_error("cannot start the HTTP server", "listener", listener ? listener : "http",

@@ -69,6 +69,8 @@ struct app_std {
 	const char *log_level, *log_format;
 	const char *log_config;		/* "" = none */
 	double shutdown_timeout;	/* seconds */
+	double read_header_timeout;	/* seconds, 0 = none (http_server_set_deadlines) */
+	double read_timeout;		/* seconds, 0 = none */
 };
 
 #define APP_CONTINUE (-1)

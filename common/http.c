@@ -26,7 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +70,9 @@ struct route_rt {
 };
 
 struct listener {
+	struct http_server *s;
+	unsigned idx;
+	_Atomic unsigned conns;	/* open connections (NOTIFY_CONNECTION) */
 	int fd;			/* ours until MHD_start_daemon, then MHD's until quiesce */
 	int port;
 	bool fd_owned;		/* we must close fd */
@@ -72,8 +80,73 @@ struct listener {
 	char addr[128];
 };
 
+/*
+ * Lingering close (nginx's lingering_close): an answer sent before the body
+ * was read (413, a refused head) is followed by libmicrohttpd closing a
+ * socket with unread data, and the kernel then sends an RST that makes the
+ * client lose the answer (or fail while still sending).  completed_cb runs
+ * before libmicrohttpd 0.9.75 closes its fd and after the answer is in the
+ * kernel, so it hands a dup() of the socket to one thread per server that
+ * sends FIN (shutdown SHUT_WR) and reads and drops what the client still
+ * sends, until EOF, LINGER_NS or LINGER_BYTES, then closes.  At most
+ * LINGER_MAX sockets linger at once; past that the old abrupt close.
+ * The body cap is well above what a naive client sends with a refused
+ * upload (20 MB in issue 14's case); the time cap bounds the CPU per socket.
+ */
+#define LINGER_MAX 128
+#define LINGER_NS (5ull * 1000000000ull)
+#define LINGER_BYTES (32u << 20)
+#define LINGER_FREE (-1)
+#define LINGER_CLAIMED (-2)	/* a connection thread is filling the slot */
+
+struct lingerer {
+	int epfd, evfd;		/* -1 until started */
+	pthread_t thr;
+	bool running;
+	_Atomic int fd[LINGER_MAX];	/* LINGER_FREE, LINGER_CLAIMED or the dup */
+	uint64_t deadline[LINGER_MAX];	/* written before fd is published */
+	size_t drained[LINGER_MAX];	/* the linger thread's */
+	_Atomic unsigned count;		/* sockets lingering now */
+};
+
+static void linger_init(struct lingerer *lg);
+
+/*
+ * Connection deadlines and eviction (issue 14): libmicrohttpd's timeout is
+ * an idle timeout reset by every byte, and at its connection limit it stops
+ * accepting, so a client trickling a head byte by byte is never closed and
+ * idle sockets lock new clients out.  Each connection has a slot, indexed by
+ * its fd (unique while open), recording its phase and since when:
+ *   IDLE  accepted, or between keep-alive requests   --web.idle-timeout
+ *   HEAD  request line seen, headers not complete     --web.read-header-timeout
+ *   BODY  head complete, body not fully read          --web.read-timeout
+ *   BUSY  handler running or answer being sent        (none)
+ * The housekeeping thread (the lingering one) sweeps the slots every 500 ms
+ * and shuts down (SHUT_RDWR) a connection past its phase's deadline, which
+ * makes libmicrohttpd close it (a head or body deadline counts as 408).
+ * A new connection that takes a listener past --web.max-connections evicts
+ * that listener's longest-idle connection; libmicrohttpd's own limit is set
+ * higher (CONN_HEADROOM) so it keeps accepting.  The phase is a relaxed
+ * atomic store on the connection's own slot: no lock on the request path;
+ * a per-slot spin flag keeps the fd open while the sweeper shuts it down
+ * (NOTIFY_CONNECTION's CLOSED runs before libmicrohttpd closes the fd).
+ */
+enum conn_phase { CS_FREE, CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY };
+
+struct conn_slot {
+	_Atomic unsigned char phase;
+	_Atomic bool lock;		/* the fd is being shut down: CLOSED waits */
+	_Atomic bool timed_out;		/* a head/body deadline closed it: 408 */
+	_Atomic unsigned char listener;	/* index into ls[] */
+	_Atomic uint64_t since;		/* daemon_now_ns() when the phase began */
+};
+
+#define CONN_SLOTS_MAX (1u << 20)
+#define CONN_HEADROOM(limit) (16u + (limit) / 16u)
+
 struct http_server {
 	struct http_config cfg;
+	struct lingerer linger;
 	const struct http_route *routes;
 	struct route_rt *rt;
 	size_t nroutes;
@@ -85,6 +158,10 @@ struct http_server {
 	struct web_live *live;	/* NULL: plain HTTP, no auth; swapped by reloads */
 	char id_prefix[12];
 	_Atomic uint64_t id_seq;
+	struct conn_slot *slots;	/* indexed by fd; NULL: no deadlines */
+	unsigned nslots;
+	_Atomic unsigned max_fd;	/* highest fd seen, bounds the sweep */
+	uint64_t header_ns, read_ns, idle_ns;	/* 0: no deadline */
 };
 
 struct resp_header {
@@ -101,6 +178,7 @@ struct http_request {
 	uint64_t start_ns;
 	void *userdata;
 
+	struct conn_slot *slot;	/* the connection's, or NULL */
 	/* state flags; all written by the connection's thread except as noted */
 	bool begun, handled, suspended, too_large;
 	bool must_close;	/* answered before the body: Connection: close */
@@ -212,6 +290,7 @@ static struct http_request *request_get(struct http_server *s)
 	r->path = "";
 	r->route = HTTP_ROUTE_UNKNOWN;
 	r->userdata = NULL;
+	r->slot = NULL;
 	r->begun = r->handled = r->suspended = r->too_large = r->responded = false;
 	r->hooked = false;
 	r->must_close = r->bad_target = false;
@@ -314,6 +393,7 @@ struct http_server *http_server_new(const struct http_config *cfg, const struct 
 
 	if (!s)
 		return NULL;
+	linger_init(&s->linger);
 	if (cfg)
 		s->cfg = *cfg;
 	else
@@ -531,6 +611,315 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warn("libmicrohttpd", "server", s->cfg.server_name, "error", msg, NULL);
 }
 
+/* ---------------------------------------------------------------- */
+/* Lingering close: see struct lingerer. */
+
+static void linger_release(struct lingerer *lg, unsigned i, int fd)
+{
+	(void)epoll_ctl(lg->epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+	atomic_fetch_sub_explicit(&lg->count, 1, memory_order_relaxed);
+}
+
+/* Read and drop what is there; true when the socket is done with. */
+static bool linger_drain(struct lingerer *lg, unsigned i, int fd)
+{
+	static __thread char sink[64 * 1024];
+
+	for (;;) {
+		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		if (n > 0) {
+			lg->drained[i] += (size_t)n;
+			if (lg->drained[i] >= LINGER_BYTES)
+				return true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+	}
+}
+
+static void conns_sweep(struct http_server *s);
+
+static void *linger_main(void *arg)
+{
+	struct http_server *s = arg;
+	struct lingerer *lg = &s->linger;
+	struct epoll_event ev[32];
+
+	for (;;) {
+		int n = epoll_wait(lg->epfd, ev, 32, 500);
+		uint64_t now;
+
+		for (int k = 0; k < n; k++) {
+			unsigned i = ev[k].data.u32;
+			int fd;
+
+			if (i == LINGER_MAX)
+				return NULL;	/* evfd: the server is being freed */
+			fd = atomic_load_explicit(&lg->fd[i], memory_order_acquire);
+			if (fd >= 0 && linger_drain(lg, i, fd))
+				linger_release(lg, i, fd);
+		}
+		if (s->slots)
+			conns_sweep(s);
+		if (atomic_load_explicit(&lg->count, memory_order_relaxed) == 0)
+			continue;
+		now = daemon_now_ns();
+		for (unsigned i = 0; i < LINGER_MAX; i++) {
+			int fd = atomic_load_explicit(&lg->fd[i], memory_order_acquire);
+
+			if (fd >= 0 && now >= lg->deadline[i])
+				linger_release(lg, i, fd);
+		}
+	}
+}
+
+static void linger_init(struct lingerer *lg)
+{
+	lg->epfd = lg->evfd = -1;
+	for (unsigned i = 0; i < LINGER_MAX; i++)
+		atomic_init(&lg->fd[i], LINGER_FREE);
+}
+
+/* Start the thread; on failure sockets close abruptly as before. */
+static int linger_start(struct http_server *s)
+{
+	struct lingerer *lg = &s->linger;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LINGER_MAX };
+
+	lg->epfd = epoll_create1(EPOLL_CLOEXEC);
+	lg->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (lg->epfd < 0 || lg->evfd < 0 || epoll_ctl(lg->epfd, EPOLL_CTL_ADD, lg->evfd, &ev) < 0 ||
+	    pthread_create(&lg->thr, NULL, linger_main, s) != 0) {
+		int e = errno ? errno : EAGAIN;
+
+		if (lg->epfd >= 0)
+			close(lg->epfd);
+		if (lg->evfd >= 0)
+			close(lg->evfd);
+		lg->epfd = lg->evfd = -1;
+		return -e;
+	}
+	lg->running = true;
+	return 0;
+}
+
+/* After the MHD daemons stopped (nobody adds any more). */
+static void linger_stop(struct lingerer *lg)
+{
+	uint64_t one = 1;
+
+	if (!lg->running)
+		return;
+	if (write(lg->evfd, &one, sizeof(one)) < 0)
+		log_warn("cannot stop the lingering-close thread", "err", strerror(errno), NULL);
+	pthread_join(lg->thr, NULL);
+	lg->running = false;
+	for (unsigned i = 0; i < LINGER_MAX; i++) {
+		int fd = atomic_load(&lg->fd[i]);
+
+		if (fd >= 0)
+			close(fd);
+		atomic_store(&lg->fd[i], LINGER_FREE);
+	}
+	close(lg->epfd);
+	close(lg->evfd);
+	lg->epfd = lg->evfd = -1;
+}
+
+/*
+ * Called from completed_cb on the connection's thread, after the answer was
+ * handed to the kernel and before libmicrohttpd closes its fd.  Lock-free:
+ * a slot is claimed with a CAS, registered, then published.
+ */
+static void linger_add(struct lingerer *lg, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+	int fd;
+
+	if (!lg->running)
+		return;
+	for (unsigned i = 0; i < LINGER_MAX; i++) {
+		int expect = LINGER_FREE;
+
+		if (atomic_load_explicit(&lg->fd[i], memory_order_relaxed) != LINGER_FREE ||
+		    !atomic_compare_exchange_strong(&lg->fd[i], &expect, LINGER_CLAIMED))
+			continue;
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (fd < 0) {
+			atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+			return;
+		}
+		/* FIN after the answer: the client reads it to the end */
+		(void)shutdown(fd, SHUT_WR);
+		lg->deadline[i] = daemon_now_ns() + LINGER_NS;
+		lg->drained[i] = 0;
+		ev.data.u32 = i;
+		atomic_fetch_add_explicit(&lg->count, 1, memory_order_relaxed);
+		if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			atomic_fetch_sub_explicit(&lg->count, 1, memory_order_relaxed);
+			atomic_store_explicit(&lg->fd[i], LINGER_FREE, memory_order_release);
+			return;
+		}
+		atomic_store_explicit(&lg->fd[i], fd, memory_order_release);
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Connection deadlines and eviction: see struct conn_slot. */
+
+static void slot_lock(struct conn_slot *c)
+{
+	while (atomic_exchange_explicit(&c->lock, true, memory_order_acquire))
+		sched_yield();
+}
+
+static void slot_unlock(struct conn_slot *c)
+{
+	atomic_store_explicit(&c->lock, false, memory_order_release);
+}
+
+static void slot_phase(struct conn_slot *c, enum conn_phase p, bool restart)
+{
+	if (!c)
+		return;
+	if (restart)
+		atomic_store_explicit(&c->since, daemon_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&c->phase, (unsigned char)p, memory_order_release);
+}
+
+static struct conn_slot *slot_of(struct http_server *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (!s->slots)
+		return NULL;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || ci->connect_fd < 0 || (unsigned)ci->connect_fd >= s->nslots)
+		return NULL;
+	return &s->slots[ci->connect_fd];
+}
+
+/* Shut fd down if its slot is still in phase p since `since` (the sweeper
+ * and eviction decide on a snapshot; the connection may have moved on). */
+static bool slot_reap(struct http_server *s, unsigned fd, enum conn_phase p, uint64_t since,
+		      bool timed_out)
+{
+	struct conn_slot *c = &s->slots[fd];
+	bool done = false;
+
+	if (atomic_exchange_explicit(&c->lock, true, memory_order_acquire))
+		return false;	/* opening or closing right now */
+	if (atomic_load_explicit(&c->phase, memory_order_acquire) == p &&
+	    atomic_load_explicit(&c->since, memory_order_relaxed) == since) {
+		if (timed_out)
+			atomic_store_explicit(&c->timed_out, true, memory_order_relaxed);
+		done = shutdown((int)fd, SHUT_RDWR) == 0;
+	}
+	slot_unlock(c);
+	return done;
+}
+
+static void conns_sweep(struct http_server *s)
+{
+	unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+	uint64_t now = daemon_now_ns();
+
+	for (unsigned fd = 0; fd <= top && fd < s->nslots; fd++) {
+		struct conn_slot *c = &s->slots[fd];
+		unsigned char p = atomic_load_explicit(&c->phase, memory_order_acquire);
+		uint64_t since = atomic_load_explicit(&c->since, memory_order_relaxed);
+		uint64_t lim = p == CS_IDLE ? s->idle_ns : p == CS_HEAD ? s->header_ns
+			       : p == CS_BODY ? s->read_ns : 0;
+
+		if (lim && now > since && now - since > lim)
+			(void)slot_reap(s, fd, p, since, p != CS_IDLE);
+	}
+}
+
+/* The listener is past its limit: close its longest-idle connection. */
+static void conns_evict(struct http_server *s, unsigned listener, unsigned self)
+{
+	unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+
+	for (int tries = 0; tries < 4; tries++) {
+		unsigned best = UINT32_MAX;
+		uint64_t best_since = UINT64_MAX;
+
+		for (unsigned fd = 0; fd <= top && fd < s->nslots; fd++) {
+			struct conn_slot *c = &s->slots[fd];
+			uint64_t since;
+
+			if (fd == self ||
+			    atomic_load_explicit(&c->listener, memory_order_relaxed) != listener ||
+			    atomic_load_explicit(&c->phase, memory_order_acquire) != CS_IDLE)
+				continue;
+			since = atomic_load_explicit(&c->since, memory_order_relaxed);
+			if (since < best_since) {
+				best = fd;
+				best_since = since;
+			}
+		}
+		if (best == UINT32_MAX || slot_reap(s, best, CS_IDLE, best_since, false))
+			return;
+	}
+}
+
+static void notify_conn_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+			   enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct http_server *s = l->s;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int fd = ci ? ci->connect_fd : -1;
+	struct conn_slot *c = s->slots && fd >= 0 && (unsigned)fd < s->nslots ? &s->slots[fd] : NULL;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		unsigned n = atomic_fetch_add_explicit(&l->conns, 1, memory_order_relaxed) + 1;
+
+		if (c) {
+			unsigned top = atomic_load_explicit(&s->max_fd, memory_order_relaxed);
+
+			while ((unsigned)fd > top &&
+			       !atomic_compare_exchange_weak(&s->max_fd, &top, (unsigned)fd))
+				;
+			slot_lock(c);
+			atomic_store_explicit(&c->listener, (unsigned char)l->idx, memory_order_relaxed);
+			atomic_store_explicit(&c->timed_out, false, memory_order_relaxed);
+			slot_phase(c, CS_IDLE, true);
+			slot_unlock(c);
+			if (n > s->cfg.conn_limit)
+				conns_evict(s, l->idx, (unsigned)fd);
+		}
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c) {
+			slot_lock(c);	/* the sweeper is done with this fd */
+			atomic_store_explicit(&c->phase, CS_FREE, memory_order_release);
+			slot_unlock(c);
+		}
+		atomic_fetch_sub_explicit(&l->conns, 1, memory_order_relaxed);
+	}
+	if (web_live_tls(s->live))
+		web_live_notify_connection(s->live, conn, socket_context, code);
+}
+
+void http_server_set_deadlines(struct http_server *s, double header_s, double read_s)
+{
+	if (!s || s->started)
+		return;
+	s->header_ns = header_s > 0 ? (uint64_t)(header_s * 1e9) : 0;
+	s->read_ns = read_s > 0 ? (uint64_t)(read_s * 1e9) : 0;
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *s = cls;
@@ -540,6 +929,8 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	r->conn = conn;
 	r->start_ns = daemon_now_ns();
+	r->slot = slot_of(s, conn);
+	slot_phase(r->slot, CS_HEAD, true);
 	/* the raw target, before libmicrohttpd cuts the query and decodes it
 	 * in place (a %00 would end the decoded path) */
 	if (uri) {
@@ -558,10 +949,12 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_server *s = cls;
 	struct http_request *r = *con_cls;
+	bool timed_out;
 
 	if (!r)
 		return;
 	*con_cls = NULL;
+	timed_out = r->slot && atomic_load_explicit(&r->slot->timed_out, memory_order_relaxed);
 	/*
 	 * The request line was seen but access_cb never ran: libmicrohttpd
 	 * answered the head itself (431 head too large, 414, 400 for a bad
@@ -575,7 +968,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
 		int status = ci ? (int)ci->http_status
-			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+			     : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || timed_out ? 408 : 499;
 
 		r->conn = conn;
 		r->begun = r->hooked = true;
@@ -593,8 +986,16 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 */
 	if (r->begun && !r->hooked && s->cfg.hooks.on_complete) {
 		r->hooked = true;
-		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, 499, daemon_now_ns() - r->start_ns);
+		s->cfg.hooks.on_complete(s->cfg.hooks.ctx, r, timed_out ? 408 : 499,
+					 daemon_now_ns() - r->start_ns);
 	}
+	/* keep-alive: idle again until the next request line */
+	slot_phase(r->slot, CS_IDLE, true);
+	/* answered with Connection: close, maybe before the body was read:
+	 * linger so the client reads the answer instead of an RST */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && r->responded &&
+	    (r->too_large || r->must_close))
+		linger_add(&s->linger, conn);
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
 }
@@ -1135,6 +1536,18 @@ static void begin(struct http_request *r, const char *url, const char *method,
 	}
 }
 
+/* The head announces a body (RFC 9112 section 6.3) that nobody will read. */
+static bool announces_body(const struct http_request *r)
+{
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (cl && strcmp(cl, "0") != 0)
+		return true;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
@@ -1146,6 +1559,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (!r->begun) {
 		r->conn = conn;
 		begin(r, url, method, version);
+		if (r->responded && !r->must_close && announces_body(r))
+			r->must_close = true;	/* answered before its body: close, lingering */
+		/* the body's deadline counts from the request line, as the head's */
+		slot_phase(r->slot, r->responded ? CS_BUSY : CS_BODY, false);
 		return r->responded ? queue(r) : MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -1166,6 +1583,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		const struct http_route *rt = &r->s->routes[r->route];
 
 		r->handled = true;
+		slot_phase(r->slot, CS_BUSY, false);
 		if (r->too_large) {
 			set_error_body(r, 413, "request body too large");
 			return queue(r);
@@ -1199,6 +1617,20 @@ int http_server_start(struct http_server *s)
 		return -EINVAL;
 	if (tls)
 		flags |= MHD_USE_TLS;
+	/* fd-indexed connection slots, up to the fd limit */
+	if (!s->slots) {
+		struct rlimit rl;
+		rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 4096;
+
+		s->nslots = n > CONN_SLOTS_MAX || n == RLIM_INFINITY ? CONN_SLOTS_MAX : (unsigned)n;
+		s->slots = calloc(s->nslots, sizeof(*s->slots));
+		if (!s->slots)
+			s->nslots = 0;
+		s->idle_ns = (uint64_t)s->cfg.conn_timeout_s * 1000000000ull;
+	}
+	if (!s->linger.running && linger_start(s) < 0)
+		log_warn("no lingering close, no head deadline: housekeeping thread failed",
+			 "server", s->cfg.server_name, NULL);
 	for (size_t i = 0; i < s->nls; i++) {
 		struct listener *l = &s->ls[i];
 		struct MHD_OptionItem opts[16];
@@ -1208,7 +1640,9 @@ int http_server_start(struct http_server *s)
 		/* the logger first, so option warnings reach it too */
 		OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
 		OPT(MHD_OPTION_LISTEN_SOCKET, l->fd, NULL);
-		OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.conn_limit, NULL);
+		/* above ours: at --web.max-connections we evict, MHD would stop accepting */
+		OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.conn_limit + CONN_HEADROOM(s->cfg.conn_limit),
+		    NULL);
 		OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, NULL);
 		OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->cfg.conn_memory, NULL);
 		OPT(MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s);
@@ -1216,10 +1650,13 @@ int http_server_start(struct http_server *s)
 		/* a pool of 1 is no pool: libmicrohttpd warns about it */
 		if (s->cfg.threads > 1)
 			OPT(MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, NULL);
+		/* slots and eviction; chains to web_live's for TLS */
+		l->s = s;
+		l->idx = (unsigned)i;
+		OPT(MHD_OPTION_NOTIFY_CONNECTION, notify_conn_cb, l);
 		if (tls) {
 			/* the certificate is chosen per handshake from the live
 			 * config, so a reload's new cert serves new connections */
-			OPT(MHD_OPTION_NOTIFY_CONNECTION, web_live_notify_connection, s->live);
 			OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, web_live_cert_cb);
 		}
 		OPT(MHD_OPTION_END, 0, NULL);
@@ -1295,6 +1732,8 @@ void http_server_free(struct http_server *s)
 		if (l->fd >= 0 && l->fd_owned)
 			close(l->fd);
 	}
+	linger_stop(&s->linger);
+	free(s->slots);
 	web_live_free(s->live);
 	free(s->rt);
 	free(s);

@@ -95,6 +95,17 @@ struct http_server *http_server_new(const struct http_config *cfg,
  * names the address).
  */
 int http_server_listen(struct http_server *s, const char *addr);
+/*
+ * Deadlines (Go's http.Server ReadHeaderTimeout / ReadTimeout): the request
+ * head must be complete within header_s of its request line, the body read
+ * within read_s of it, else the connection is closed (counted 408); a
+ * connection idle between requests is closed after conn_timeout_s in total,
+ * however slowly bytes trickle in.  0 = no deadline.  Before
+ * http_server_start.  A connection that takes a listener past conn_limit
+ * evicts that listener's longest-idle connection (libmicrohttpd keeps
+ * accepting up to conn_limit + conn_limit/16 + 16).
+ */
+void http_server_set_deadlines(struct http_server *s, double header_s, double read_s);
 /* The bound port of the i-th listen address, or -1. */
 int http_server_port(const struct http_server *s, size_t i);
 /*

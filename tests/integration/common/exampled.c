@@ -45,8 +45,8 @@ static const struct flag flags[] = {
 };
 
 /* http_requests_total{handler,code}: children resolved once, indexed [route][code] */
-enum { CODE_200, CODE_400, CODE_404, CODE_405, CODE_413, CODE_500, CODE_OTHER, NCODES };
-static const char *const code_names[NCODES] = { "200", "400", "404", "405", "413", "500", "other" };
+enum { CODE_200, CODE_400, CODE_404, CODE_405, CODE_408, CODE_413, CODE_500, CODE_OTHER, NCODES };
+static const char *const code_names[NCODES] = { "200", "400", "404", "405", "408", "413", "500", "other" };
 #define NROUTES 4
 static struct counter *req_total[NROUTES + 1][NCODES];	/* last row: unknown route */
 static struct histogram *req_duration[NROUTES + 1];
@@ -62,6 +62,7 @@ static int code_index(int status)
 	case 400: return CODE_400;
 	case 404: return CODE_404;
 	case 405: return CODE_405;
+	case 408: return CODE_408;
 	case 413: return CODE_413;
 	case 500: return CODE_500;
 	default: return CODE_OTHER;
