@@ -590,6 +590,11 @@ int http_server_port(const struct http_server *s, size_t i)
 	return s->ls[i].port;
 }
 
+unsigned long http_fds_needed(unsigned conn_limit)
+{
+	return (unsigned long)conn_limit + CONN_HEADROOM(conn_limit) + LINGER_MAX;
+}
+
 unsigned http_server_in_flight(const struct http_server *s)
 {
 	return s ? atomic_load(&((struct http_server *)(uintptr_t)s)->in_flight) : 0;

@@ -153,6 +153,10 @@ unsigned http_server_drain(struct http_server *s, unsigned timeout_ms);
 void http_server_free(struct http_server *s);
 /* Requests currently being handled. */
 unsigned http_server_in_flight(const struct http_server *s);
+/* File descriptors a listener with conn_limit connections may hold at once:
+ * the limit, the headroom kept for evicting idle connections, and the
+ * sockets lingering after a refused upload. */
+unsigned long http_fds_needed(unsigned conn_limit);
 
 /* ---- request accessors (valid until the request completes) ---- */
 enum http_method http_request_method(const struct http_request *r);

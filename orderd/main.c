@@ -158,13 +158,18 @@ int main(int argc, char **argv)
 		goto out;
 	r = 1;
 	nofile = daemon_nofile_limit();
-	if ((uint64_t)arg_max_conns + 64 + (uint64_t)arg_pool_size * 2 > nofile) {
+	/* The API listener's connections (with eviction headroom and lingering
+	 * sockets), the database connections (pool, readers), the metrics
+	 * listener and the rest: all must fit under RLIMIT_NOFILE. */
+	uint64_t other = 64 + (uint64_t)arg_pool_size * 2 + (uint64_t)arg_threads + 256;
+	if (arg_max_conns > 0 && http_fds_needed((unsigned)arg_max_conns) + other > nofile) {
 		char have[32];
+		long m = arg_max_conns;
 
 		snprintf(have, sizeof(have), "%llu", (unsigned long long)nofile);
-		arg_max_conns = nofile > 256 + (uint64_t)arg_pool_size * 2
-					? (long)(nofile - 64 - (uint64_t)arg_pool_size * 2)
-					: 128;
+		while (m > 128 && http_fds_needed((unsigned)m) + other > nofile)
+			m -= m / 16 + 1;
+		arg_max_conns = m > 128 ? m : 128;
 		log_warn("RLIMIT_NOFILE is low: lowering --web.max-connections", "nofile", have, NULL);
 	}
 
