@@ -36,6 +36,10 @@ FUZZ_CFLAGS := -std=gnu17 -g -O1 -pthread -MMD -MP -D_GNU_SOURCE -Icommon -Itest
 	-DPRISM_VERSION='"$(VERSION)"' -DPRISM_REVISION='"$(REVISION)"' \
 	-Wall -Wextra -Werror -Wno-unused-parameter $(OBJ_CFLAGS)
 FUZZ_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/tests/fuzz/fuzz_util.o
+# the protobuf exposition's generated messages (common/metrics_pb.mk)
+FUZZ_OBJS += $(BUILD)/fuzz/obj/$(PB_C:.c=.o)
+$(BUILD)/fuzz/obj/$(PB_C:.c=.o) $(BUILD)/fuzz/obj/common/metrics_pb.o: FUZZ_CFLAGS += -I$(PB_GEN)
+$(BUILD)/fuzz/obj/common/metrics_pb.o: $(PB_H)
 FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -max_len=4096
 
 # the library with coverage instrumentation, the harness with libFuzzer's main
