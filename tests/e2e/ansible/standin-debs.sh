@@ -51,7 +51,7 @@ Package: $name
 Version: $version
 Architecture: $(dpkg --print-architecture)
 Maintainer: prism e2e <root@localhost>
-Depends: libc6, libmicrohttpd12, libsystemd0, libdeflate0, libyaml-0-2, libgnutls30, libmariadb3, libjson-c5, libproc2-0, libpcre2-8-0, zlib1g
+Depends: libc6, libmicrohttpd12, libsystemd0, libdeflate0, libyaml-0-2, libgnutls30, libmariadb3, libjson-c5, libproc2-0, libpcre2-8-0, zlib1g, libprotobuf-c1, libnettle8
 Description: $desc (e2e stand-in)
  Built by tests/e2e/ansible/standin-debs.sh until packaging/debian exists.
 CTL

@@ -104,10 +104,6 @@ teardown() {
 }
 
 # ---------------------------------------------------------------- setup
-say "base image"
-image=$(e2e_image_ensure) || { echo "test_ansible: no base image" >&2; exit 1; }
-say "image $image"
-
 debs=$work/repo
 mkdir -p "$debs"
 if [ -n "${PRISM_E2E_DEBS:-}" ]; then
@@ -121,6 +117,14 @@ else
 	say "NOTE: no dist/*.deb yet: STAND-IN packages built from $BUILD_DIR (standin-debs.sh)"
 fi
 (cd "$debs" && dpkg-scanpackages --multiversion . >Packages 2>/dev/null) || exit 1
+
+# The image holds what our packages depend on (no Debian mirror inside).
+. "$SRC_DIR/tests/lib/debdeps.sh"
+E2E_IMAGE_PKGS="$E2E_IMAGE_PKGS $(debdeps_of "$debs" | tr '\n' ' ')"
+say "base image"
+image=$(e2e_image_ensure) || { echo "test_ansible: no base image" >&2; exit 1; }
+say "image $image"
+
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id" -C prism-e2e || exit 1
 cp "$work/id.pub" "$work/authorized_keys"

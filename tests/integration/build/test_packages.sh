@@ -19,6 +19,9 @@ pkgs="systemd systemd-sysv dbus ca-certificates curl iproute2 procps mariadb-ser
 prometheus prometheus-node-exporter
 libmicrohttpd12 libmariadb3 libjson-c5 libpcre2-8-0 libdeflate0 libyaml-0-2 libgnutls30 libsystemd0
 libcrypt1 zlib1g"
+# and whatever else the packages under test depend on (tests/lib/debdeps.sh)
+. "$SRC_DIR/tests/lib/debdeps.sh"
+pkgs="$pkgs $(debdeps_of "$dist" | tr '\n' ' ')"
 # no Debian sources inside: the container has no network, apt sees only prism's repository
 setup='rm -f /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list
 systemctl disable prometheus-node-exporter.service prometheus.service >/dev/null 2>&1 || true'
