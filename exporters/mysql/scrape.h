@@ -126,6 +126,7 @@ extern const struct collector collector_innodb_cmpmem;
 extern const struct collector collector_info_tables;
 extern const struct collector collector_binlog_size;
 extern const struct collector collector_heartbeat;
+extern const struct collector collector_query_response_time;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];

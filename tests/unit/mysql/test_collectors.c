@@ -314,13 +314,60 @@ static void test_perf_collectors(void)
 	buf_done(&q);
 }
 
+/* info_schema.query_response_time: 0.14's histogram rules on canned rows. */
+static void test_query_response_time(void)
+{
+	static const char *const cols[] = { "TIME", "COUNT", "TOTAL" };
+	struct sqlres r = RES(cols, "      0.000001", "2", "      0.500000",
+			      "      0.000010", "3", "      0.250000",
+			      "      1.000000", "0", "      0.000000",
+			      "     10.000000", "4", "     12.000000",
+			      "TOO LONG", "5", "TOO LONG");
+	begin();
+	CHECK_INT(collector_query_response_time.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_query_response_time_seconds histogram\n"));
+	/* cumulative per bound; "TOO LONG" only in _count, its TOTAL adds nothing */
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1e-06\"} 2\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1e-05\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"10\"} 9\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"+Inf\"} 14\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_sum 12.75\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_count 14\n"));
+	buf_done(&out);
+
+	/* query_response_time_stats OFF: the WHERE gives no row, no family */
+	struct sqlres none = { .ncols = 3, .names = cols, .nrows = 0 };
+	begin();
+	CHECK_INT(collector_query_response_time.parse(&opts, &none, w), 0);
+	CHECK(!strstr(end(), "query_response_time"));
+	buf_done(&out);
+
+	/* more bounds than the plugin can make: refused, nothing written */
+	static const char *cells[2 * 3 * 70];
+	char times[70][16];
+	for (int i = 0; i < 70; i++) {
+		snprintf(times[i], sizeof(times[i]), "%d", i + 1);
+		cells[3 * i] = times[i];
+		cells[3 * i + 1] = "1";
+		cells[3 * i + 2] = "1";
+	}
+	struct sqlres big = { .ncols = 3, .names = cols, .nrows = 70, .cells = cells };
+	begin();
+	CHECK(collector_query_response_time.parse(&opts, &big, w) < 0);
+	CHECK(!strstr(end(), "query_response_time"));
+	buf_done(&out);
+	CHECK_INT(collector_query_response_time.nodata_sqlerr, 1193);	/* no plugin: nothing to report */
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 17);
+	CHECK_INT(collectors_count, 18);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
@@ -358,6 +405,7 @@ int main(void)
 	RUN(test_innodb_metrics);
 	RUN(test_processlist);
 	RUN(test_perf_collectors);
+	RUN(test_query_response_time);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();

@@ -1,0 +1,96 @@
+#!/bin/bash
+# More of mysqld_exporter 0.14's collectors (issue 13, second part), against
+# a real MariaDB with the state each one reports created first, beside
+# Debian's prometheus-mysqld-exporter 0.14 running the same collectors:
+#  - info_schema.query_response_time (on by default, as 0.14): without the
+#    plugin, success 1 and no series; with INSTALL SONAME
+#    'query_response_time' and query_response_time_stats ON, three 0.3 s
+#    sleeps land in the (0.1, 1] bucket exactly as the server's table says,
+#    and _count lies between the server's totals read before and after the
+#    scrape; stats OFF again: success, no series;
+#  - every series of these families equals mysqld_exporter's (seriescmp.py).
+. "$SRC_DIR/tests/lib/common.sh"
+. "$SRC_DIR/tests/lib/mariadb.sh"
+. "$SRC_DIR/tests/integration/mysql/lib.sh"
+
+d=$(tmpdir_new)
+mariadb_start "$d/db" || exit 1
+mariadb_load || exit 1
+
+# ---- info_schema.query_response_time without the plugin: the default set ----
+myexp_start || exit 1
+for i in 1 2; do scrape "$MYEXP_URL/metrics" "$d/noplugin-$i.prom" >/dev/null; done
+check "no plugin: collect.info_schema.query_response_time succeeds (on by default)" \
+	[ "$(mval "$d/noplugin-2.prom" mysql_exporter_collector_success collector=collect.info_schema.query_response_time)" = 1 ]
+check "no plugin: no query_response_time series" bash -c "! grep -q '^mysql_info_schema_query_response_time' '$d/noplugin-2.prom'"
+check "no plugin: last_scrape_error 0" [ "$(mval "$d/noplugin-2.prom" mysql_exporter_last_scrape_error)" = 0 ]
+kill "$MYEXP_PID"; wait "$MYEXP_PID" 2>/dev/null
+
+# ---- with the plugin and its statistics on ----
+mariadb_root -e "INSTALL SONAME 'query_response_time'; SET GLOBAL query_response_time_stats=ON" || exit 1
+for i in 1 2 3; do mariadb_root -e 'SELECT SLEEP(0.3)' >/dev/null; done
+
+NEW="info_schema.query_response_time"
+args=()
+for c in $NEW; do args+=("--collect.$c"); done
+margs=("${args[@]}")
+for c in $MY_COLLECTORS; do
+	case " $NEW " in *" $c "*) ;; *) args+=("--no-collect.$c") margs+=("--no-collect.$c") ;; esac
+done
+myexp_start "${args[@]}" || exit 1
+mysqld_exporter_start "${margs[@]}" || exit 1
+
+qrt() { mariadb_root -N -e "SELECT $1 FROM INFORMATION_SCHEMA.QUERY_RESPONSE_TIME ${2:-}"; }
+# all_of 'COND' ...: every test(1) expression holds
+all_of() { local c; for c in "$@"; do eval "[ $c ]" || return 1; done; }
+before=$(qrt 'SUM(COUNT)')
+check "scrape answers 200" [ "$(scrape "$MYEXP_URL/metrics" "$d/ours.prom")" = 200 ]
+after=$(qrt 'SUM(COUNT)')
+for c in $NEW; do
+	check "collect.$c succeeds" [ "$(mval "$d/ours.prom" mysql_exporter_collector_success collector="collect.$c")" = 1 ]
+done
+check "no error logged" bash -c "! grep -qi 'denied\|level=error' '$MYEXP_LOG'"
+H=mysql_info_schema_query_response_time_seconds
+check "query_response_time_seconds is a histogram" [ "$("$PY" "$MYTEST_DIR/promget.py" "$d/ours.prom" $H --type)" = histogram ]
+n1=$(mval "$d/ours.prom" ${H}_bucket le=1)
+n01=$(mval "$d/ours.prom" ${H}_bucket le=0.1)
+srv=$(qrt COUNT "WHERE TRIM(TIME) = '1.000000'")
+check "the three 0.3 s sleeps: bucket le=1 minus le=0.1 = the server's 1.000000 row ($n1 - $n01 = $srv)" \
+	all_of "-n '$n1'" "$((n1 - n01)) = '$srv'" "'$srv' -ge 3"
+nb=$(grep -c "^${H}_bucket{" "$d/ours.prom")
+srvb=$(qrt 'COUNT(*)' "WHERE TIME <> 'TOO LONG'")
+check "one bucket per row but TOO LONG, and +Inf ($nb = $srvb + 1)" [ "$nb" = $((srvb + 1)) ]
+cnt=$(mval "$d/ours.prom" ${H}_count)
+check "_count between the server's totals before and after ($before <= $cnt <= $after)" \
+	all_of "'$before' -le '${cnt:-0}'" "'${cnt:-0}' -le '$after'"
+inf=$(mval "$d/ours.prom" ${H}_bucket le=+Inf)
+check "+Inf bucket = _count ($inf)" [ "$inf" = "$cnt" ]
+sum=$(mval "$d/ours.prom" ${H}_sum)
+check "_sum >= 0.9 s (the sleeps) ($sum)" "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.9 else 1)' "$sum"
+
+# ---- series by series against mysqld_exporter 0.14 ----
+for i in a b; do
+	scrape "$MYEXP_URL/metrics" "$d/ours-$i.prom" >/dev/null
+	scrape "$MDE_URL/metrics" "$d/theirs-$i.prom" >/dev/null
+done
+check "mysqld_exporter up" [ "$(mval "$d/theirs-a.prom" mysql_up)" = 1 ]
+"$PY" "$MYTEST_DIR/seriescmp.py" "$d/ours-a.prom" "$d/theirs-a.prom" "$d/ours-b.prom" "$d/theirs-b.prom" >"$d/series.txt"
+rc=$?
+check "same series and pinned values as mysqld_exporter ($(tail -n 1 "$d/series.txt"))" [ $rc = 0 ]
+grep -v '^#' "$d/series.txt" | head -n 20
+"$PY" "$MYTEST_DIR/promcompare.py" "$d/ours-a.prom" "$d/theirs-a.prom" --report >"$d/fams.txt"
+sed -n 's/^only theirs: //p' "$d/fams.txt" | grep '^mysql_' | grep -v '^mysqld_exporter_\|^mysql_exporter_scrape_errors_total' >"$d/missing.txt"
+check "no family of theirs missing from ours ($(tr '\n' ' ' <"$d/missing.txt"))" [ ! -s "$d/missing.txt" ]
+for f in ${H}_bucket; do
+	check "mysqld_exporter has $f too (the comparison saw it)" grep -q "^$f" "$d/theirs-a.prom"
+done
+
+# ---- statistics off again: success, no series (0.14 reads the variable first) ----
+mariadb_root -e 'SET GLOBAL query_response_time_stats=OFF' || exit 1
+scrape "$MYEXP_URL/metrics" "$d/off.prom" >/dev/null
+scrape "$MDE_URL/metrics" "$d/off-theirs.prom" >/dev/null
+check "stats OFF: success 1" [ "$(mval "$d/off.prom" mysql_exporter_collector_success collector=collect.info_schema.query_response_time)" = 1 ]
+check "stats OFF: no series (ours)" bash -c "! grep -q '^$H' '$d/off.prom'"
+check "stats OFF: no series (mysqld_exporter's either)" bash -c "! grep -q '^$H' '$d/off-theirs.prom'"
+
+finish
