@@ -8,6 +8,9 @@
 #    sleeps land in the (0.1, 1] bucket exactly as the server's table says,
 #    and _count lies between the server's totals read before and after the
 #    scrape; stats OFF again: success, no series;
+#  - auto_increment.columns: tables with TINYINT UNSIGNED, INT and BIGINT
+#    UNSIGNED AUTO_INCREMENT columns give the server's AUTO_INCREMENT and
+#    the types' maxima (255, 2^31-1, 2^64-1); an INSERT moves the value;
 #  - every series of these families equals mysqld_exporter's (seriescmp.py).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$SRC_DIR/tests/lib/mariadb.sh"
@@ -26,11 +29,18 @@ check "no plugin: no query_response_time series" bash -c "! grep -q '^mysql_info
 check "no plugin: last_scrape_error 0" [ "$(mval "$d/noplugin-2.prom" mysql_exporter_last_scrape_error)" = 0 ]
 kill "$MYEXP_PID"; wait "$MYEXP_PID" 2>/dev/null
 
-# ---- with the plugin and its statistics on ----
+# ---- the state: the plugin with its statistics on, AUTO_INCREMENT columns ----
 mariadb_root -e "INSTALL SONAME 'query_response_time'; SET GLOBAL query_response_time_stats=ON" || exit 1
+mariadb_root -e "CREATE DATABASE ai13;
+CREATE TABLE ai13.tiny (id TINYINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, v INT);
+INSERT INTO ai13.tiny (v) VALUES (1), (2), (3);
+CREATE TABLE ai13.signed (id INT AUTO_INCREMENT PRIMARY KEY) AUTO_INCREMENT=2147483600;
+CREATE TABLE ai13.big (n INT, id BIGINT UNSIGNED AUTO_INCREMENT, KEY (id)) AUTO_INCREMENT=1000;
+GRANT SELECT ON ai13.* TO 'exporter'@'localhost';
+GRANT SELECT ON ai13.* TO 'exporter'@'127.0.0.1';" || exit 1
 for i in 1 2 3; do mariadb_root -e 'SELECT SLEEP(0.3)' >/dev/null; done
 
-NEW="info_schema.query_response_time"
+NEW="info_schema.query_response_time auto_increment.columns"
 args=()
 for c in $NEW; do args+=("--collect.$c"); done
 margs=("${args[@]}")
@@ -68,6 +78,23 @@ check "+Inf bucket = _count ($inf)" [ "$inf" = "$cnt" ]
 sum=$(mval "$d/ours.prom" ${H}_sum)
 check "_sum >= 0.9 s (the sleeps) ($sum)" "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.9 else 1)' "$sum"
 
+# ---- auto_increment.columns: the server's AUTO_INCREMENT, the types' maxima ----
+A=mysql_info_schema_auto_increment_column
+for t in tiny signed big; do
+	want=$(mariadb_root -N -e "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA='ai13' AND TABLE_NAME='$t'")
+	check "auto_increment_column{ai13.$t} = the server's $want" [ "$(mval "$d/ours.prom" $A schema=ai13 table=$t column=id)" = "$want" ]
+done
+check "ai13.tiny: next value 4" [ "$(mval "$d/ours.prom" $A schema=ai13 table=tiny column=id)" = 4 ]
+check "TINYINT UNSIGNED max 255" [ "$(mval "$d/ours.prom" ${A}_max schema=ai13 table=tiny column=id)" = 255 ]
+check "INT max 2147483647" [ "$(mval "$d/ours.prom" ${A}_max schema=ai13 table=signed column=id)" = 2147483647 ]
+check "BIGINT UNSIGNED max 2^64-1 (as a double)" \
+	float_eq "$(mval "$d/ours.prom" ${A}_max schema=ai13 table=big column=id)" 18446744073709551615 0
+check "the exporter sees only tables it has a privilege on (no orders_db)" \
+	[ "$("$PY" "$MYTEST_DIR/promget.py" "$d/ours.prom" $A schema=orders_db --count)" = 0 ]
+mariadb_root -e "INSERT INTO ai13.signed VALUES (); INSERT INTO ai13.signed VALUES ()" || exit 1
+scrape "$MYEXP_URL/metrics" "$d/ours-ai.prom" >/dev/null
+check "two INSERTs: ai13.signed at 2147483602" [ "$(mval "$d/ours-ai.prom" $A schema=ai13 table=signed column=id)" = 2147483602 ]
+
 # ---- series by series against mysqld_exporter 0.14 ----
 for i in a b; do
 	scrape "$MYEXP_URL/metrics" "$d/ours-$i.prom" >/dev/null
@@ -81,7 +108,7 @@ grep -v '^#' "$d/series.txt" | head -n 20
 "$PY" "$MYTEST_DIR/promcompare.py" "$d/ours-a.prom" "$d/theirs-a.prom" --report >"$d/fams.txt"
 sed -n 's/^only theirs: //p' "$d/fams.txt" | grep '^mysql_' | grep -v '^mysqld_exporter_\|^mysql_exporter_scrape_errors_total' >"$d/missing.txt"
 check "no family of theirs missing from ours ($(tr '\n' ' ' <"$d/missing.txt"))" [ ! -s "$d/missing.txt" ]
-for f in ${H}_bucket; do
+for f in ${H}_bucket $A ${A}_max; do
 	check "mysqld_exporter has $f too (the comparison saw it)" grep -q "^$f" "$d/theirs-a.prom"
 done
 

@@ -361,19 +361,39 @@ static void test_query_response_time(void)
 	CHECK_INT(collector_query_response_time.nodata_sqlerr, 1193);	/* no plugin: nothing to report */
 }
 
+/* auto_increment.columns: a FLOAT/DOUBLE column (NULL max) has no _max series. */
+static void test_auto_increment(void)
+{
+	static const char *const cols[] = { "TABLE_SCHEMA", "TABLE_NAME", "COLUMN_NAME", "AUTO_INCREMENT", "max" };
+	struct sqlres r = RES(cols, "shop", "t1", "id", "4", "255",
+			      "shop", "t2", "id", "1000", "1.8446744073709552e19",
+			      "shop", "t3", "id", "7", NULL);
+	begin();
+	CHECK_INT(collector_auto_increment.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_auto_increment_column gauge\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column{schema=\"shop\",table=\"t1\",column=\"id\"} 4\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t1\",column=\"id\"} 255\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t2\",column=\"id\"} 1.8446744073709552e+19\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column{schema=\"shop\",table=\"t3\",column=\"id\"} 7\n"));
+	CHECK(!strstr(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t3\""));
+	buf_done(&out);
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 18);
+	CHECK_INT(collectors_count, 19);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
 		CHECK(q.len > 0 && !strchr(q.data, ';'));
 		/* off by default, as in 0.14: binlog_size, info_schema.tables */
 		bool off = !strcmp(collectors[i]->name, "binlog_size") || !strcmp(collectors[i]->name, "heartbeat") ||
+			   !strcmp(collectors[i]->name, "auto_increment.columns") ||
 			   !strcmp(collectors[i]->name, "info_schema.tables");
 		CHECK(collectors[i]->default_on == !off);
 	}
@@ -406,6 +426,7 @@ int main(void)
 	RUN(test_processlist);
 	RUN(test_perf_collectors);
 	RUN(test_query_response_time);
+	RUN(test_auto_increment);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();
