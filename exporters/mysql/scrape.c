@@ -35,6 +35,7 @@ const struct collector *const collectors[] = {
 	&collector_innodb_cmpmem,
 	&collector_info_tables,
 	&collector_auto_increment,
+	&collector_engine_innodb,
 	&collector_heartbeat,
 	/* without the plugin its statement fails: late in the batch */
 	&collector_query_response_time,

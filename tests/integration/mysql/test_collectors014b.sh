@@ -11,6 +11,10 @@
 #  - auto_increment.columns: tables with TINYINT UNSIGNED, INT and BIGINT
 #    UNSIGNED AUTO_INCREMENT columns give the server's AUTO_INCREMENT and
 #    the types' maxima (255, 2^31-1, 2^64-1); an INSERT moves the value;
+#  - engine_innodb_status: a transaction holding a consistent snapshot
+#    opens a read view; read_views_open_inside_innodb equals the count in
+#    SHOW ENGINE INNODB STATUS (MariaDB 10.11 prints no "queries inside
+#    InnoDB" line, so, as 0.14, no queries_* series);
 #  - every series of these families equals mysqld_exporter's (seriescmp.py).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$SRC_DIR/tests/lib/mariadb.sh"
@@ -40,7 +44,7 @@ GRANT SELECT ON ai13.* TO 'exporter'@'localhost';
 GRANT SELECT ON ai13.* TO 'exporter'@'127.0.0.1';" || exit 1
 for i in 1 2 3; do mariadb_root -e 'SELECT SLEEP(0.3)' >/dev/null; done
 
-NEW="info_schema.query_response_time auto_increment.columns"
+NEW="info_schema.query_response_time auto_increment.columns engine_innodb_status"
 args=()
 for c in $NEW; do args+=("--collect.$c"); done
 margs=("${args[@]}")
@@ -49,6 +53,16 @@ for c in $MY_COLLECTORS; do
 done
 myexp_start "${args[@]}" || exit 1
 mysqld_exporter_start "${margs[@]}" || exit 1
+
+# A read view held open: a consistent snapshot in a transaction left waiting.
+mariadb_root -e "START TRANSACTION WITH CONSISTENT SNAPSHOT; SELECT COUNT(*) FROM ai13.tiny; SELECT SLEEP(300)" >/dev/null 2>&1 &
+holder=$!
+on_exit "kill $holder 2>/dev/null"
+views() { mariadb_root -N -e 'SHOW ENGINE INNODB STATUS' | sed 's/\\n/\n/g' | sed -n 's/^\([0-9]*\) read views open inside InnoDB.*/\1/p' | head -n 1; }
+for ((i = 0; i < 200; i++)); do
+	[ "$(views)" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
+done
 
 qrt() { mariadb_root -N -e "SELECT $1 FROM INFORMATION_SCHEMA.QUERY_RESPONSE_TIME ${2:-}"; }
 # all_of 'COND' ...: every test(1) expression holds
@@ -95,6 +109,16 @@ mariadb_root -e "INSERT INTO ai13.signed VALUES (); INSERT INTO ai13.signed VALU
 scrape "$MYEXP_URL/metrics" "$d/ours-ai.prom" >/dev/null
 check "two INSERTs: ai13.signed at 2147483602" [ "$(mval "$d/ours-ai.prom" $A schema=ai13 table=signed column=id)" = 2147483602 ]
 
+# ---- engine_innodb_status: the snapshot's read view ----
+v0=$(views)
+scrape "$MYEXP_URL/metrics" "$d/ours-ei.prom" >/dev/null
+v1=$(views)
+E=mysql_engine_innodb_read_views_open_inside_innodb
+v=$(mval "$d/ours-ei.prom" $E)
+check "read views: the held snapshot is counted ($v0 >= 1)" [ "${v0:-0}" -ge 1 ]
+check "read_views_open_inside_innodb = SHOW ENGINE INNODB STATUS's ($v = $v0 = $v1)" all_of "'$v' = '$v0'" "'$v0' = '$v1'"
+check "no queries_inside_innodb on MariaDB 10.11 (no such line)" bash -c "! grep -q '^mysql_engine_innodb_queries' '$d/ours-ei.prom'"
+
 # ---- series by series against mysqld_exporter 0.14 ----
 for i in a b; do
 	scrape "$MYEXP_URL/metrics" "$d/ours-$i.prom" >/dev/null
@@ -108,7 +132,7 @@ grep -v '^#' "$d/series.txt" | head -n 20
 "$PY" "$MYTEST_DIR/promcompare.py" "$d/ours-a.prom" "$d/theirs-a.prom" --report >"$d/fams.txt"
 sed -n 's/^only theirs: //p' "$d/fams.txt" | grep '^mysql_' | grep -v '^mysqld_exporter_\|^mysql_exporter_scrape_errors_total' >"$d/missing.txt"
 check "no family of theirs missing from ours ($(tr '\n' ' ' <"$d/missing.txt"))" [ ! -s "$d/missing.txt" ]
-for f in ${H}_bucket $A ${A}_max; do
+for f in ${H}_bucket $A ${A}_max $E; do
 	check "mysqld_exporter has $f too (the comparison saw it)" grep -q "^$f" "$d/theirs-a.prom"
 done
 

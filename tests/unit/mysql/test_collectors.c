@@ -380,13 +380,46 @@ static void test_auto_increment(void)
 	buf_done(&out);
 }
 
+/* engine_innodb_status: 0.14's two line patterns in InnoDB's monitor text. */
+static void test_engine_innodb(void)
+{
+	static const char *const cols[] = { "Type", "Name", "Status" };
+	struct sqlres r = RES(cols, "InnoDB", "",
+			      "\n=====\nTRANSACTIONS\n------------\nTrx id counter 75\n"
+			      "--------------\nROW OPERATIONS\n--------------\n"
+			      "12 queries inside InnoDB, 345 queries in queue\n"
+			      "6 read views open inside InnoDB\n"
+			      "Process ID=1, Main thread ID=2, state: sleeping\n"
+			      "9 read views open inside InnoDB\n");
+	begin();
+	CHECK_INT(collector_engine_innodb.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_engine_innodb_queries_inside_innodb gauge\nmysql_engine_innodb_queries_inside_innodb 12\n"));
+	CHECK(has(s, "mysql_engine_innodb_queries_in_queue 345\n"));
+	CHECK(has(s, "mysql_engine_innodb_read_views_open_inside_innodb 6\n"));	/* the first */
+	CHECK(!strstr(s, "open_inside_innodb 9"));
+	buf_done(&out);
+
+	/* MariaDB 10.6+: no queries line; a malformed one is no match */
+	struct sqlres m = RES(cols, "InnoDB", "",
+			      "x queries inside InnoDB, 3 queries in queue\n"
+			      "7 queries inside InnoDB, queries in queue\n"
+			      "0 read views open inside InnoDB");
+	begin();
+	CHECK_INT(collector_engine_innodb.parse(&opts, &m, w), 0);
+	s = end();
+	CHECK(!strstr(s, "queries_in"));
+	CHECK(has(s, "mysql_engine_innodb_read_views_open_inside_innodb 0\n"));
+	buf_done(&out);
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 19);
+	CHECK_INT(collectors_count, 20);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
@@ -394,6 +427,7 @@ static void test_one_statement_each(void)
 		/* off by default, as in 0.14: binlog_size, info_schema.tables */
 		bool off = !strcmp(collectors[i]->name, "binlog_size") || !strcmp(collectors[i]->name, "heartbeat") ||
 			   !strcmp(collectors[i]->name, "auto_increment.columns") ||
+			   !strcmp(collectors[i]->name, "engine_innodb_status") ||
 			   !strcmp(collectors[i]->name, "info_schema.tables");
 		CHECK(collectors[i]->default_on == !off);
 	}
@@ -427,6 +461,7 @@ int main(void)
 	RUN(test_perf_collectors);
 	RUN(test_query_response_time);
 	RUN(test_auto_increment);
+	RUN(test_engine_innodb);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();
