@@ -15,6 +15,10 @@
 #    opens a read view; read_views_open_inside_innodb equals the count in
 #    SHOW ENGINE INNODB STATUS (MariaDB 10.11 prints no "queries inside
 #    InnoDB" line, so, as 0.14, no queries_* series);
+#  - info_schema.replica_host (Aurora's table) and engine_tokudb_status
+#    (TokuDB) on MariaDB 10.11, as 0.14 there: replica_host succeeds with
+#    no series, tokudb fails on every scrape (no such engine) with the
+#    server's error logged;
 #  - every series of these families equals mysqld_exporter's (seriescmp.py).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$SRC_DIR/tests/lib/mariadb.sh"
@@ -143,5 +147,34 @@ scrape "$MDE_URL/metrics" "$d/off-theirs.prom" >/dev/null
 check "stats OFF: success 1" [ "$(mval "$d/off.prom" mysql_exporter_collector_success collector=collect.info_schema.query_response_time)" = 1 ]
 check "stats OFF: no series (ours)" bash -c "! grep -q '^$H' '$d/off.prom'"
 check "stats OFF: no series (mysqld_exporter's either)" bash -c "! grep -q '^$H' '$d/off-theirs.prom'"
+
+# ---- info_schema.replica_host and engine_tokudb_status on MariaDB, as 0.14 ----
+NEW="info_schema.replica_host engine_tokudb_status"
+args=()
+for c in $NEW; do args+=("--collect.$c"); done
+for c in $MY_COLLECTORS; do args+=("--no-collect.$c"); done
+myexp_start "${args[@]}" || exit 1
+mysqld_exporter_start "${args[@]}" || exit 1
+for i in 1 2; do
+	scrape "$MYEXP_URL/metrics" "$d/nx-ours-$i.prom" >/dev/null
+	scrape "$MDE_URL/metrics" "$d/nx-theirs-$i.prom" >/dev/null
+done
+# (0.14 has no mysql_exporter_collector_success: its scrape_errors_total tells)
+f=$d/nx-ours-2.prom
+check "ours: replica_host succeeds (no such table: nothing to report)" \
+	[ "$(mval "$f" mysql_exporter_collector_success collector=collect.info_schema.replica_host)" = 1 ]
+check "ours: engine_tokudb_status fails (no TokuDB)" \
+	[ "$(mval "$f" mysql_exporter_collector_success collector=collect.engine_tokudb_status)" = 0 ]
+for who in ours theirs; do
+	f=$d/nx-$who-2.prom
+	check "$who: replica_host never counted as an error" \
+		[ -z "$(mval "$f" mysql_exporter_scrape_errors_total collector=collect.info_schema.replica_host)" ]
+	check "$who: no replica_host series" bash -c "! grep -q '^mysql_info_schema_replica_host' '$f'"
+	check "$who: engine_tokudb_status fails on every scrape (scrape_errors_total 2)" \
+		[ "$(mval "$f" mysql_exporter_scrape_errors_total collector=collect.engine_tokudb_status)" = 2 ]
+	check "$who: last_scrape_error 1" [ "$(mval "$f" mysql_exporter_last_scrape_error)" = 1 ]
+done
+check "ours logs the server's error naming the scraper" \
+	grep -q 'scraper="\{0,1\}engine_tokudb_status.*Unknown storage engine' "$MYEXP_LOG"
 
 finish

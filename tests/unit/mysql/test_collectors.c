@@ -413,13 +413,50 @@ static void test_engine_innodb(void)
 	buf_done(&out);
 }
 
+/* engine_tokudb_status: 0.14's name sanitizing; info_schema.replica_host's units. */
+static void test_tokudb_replica_host(void)
+{
+	static const char *const tcols[] = { "Type", "Name", "Status" };
+	struct sqlres t = RES(tcols, "TokuDB", "cachetable: miss time", "1234",
+			      "TokuDB", "le_max_provdel_xr (Commits/Aborts)", "7",
+			      "TokuDB", "ft: Promotion: leaf roots split+injected", "3",
+			      "TokuDB", "time of engine startup", "Jan 02 03:04:05 2026 GMT",
+			      "TokuDB", "db opens", "n/a",
+			      "TokuDB", "loader: 99.9% done", "5");
+	begin();
+	CHECK_INT(collector_engine_tokudb.parse(&opts, &t, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_engine_tokudb_cachetable_miss_time untyped\nmysql_engine_tokudb_cachetable_miss_time 1234\n"));
+	CHECK(has(s, "mysql_engine_tokudb_le_max_provdel_xr_commitsandaborts 7\n"));
+	CHECK(has(s, "mysql_engine_tokudb_ft_promotion_leaf_roots_splitandinjected 3\n"));
+	CHECK(has(s, "mysql_engine_tokudb_time_of_engine_startup 1767323045\n"));
+	CHECK(!strstr(s, "db_opens"));		/* not a number */
+	CHECK(!strstr(s, "loader"));		/* "99.9%": still no valid name */
+	buf_done(&out);
+
+	static const char *const rcols[] = { "SERVER_ID", "ROLE", "CPU", "L", "LAG", "SPEED", "REPLAY" };
+	struct sqlres r = RES(rcols, "db-1", "writer", "12.5", "0", "0", "0", "0",
+			      "db-2", "reader", "3", "25000", "20", "1.5", "7000");
+	begin();
+	CHECK_INT(collector_replica_host.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_info_schema_replica_host_cpu_percent{server_id=\"db-1\",role=\"writer\"} 12.5\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_replica_latency_seconds{server_id=\"db-2\",role=\"reader\"} 0.025\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_lag_seconds{server_id=\"db-2\",role=\"reader\"} 0.02\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_log_stream_speed{server_id=\"db-2\",role=\"reader\"} 1.5\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_replay_latency_seconds{server_id=\"db-2\",role=\"reader\"} 0.007\n"));
+	buf_done(&out);
+	CHECK_INT(collector_replica_host.nodata_sqlerr, 1109);	/* no such table: nothing to report */
+	CHECK_INT(collector_engine_tokudb.nodata_sqlerr, 0);	/* no such engine: an error, as 0.14 */
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 20);
+	CHECK_INT(collectors_count, 22);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
@@ -428,6 +465,8 @@ static void test_one_statement_each(void)
 		bool off = !strcmp(collectors[i]->name, "binlog_size") || !strcmp(collectors[i]->name, "heartbeat") ||
 			   !strcmp(collectors[i]->name, "auto_increment.columns") ||
 			   !strcmp(collectors[i]->name, "engine_innodb_status") ||
+			   !strcmp(collectors[i]->name, "engine_tokudb_status") ||
+			   !strcmp(collectors[i]->name, "info_schema.replica_host") ||
 			   !strcmp(collectors[i]->name, "info_schema.tables");
 		CHECK(collectors[i]->default_on == !off);
 	}
@@ -462,6 +501,7 @@ int main(void)
 	RUN(test_query_response_time);
 	RUN(test_auto_increment);
 	RUN(test_engine_innodb);
+	RUN(test_tokudb_replica_host);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();
