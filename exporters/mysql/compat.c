@@ -14,7 +14,7 @@
 #include "log.h"
 #include "scrape.h"
 
-#define NCOMPAT 17
+#define NCOMPAT 12
 static bool compat_on[NCOMPAT];
 static const char *compat_str[3];
 static bool compat_privileges;
@@ -35,23 +35,18 @@ static int warn_given(const struct flag *f, const struct flagset *fs, char *err,
 		     .help = "Not implemented (accepted for mysqld_exporter 0.14 compatibility): " h, \
 		     .check = warn_given }
 static const struct flag compat_flags[] = {
-	C(0, "info_schema.query_response_time", "Collect query response time distribution if query_response_time_stats is ON."),
-	C(1, "auto_increment.columns", "Collect auto_increment columns and max values from information_schema."),
-	C(2, "engine_innodb_status", "Collect from SHOW ENGINE INNODB STATUS."),
-	C(3, "engine_tokudb_status", "Collect from SHOW ENGINE TOKUDB STATUS."),
-	C(4, "info_schema.clientstats", "If running with userstat=1, set to true to collect client statistics."),
-	C(5, "info_schema.userstats", "If running with userstat=1, set to true to collect user statistics."),
-	C(6, "info_schema.tablestats", "If running with userstat=1, set to true to collect table statistics."),
-	C(7, "info_schema.schemastats", "If running with userstat=1, set to true to collect schema statistics."),
-	C(8, "info_schema.innodb_tablespaces", "Collect metrics from information_schema.innodb_sys_tablespaces."),
-	C(9, "info_schema.replica_host", "Collect metrics from information_schema.replica_host_status."),
-	C(10, "mysql.user", "Collect data from mysql.user."),
-	C(11, "perf_schema.eventsstatementssum", "Collect metrics of grand sums from performance_schema.events_statements_summary_by_digest."),
-	C(12, "perf_schema.file_instances", "Collect metrics from performance_schema.file_summary_by_instance."),
-	C(13, "perf_schema.replication_group_members", "Collect metrics from performance_schema.replication_group_members."),
-	C(14, "perf_schema.replication_group_member_stats", "Collect metrics from performance_schema.replication_group_member_stats."),
-	C(15, "perf_schema.replication_applier_status_by_worker", "Collect metrics from performance_schema.replication_applier_status_by_worker."),
-	C(16, "slave_hosts", "Scrape information from 'SHOW SLAVE HOSTS'."),
+	C(0, "info_schema.clientstats", "If running with userstat=1, set to true to collect client statistics."),
+	C(1, "info_schema.userstats", "If running with userstat=1, set to true to collect user statistics."),
+	C(2, "info_schema.tablestats", "If running with userstat=1, set to true to collect table statistics."),
+	C(3, "info_schema.schemastats", "If running with userstat=1, set to true to collect schema statistics."),
+	C(4, "info_schema.innodb_tablespaces", "Collect metrics from information_schema.innodb_sys_tablespaces."),
+	C(5, "mysql.user", "Collect data from mysql.user."),
+	C(6, "perf_schema.eventsstatementssum", "Collect metrics of grand sums from performance_schema.events_statements_summary_by_digest."),
+	C(7, "perf_schema.file_instances", "Collect metrics from performance_schema.file_summary_by_instance."),
+	C(8, "perf_schema.replication_group_members", "Collect metrics from performance_schema.replication_group_members."),
+	C(9, "perf_schema.replication_group_member_stats", "Collect metrics from performance_schema.replication_group_member_stats."),
+	C(10, "perf_schema.replication_applier_status_by_worker", "Collect metrics from performance_schema.replication_applier_status_by_worker."),
+	C(11, "slave_hosts", "Scrape information from 'SHOW SLAVE HOSTS'."),
 	{ .name = "collect.mysql.user.privileges", .type = FLAG_BOOL, .dst = &compat_privileges,
 	  .def = "false", .help = "Not implemented (0.14 compatibility): collect mysql.user privileges.",
 	  .check = warn_given },

@@ -34,7 +34,14 @@ const struct collector *const collectors[] = {
 	&collector_innodb_cmp,
 	&collector_innodb_cmpmem,
 	&collector_info_tables,
+	&collector_auto_increment,
+	&collector_engine_innodb,
+	/* these two fail on MariaDB (no such engine/table): late in the batch */
+	&collector_engine_tokudb,
+	&collector_replica_host,
 	&collector_heartbeat,
+	/* without the plugin its statement fails: late in the batch */
+	&collector_query_response_time,
 	/* last: without a binary log its statement fails, which ends the batch */
 	&collector_binlog_size,
 };

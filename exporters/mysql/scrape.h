@@ -124,8 +124,13 @@ extern const struct collector collector_perf_memory;
 extern const struct collector collector_innodb_cmp;
 extern const struct collector collector_innodb_cmpmem;
 extern const struct collector collector_info_tables;
+extern const struct collector collector_auto_increment;
+extern const struct collector collector_engine_innodb;
+extern const struct collector collector_engine_tokudb;
+extern const struct collector collector_replica_host;
 extern const struct collector collector_binlog_size;
 extern const struct collector collector_heartbeat;
+extern const struct collector collector_query_response_time;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];

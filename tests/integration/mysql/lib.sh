@@ -20,7 +20,7 @@ MY_COLLECTORS="global_status global_variables slave_status info_schema.innodb_me
 info_schema.processlist perf_schema.eventsstatements perf_schema.eventswaits
 perf_schema.file_events perf_schema.tableiowaits perf_schema.indexiowaits
 perf_schema.tablelocks perf_schema.memory_events info_schema.innodb_cmp
-info_schema.innodb_cmpmem"
+info_schema.innodb_cmpmem info_schema.query_response_time"
 
 myexp_start() {
 	local i args=("$@") have_cnf=0 a
@@ -65,7 +65,6 @@ mysqld_exporter_start() {
 mde_same_collectors() {
 	local c
 	for c in $MY_COLLECTORS; do echo "--collect.$c"; done
-	echo --no-collect.info_schema.query_response_time
 }
 
 scrape() {

@@ -85,16 +85,16 @@ check "0.14's --help lists its collector flags ($(wc -l <"$d/mde-flags.txt"))" [
 missing=
 for f in $(cat "$d/mde-flags.txt"); do grep -q -- "--\(\[no-\]\)\?$f\b" "$d/help" || missing="$missing $f"; done
 check "our --help has every 0.14 collector and option flag (missing:$missing)" [ -z "$missing" ]
-myexp_start --config.my-cnf="$d/down.cnf" --collect.info_schema.query_response_time \
+myexp_start --config.my-cnf="$d/down.cnf" --collect.perf_schema.replication_group_members \
 	--collect.mysql.user --collect.mysql.user.privileges --no-collect.slave_hosts \
 	--collect.perf_schema.file_instances.filter='^/data' || exit 1
 check "0.14 flags of collectors we lack: the exporter starts and serves" [ "$(scrape "$MYEXP_URL/metrics" "$d/compat.prom")" = 200 ]
-for f in collect.info_schema.query_response_time collect.mysql.user collect.mysql.user.privileges \
+for f in collect.perf_schema.replication_group_members collect.mysql.user collect.mysql.user.privileges \
 	collect.perf_schema.file_instances.filter; do
 	check "... one warning names --$f" [ "$(grep -cE "not implemented.*flag=\"?$f\"?( |\$)" "$MYEXP_LOG")" = 1 ]
 done
 check "... --no-collect.slave_hosts: no warning" bash -c "! grep -q 'slave_hosts' '$MYEXP_LOG'"
-check "... and no series or collector outcome for them" bash -c "! grep -q 'query_response_time\|collect.mysql.user' '$d/compat.prom'"
+check "... and no series or collector outcome for them" bash -c "! grep -q 'replication_group_members\|collect.mysql.user' '$d/compat.prom'"
 "$B" --collect.no_such_collector >"$d/out" 2>&1; rc=$?
 check "a collector flag no 0.14 has: still exit 2 ($rc)" [ $rc = 2 ]
 

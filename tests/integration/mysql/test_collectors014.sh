@@ -49,7 +49,6 @@ margs=("${args[@]}")
 for c in $MY_COLLECTORS; do
 	case " $NEW " in *" $c "*) ;; *) margs+=("--no-collect.$c") ;; esac
 done
-margs+=(--no-collect.info_schema.query_response_time)
 mysqld_exporter_start "${margs[@]}" || exit 1
 
 # A sleeping connection of app_user for the processlist families.

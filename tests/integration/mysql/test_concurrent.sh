@@ -25,7 +25,8 @@ for j in $(seq 1 6); do
 done
 wait "${workers[@]}"
 c1=$(mariadb_root -N -e "SELECT IFNULL(SUM(TOTAL_CONNECTIONS),0) FROM performance_schema.users WHERE USER='exporter'")
-check "48 parallel scrapes: all 200, mysql_up 1, 14 collectors ok" [ "$(cat "$d"/worker*.txt | grep -c '^200 1 14$')" = 48 ]
+ncoll=$(echo $MY_COLLECTORS | wc -w)	# the default set
+check "48 parallel scrapes: all 200, mysql_up 1, $ncoll collectors ok" [ "$(cat "$d"/worker*.txt | grep -c "^200 1 $ncoll\$")" = 48 ]
 check "one server connection for all of them ($((c1 - c0)))" [ $((c1 - c0)) -le 1 ]
 scrape "$MYEXP_URL/metrics" "$d/last.prom" >/dev/null
 check "scrapes_total counts them (49)" [ "$(mval "$d/last.prom" mysql_exporter_scrapes_total)" = 49 ]

@@ -314,19 +314,159 @@ static void test_perf_collectors(void)
 	buf_done(&q);
 }
 
+/* info_schema.query_response_time: 0.14's histogram rules on canned rows. */
+static void test_query_response_time(void)
+{
+	static const char *const cols[] = { "TIME", "COUNT", "TOTAL" };
+	struct sqlres r = RES(cols, "      0.000001", "2", "      0.500000",
+			      "      0.000010", "3", "      0.250000",
+			      "      1.000000", "0", "      0.000000",
+			      "     10.000000", "4", "     12.000000",
+			      "TOO LONG", "5", "TOO LONG");
+	begin();
+	CHECK_INT(collector_query_response_time.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_query_response_time_seconds histogram\n"));
+	/* cumulative per bound; "TOO LONG" only in _count, its TOTAL adds nothing */
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1e-06\"} 2\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1e-05\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"1\"} 5\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"10\"} 9\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_bucket{le=\"+Inf\"} 14\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_sum 12.75\n"));
+	CHECK(has(s, "mysql_info_schema_query_response_time_seconds_count 14\n"));
+	buf_done(&out);
+
+	/* query_response_time_stats OFF: the WHERE gives no row, no family */
+	struct sqlres none = { .ncols = 3, .names = cols, .nrows = 0 };
+	begin();
+	CHECK_INT(collector_query_response_time.parse(&opts, &none, w), 0);
+	CHECK(!strstr(end(), "query_response_time"));
+	buf_done(&out);
+
+	/* more bounds than the plugin can make: refused, nothing written */
+	static const char *cells[2 * 3 * 70];
+	char times[70][16];
+	for (int i = 0; i < 70; i++) {
+		snprintf(times[i], sizeof(times[i]), "%d", i + 1);
+		cells[3 * i] = times[i];
+		cells[3 * i + 1] = "1";
+		cells[3 * i + 2] = "1";
+	}
+	struct sqlres big = { .ncols = 3, .names = cols, .nrows = 70, .cells = cells };
+	begin();
+	CHECK(collector_query_response_time.parse(&opts, &big, w) < 0);
+	CHECK(!strstr(end(), "query_response_time"));
+	buf_done(&out);
+	CHECK_INT(collector_query_response_time.nodata_sqlerr, 1193);	/* no plugin: nothing to report */
+}
+
+/* auto_increment.columns: a FLOAT/DOUBLE column (NULL max) has no _max series. */
+static void test_auto_increment(void)
+{
+	static const char *const cols[] = { "TABLE_SCHEMA", "TABLE_NAME", "COLUMN_NAME", "AUTO_INCREMENT", "max" };
+	struct sqlres r = RES(cols, "shop", "t1", "id", "4", "255",
+			      "shop", "t2", "id", "1000", "1.8446744073709552e19",
+			      "shop", "t3", "id", "7", NULL);
+	begin();
+	CHECK_INT(collector_auto_increment.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_auto_increment_column gauge\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column{schema=\"shop\",table=\"t1\",column=\"id\"} 4\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t1\",column=\"id\"} 255\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t2\",column=\"id\"} 1.8446744073709552e+19\n"));
+	CHECK(has(s, "mysql_info_schema_auto_increment_column{schema=\"shop\",table=\"t3\",column=\"id\"} 7\n"));
+	CHECK(!strstr(s, "mysql_info_schema_auto_increment_column_max{schema=\"shop\",table=\"t3\""));
+	buf_done(&out);
+}
+
+/* engine_innodb_status: 0.14's two line patterns in InnoDB's monitor text. */
+static void test_engine_innodb(void)
+{
+	static const char *const cols[] = { "Type", "Name", "Status" };
+	struct sqlres r = RES(cols, "InnoDB", "",
+			      "\n=====\nTRANSACTIONS\n------------\nTrx id counter 75\n"
+			      "--------------\nROW OPERATIONS\n--------------\n"
+			      "12 queries inside InnoDB, 345 queries in queue\n"
+			      "6 read views open inside InnoDB\n"
+			      "Process ID=1, Main thread ID=2, state: sleeping\n"
+			      "9 read views open inside InnoDB\n");
+	begin();
+	CHECK_INT(collector_engine_innodb.parse(&opts, &r, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_engine_innodb_queries_inside_innodb gauge\nmysql_engine_innodb_queries_inside_innodb 12\n"));
+	CHECK(has(s, "mysql_engine_innodb_queries_in_queue 345\n"));
+	CHECK(has(s, "mysql_engine_innodb_read_views_open_inside_innodb 6\n"));	/* the first */
+	CHECK(!strstr(s, "open_inside_innodb 9"));
+	buf_done(&out);
+
+	/* MariaDB 10.6+: no queries line; a malformed one is no match */
+	struct sqlres m = RES(cols, "InnoDB", "",
+			      "x queries inside InnoDB, 3 queries in queue\n"
+			      "7 queries inside InnoDB, queries in queue\n"
+			      "0 read views open inside InnoDB");
+	begin();
+	CHECK_INT(collector_engine_innodb.parse(&opts, &m, w), 0);
+	s = end();
+	CHECK(!strstr(s, "queries_in"));
+	CHECK(has(s, "mysql_engine_innodb_read_views_open_inside_innodb 0\n"));
+	buf_done(&out);
+}
+
+/* engine_tokudb_status: 0.14's name sanitizing; info_schema.replica_host's units. */
+static void test_tokudb_replica_host(void)
+{
+	static const char *const tcols[] = { "Type", "Name", "Status" };
+	struct sqlres t = RES(tcols, "TokuDB", "cachetable: miss time", "1234",
+			      "TokuDB", "le_max_provdel_xr (Commits/Aborts)", "7",
+			      "TokuDB", "ft: Promotion: leaf roots split+injected", "3",
+			      "TokuDB", "time of engine startup", "Jan 02 03:04:05 2026 GMT",
+			      "TokuDB", "db opens", "n/a",
+			      "TokuDB", "loader: 99.9% done", "5");
+	begin();
+	CHECK_INT(collector_engine_tokudb.parse(&opts, &t, w), 0);
+	const char *s = end();
+	CHECK(has(s, "# TYPE mysql_engine_tokudb_cachetable_miss_time untyped\nmysql_engine_tokudb_cachetable_miss_time 1234\n"));
+	CHECK(has(s, "mysql_engine_tokudb_le_max_provdel_xr_commitsandaborts 7\n"));
+	CHECK(has(s, "mysql_engine_tokudb_ft_promotion_leaf_roots_splitandinjected 3\n"));
+	CHECK(has(s, "mysql_engine_tokudb_time_of_engine_startup 1767323045\n"));
+	CHECK(!strstr(s, "db_opens"));		/* not a number */
+	CHECK(!strstr(s, "loader"));		/* "99.9%": still no valid name */
+	buf_done(&out);
+
+	static const char *const rcols[] = { "SERVER_ID", "ROLE", "CPU", "L", "LAG", "SPEED", "REPLAY" };
+	struct sqlres r = RES(rcols, "db-1", "writer", "12.5", "0", "0", "0", "0",
+			      "db-2", "reader", "3", "25000", "20", "1.5", "7000");
+	begin();
+	CHECK_INT(collector_replica_host.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_info_schema_replica_host_cpu_percent{server_id=\"db-1\",role=\"writer\"} 12.5\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_replica_latency_seconds{server_id=\"db-2\",role=\"reader\"} 0.025\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_lag_seconds{server_id=\"db-2\",role=\"reader\"} 0.02\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_log_stream_speed{server_id=\"db-2\",role=\"reader\"} 1.5\n"));
+	CHECK(has(s, "mysql_info_schema_replica_host_replay_latency_seconds{server_id=\"db-2\",role=\"reader\"} 0.007\n"));
+	buf_done(&out);
+	CHECK_INT(collector_replica_host.nodata_sqlerr, 1109);	/* no such table: nothing to report */
+	CHECK_INT(collector_engine_tokudb.nodata_sqlerr, 0);	/* no such engine: an error, as 0.14 */
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 17);
+	CHECK_INT(collectors_count, 22);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
 		CHECK(q.len > 0 && !strchr(q.data, ';'));
 		/* off by default, as in 0.14: binlog_size, info_schema.tables */
 		bool off = !strcmp(collectors[i]->name, "binlog_size") || !strcmp(collectors[i]->name, "heartbeat") ||
+			   !strcmp(collectors[i]->name, "auto_increment.columns") ||
+			   !strcmp(collectors[i]->name, "engine_innodb_status") ||
+			   !strcmp(collectors[i]->name, "engine_tokudb_status") ||
+			   !strcmp(collectors[i]->name, "info_schema.replica_host") ||
 			   !strcmp(collectors[i]->name, "info_schema.tables");
 		CHECK(collectors[i]->default_on == !off);
 	}
@@ -358,6 +498,10 @@ int main(void)
 	RUN(test_innodb_metrics);
 	RUN(test_processlist);
 	RUN(test_perf_collectors);
+	RUN(test_query_response_time);
+	RUN(test_auto_increment);
+	RUN(test_engine_innodb);
+	RUN(test_tokudb_replica_host);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();
