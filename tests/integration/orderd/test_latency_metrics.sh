@@ -106,6 +106,12 @@ check "p50: histogram_quantile within a bucket step of orderd's exact p50; both 
 check "p95: histogram_quantile within a bucket step of orderd's exact p95; both agree with the client's" judge p95 "${s95:-nan}" "$c95" "$base"
 check "every bucket: orderd's count at le=B >= the client's requests timed <= B" judge all 0 0 0
 # No native histograms in this Prometheus: the dashboard falls back to the buckets.
+# Its rate()/increase() need two samples in the window: wait for three scrapes.
+for ((i = 0; i < 300; i++)); do
+	v=$(prom_query_value "count_over_time(orderd_http_request_duration_seconds_count{$sel}[1m])")
+	[ "${v%%.*}" -ge 3 ] 2>/dev/null && break
+	sleep 0.2
+done
 check "dashboard: every query of orderd_http_request_duration_seconds returns data (classic fallback)" \
 	$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/application.json" orderd_http_request_duration_seconds
 
