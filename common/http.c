@@ -107,6 +107,11 @@ struct lingerer {
 	uint64_t deadline[LINGER_MAX];	/* written before fd is published */
 	size_t drained[LINGER_MAX];	/* the linger thread's */
 	_Atomic unsigned count;		/* sockets lingering now */
+	/* What the linger thread reads and drops.  Not a __thread buffer: 64 KiB
+	 * of static TLS is reserved in every thread of the process, and threads
+	 * created with small stacks (host-exporter's statfs helpers: 64 KiB)
+	 * then fail to start. */
+	char sink[64 * 1024];
 };
 
 static void linger_init(struct lingerer *lg);
@@ -630,10 +635,8 @@ static void linger_release(struct lingerer *lg, unsigned i, int fd)
 /* Read and drop what is there; true when the socket is done with. */
 static bool linger_drain(struct lingerer *lg, unsigned i, int fd)
 {
-	static __thread char sink[64 * 1024];
-
 	for (;;) {
-		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		ssize_t n = recv(fd, lg->sink, sizeof(lg->sink), MSG_DONTWAIT);
 
 		if (n > 0) {
 			lg->drained[i] += (size_t)n;
