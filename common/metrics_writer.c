@@ -963,12 +963,42 @@ static int series_add(struct metrics_writer *w, size_t koff, size_t klen)
 	return 0;
 }
 
+/*
+ * At p (reserved in w->out): NAME SUFFIX{ and the labels, the series key
+ * (the labels' text, [*koff, *koff + *klen) of w->out) recorded.  The end of
+ * the labels (the caller closes them), or NULL with *err = -EINVAL (bad
+ * label value, duplicate series) or -ENOMEM.
+ */
+static char *put_series_head(struct metrics_writer *w, char *p, const char *suffix,
+			     size_t slen, const char *const *values, const size_t *lens,
+			     size_t *koff, size_t *klen, int *err)
+{
+	char *k;
+
+	memcpy(p, w->sname.data, w->sname.len);
+	p += w->sname.len;
+	memcpy(p, suffix, slen);
+	p += slen;
+	*p++ = '{';
+	k = p;
+	p = put_labels(w, p, values, lens);
+	if (!p) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	*koff = (size_t)(k - w->out->data);
+	*klen = (size_t)(p - k);
+	if ((*err = series_add(w, *koff, *klen)) < 0)
+		return NULL;
+	return p;
+}
+
 static int emit_sample(struct metrics_writer *w, const char *const *values, const char *num,
 		       size_t nl)
 {
 	struct buf *out = w->out;
 	size_t vlen, koff, klen, lens[METRICS_MAX_LABELS];
-	char *p, *k;
+	char *p;
 	int r;
 
 	if (w->state != W_OPEN || w->type == METRIC_HISTOGRAM || w->type == METRIC_SUMMARY)
@@ -999,17 +1029,8 @@ static int emit_sample(struct metrics_writer *w, const char *const *values, cons
 	r = buf_reserve(out, w->sname.len + w->lpre.len + 2 * vlen + w->nlabels + nl + 8);
 	if (r < 0)
 		return r;
-	p = out->data + out->len;
-	memcpy(p, w->sname.data, w->sname.len);
-	p += w->sname.len;
-	*p++ = '{';
-	k = p;
-	p = put_labels(w, p, values, lens);
+	p = put_series_head(w, out->data + out->len, "", 0, values, lens, &koff, &klen, &r);
 	if (!p)
-		goto invalid;
-	koff = (size_t)(k - out->data);
-	klen = (size_t)(p - k);
-	if ((r = series_add(w, koff, klen)) < 0)
 		goto undo;
 	*p++ = '}';
 	*p++ = ' ';
@@ -1019,8 +1040,6 @@ static int emit_sample(struct metrics_writer *w, const char *const *values, cons
 	out->len = (size_t)(p - out->data);
 	out->data[out->len] = '\0';
 	return 0;
-invalid:
-	r = -EINVAL;
 undo:
 	out->data[out->len] = '\0';
 	return r;
@@ -1102,7 +1121,7 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 {
 	struct buf *out;
 	size_t vlen, koff, klen, prefix_len, lemax = 4, need, nl, lens[METRICS_MAX_LABELS];
-	char *p, *line, *k, num[METRICS_NUM_MAX];
+	char *p, *line, num[METRICS_NUM_MAX];
 	int r;
 
 	if (!w || w->state != W_OPEN || w->type != METRIC_HISTOGRAM)
@@ -1141,20 +1160,9 @@ int writer_histogram(struct metrics_writer *w, const char *const *label_values,
 	need = (nbounds + 3) * (prefix_len + lemax + METRICS_NUM_MAX + 12);
 	if ((r = buf_reserve(out, need)) < 0)
 		return r;
-	line = p = out->data + out->len;
-	memcpy(p, w->sname.data, w->sname.len);
-	p += w->sname.len;
-	memcpy(p, "_bucket{", 8);
-	p += 8;
-	k = p;
-	p = put_labels(w, p, label_values, lens);
+	line = out->data + out->len;
+	p = put_series_head(w, line, "_bucket", 7, label_values, lens, &koff, &klen, &r);
 	if (!p) {
-		out->data[out->len] = '\0';
-		return -EINVAL;
-	}
-	koff = (size_t)(k - out->data);
-	klen = (size_t)(p - k);
-	if ((r = series_add(w, koff, klen)) < 0) {
 		out->data[out->len] = '\0';
 		return r;
 	}
@@ -1210,7 +1218,7 @@ int writer_summary(struct metrics_writer *w, const char *const *label_values,
 {
 	struct buf *out;
 	size_t vlen, koff, klen, prefix_len, need, nl, lens[METRICS_MAX_LABELS];
-	char *p, *line, *k, num[METRICS_NUM_MAX];
+	char *p, *line, num[METRICS_NUM_MAX];
 	int r;
 
 	if (!w || w->state != W_OPEN || w->type != METRIC_SUMMARY)
@@ -1232,23 +1240,9 @@ int writer_summary(struct metrics_writer *w, const char *const *label_values,
 		return r;
 	/* The first line holds the series key: a quantile line, or _sum when
 	 * there is no quantile. */
-	line = p = out->data + out->len;
-	memcpy(p, w->sname.data, w->sname.len);
-	p += w->sname.len;
-	if (!n) {
-		memcpy(p, "_sum", 4);
-		p += 4;
-	}
-	*p++ = '{';
-	k = p;
-	p = put_labels(w, p, label_values, lens);
+	line = out->data + out->len;
+	p = put_series_head(w, line, "_sum", n ? 0 : 4, label_values, lens, &koff, &klen, &r);
 	if (!p) {
-		out->data[out->len] = '\0';
-		return -EINVAL;
-	}
-	koff = (size_t)(k - out->data);
-	klen = (size_t)(p - k);
-	if ((r = series_add(w, koff, klen)) < 0) {
 		out->data[out->len] = '\0';
 		return r;
 	}
