@@ -206,6 +206,8 @@ int host_regex_flag_check(const struct flag *f, const struct flagset *fs, char *
  * error is described in ctx).  Fresh data on every call.
  */
 int pf_read(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel);
+/* The same for a file that may be missing: -ENOENT then, not described. */
+int pf_read_optional(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel);
 /* The same without describing errors (optional files).  Files on procfs
  * under the root given to pf_cache_root() keep their descriptor open
  * between calls (re-read from offset 0: still fresh; see procfile.c). */

@@ -22,18 +22,12 @@
 /* One unsigned decimal from <procfs>/<rel>; -ENOENT quietly. */
 static int read_u64(struct collector_ctx *c, const char *rel, uint64_t *ret)
 {
-	char path[4096];
 	struct rbuf *b = c->rb[0];
 	char *s, *e;
 	int r;
 
-	if ((r = pf_path(path, sizeof(path), c->cfg->procfs, rel)) < 0)
-		return ctx_error(c, r, "%s/%s: path too long", c->cfg->procfs, rel);
-	r = pf_read_quiet(b, path);
-	if (r == -ENOENT)
+	if ((r = pf_read_optional(c, b, c->cfg->procfs, rel)) < 0)
 		return r;
-	if (r < 0)
-		return ctx_error(c, r, "read %s: %s", path, strerror(-r));
 	s = b->data;
 	while (*s == ' ' || *s == '\t' || *s == '\n')
 		s++;
@@ -41,7 +35,7 @@ static int read_u64(struct collector_ctx *c, const char *rel, uint64_t *ret)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
 		*--e = '\0';
 	if (pf_u64(s, ret) < 0)
-		return ctx_error(c, -EINVAL, "%s: not an unsigned integer: \"%.40s\"", path, s);
+		return ctx_error(c, -EINVAL, "%s/%s: not an unsigned integer: \"%.40s\"", c->cfg->procfs, rel, s);
 	return 0;
 }
 
@@ -102,17 +96,8 @@ int collect_conntrack(struct collector_ctx *c, struct metrics_writer *w)
 			    "Maximum size of connection tracking table.", v)) < 0)
 		return r;
 
-	{
-		char path[4096];
-
-		if ((r = pf_path(path, sizeof(path), c->cfg->procfs, "net/stat/nf_conntrack")) < 0)
-			return ctx_error(c, r, "%s/net/stat/nf_conntrack: path too long", c->cfg->procfs);
-		r = pf_read_quiet(b, path);
-		if (r == -ENOENT)
-			return -ENODATA;
-		if (r < 0)
-			return ctx_error(c, r, "read %s: %s", path, strerror(-r));
-	}
+	if ((r = pf_read_optional(c, b, c->cfg->procfs, "net/stat/nf_conntrack")) < 0)
+		return r == -ENOENT ? -ENODATA : r;
 	cur = b->data;
 	while ((line = pf_next_line(&cur))) {
 		char *f[64];

@@ -365,7 +365,8 @@ uncached:
 	return r;
 }
 
-int pf_read(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel)
+static int read_described(struct collector_ctx *c, struct rbuf *b, const char *root,
+			  const char *rel, bool optional)
 {
 	char path[PATH_MAX];
 	int r;
@@ -374,9 +375,21 @@ int pf_read(struct collector_ctx *c, struct rbuf *b, const char *root, const cha
 	if (r < 0)
 		return ctx_error(c, r, "path too long: %s/%s", root, rel);
 	r = pf_read_quiet(b, path);
+	if (r == -ENOENT && optional)
+		return r;
 	if (r < 0)
 		return ctx_error(c, r, "read %s: %s", path, strerror(-r));
 	return 0;
+}
+
+int pf_read(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel)
+{
+	return read_described(c, b, root, rel, false);
+}
+
+int pf_read_optional(struct collector_ctx *c, struct rbuf *b, const char *root, const char *rel)
+{
+	return read_described(c, b, root, rel, true);
 }
 
 char *pf_next_line(char **cursor)
