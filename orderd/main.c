@@ -163,14 +163,16 @@ int main(int argc, char **argv)
 	 * listener and the rest: all must fit under RLIMIT_NOFILE. */
 	uint64_t other = 64 + (uint64_t)arg_pool_size * 2 + (uint64_t)arg_threads + 256;
 	if (arg_max_conns > 0 && http_fds_needed((unsigned)arg_max_conns) + other > nofile) {
-		char have[32];
+		char have[32], now[32];
 		long m = arg_max_conns;
 
 		snprintf(have, sizeof(have), "%llu", (unsigned long long)nofile);
 		while (m > 128 && http_fds_needed((unsigned)m) + other > nofile)
 			m -= m / 16 + 1;
 		arg_max_conns = m > 128 ? m : 128;
-		log_warn("RLIMIT_NOFILE is low: lowering --web.max-connections", "nofile", have, NULL);
+		snprintf(now, sizeof(now), "%ld", arg_max_conns);
+		log_warn("RLIMIT_NOFILE is low: lowering --web.max-connections", "nofile", have,
+			 "web_max_connections", now, NULL);
 	}
 
 	reg = metrics_registry_new();
