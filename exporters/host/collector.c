@@ -170,7 +170,8 @@ static bool path_safe(const struct mtab *t, const char *path, const char *const 
  * clocksource_mutex); netdev's statistics/rx_nohandler (dev_get_stats(),
  * which /proc/net/dev calls under RCU, so the driver may not sleep in it).
  * Slow sysfs attributes (hwmon sensors, power_supply, a NIC's speed under
- * RTNL) are read by no collector here.
+ * RTNL) and D-Bus calls are read only by SRC_DEVICE collectors, which always
+ * run on a pool worker under the collector deadline.
  */
 void collector_classify(const struct host_config *cfg)
 {
@@ -204,6 +205,9 @@ void collector_classify(const struct host_config *cfg)
 			ok = proc && pf_path(p1, sizeof(p1), cfg->rootfs, "etc") == 0 &&
 			     pf_path(p2, sizeof(p2), cfg->rootfs, "usr/lib") == 0 &&
 			     path_safe(&t, p1, NULL) && path_safe(&t, p2, NULL);
+			break;
+		case SRC_DEVICE:
+			ok = false;
 			break;
 		case SRC_TEXTFILE:
 			ok = proc && (!cfg->textfile_dir || !*cfg->textfile_dir ||

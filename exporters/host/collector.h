@@ -100,6 +100,8 @@ enum src_kind {
 	SRC_UDEV,	/* + udev's database files (diskstats) */
 	SRC_ROOTFS,	/* + os-release under --path.rootfs */
 	SRC_TEXTFILE,	/* + the textfile directory (may decline at run time) */
+	SRC_DEVICE,	/* device queries that can block (hwmon sensors, power_supply,
+			 * a NIC's speed under RTNL, D-Bus): always on a pool worker */
 };
 
 struct collector {
