@@ -9,8 +9,8 @@
 # same files in one process, bench/host-floor.c: open/read/close each, and
 # pread on kept /proc and /sys/devices/system descriptors as host-exporter
 # does).  Also, in the same
-# run: node_exporter with its full default collector set (the scale the
-# issue's "~7 ms" was measured at) and the RSS floor of the dependencies
+# run: both exporters with their whole default sets (what a user compares;
+# issue 13: CPU, p50, PSS, anonymous memory) and the RSS floor of the dependencies
 # (bench/rss-floor.c, a minimal libmicrohttpd server).  Prints ratios.
 # Never fails on speed.  SCRAPES (default 300) sets the sequential count.
 set -u
@@ -36,7 +36,12 @@ np=$(free_port)
 "$NE" --web.listen-address="127.0.0.1:$np" "${args[@]}" --log.level=warn >"$d/ne.log" 2>&1 &
 npid=$!
 on_exit "kill $npid"
-# node_exporter with all of its default collectors (no --collector flags).
+# Both with their whole default sets (no --collector flags): what a user
+# compares when swapping one for the other (issue 13).
+gp=$(free_port)
+"$HE" --web.listen-address="127.0.0.1:$gp" --collector.textfile.directory="$d/tf" --log.level=warn >"$d/hefull.log" 2>&1 &
+gpid=$!
+on_exit "kill $gpid"
 fp=$(free_port)
 "$NE" --web.listen-address="127.0.0.1:$fp" --collector.textfile.directory="$d/tf" --log.level=warn >"$d/nefull.log" 2>&1 &
 fpid=$!
@@ -45,7 +50,7 @@ rp=$(free_port)
 "$d/rss-floor" "$rp" >"$d/rf.log" 2>&1 &
 rpid=$!
 on_exit "kill $rpid"
-for u in "$hp/metrics" "$np/metrics" "$fp/metrics" "$rp/"; do
+for u in "$hp/metrics" "$np/metrics" "$gp/metrics" "$fp/metrics" "$rp/"; do
 	wait_http "http://127.0.0.1:$u" 20 || { echo "server on $u did not start"; exit 1; }
 done
 
@@ -54,20 +59,21 @@ floors=$(for i in 1 2 3 4 5 6 7; do "$d/floor" 300; done)
 floor_orc=$(echo "$floors" | cut -d' ' -f1 | sort -n | head -1)
 floor_kept=$(echo "$floors" | cut -d' ' -f2 | sort -n | head -1)
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $N scrapes per series"
-$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor_orc" "$floor_kept" "$fp" "$fpid" "$rp" "$rpid" <<'PY'
+$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor_orc" "$floor_kept" "$fp" "$fpid" "$rp" "$rpid" "$gp" "$gpid" <<'PY'
 import http.client, os, socket, statistics, sys, threading, time
 
 hp, hpid, np_, npid, N = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 floor_orc, floor_kept = float(sys.argv[6]) / 1e3, float(sys.argv[7]) / 1e3
 fp, fpid, rp, rpid = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+gp, gpid = int(sys.argv[12]), int(sys.argv[13])
 HZ = os.sysconf("SC_CLK_TCK")
 
 def cpu(pid):
     f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / HZ
 
-def rss(pid, key="VmRSS:"):
-    for l in open("/proc/%d/status" % pid):
+def rss(pid, key="VmRSS:", f="status"):
+    for l in open("/proc/%d/%s" % (pid, f)):
         if l.startswith(key):
             return int(l.split()[1]) * 1024
 
@@ -117,7 +123,7 @@ def concurrent(port, pid, workers=8, per=None):
 
 res = {}
 for name, port, pid in (("host-exporter", hp, hpid), ("node_exporter", np_, npid),
-                        ("node_exporter-full", fp, fpid)):
+                        ("host-exporter-full", gp, gpid), ("node_exporter-full", fp, fpid)):
     warm = http.client.HTTPConnection("127.0.0.1", port)
     for _ in range(30):
         scrape(warm)
@@ -128,10 +134,11 @@ for name, port, pid in (("host-exporter", hp, hpid), ("node_exporter", np_, npid
     # What Prometheus does: Accept-Encoding: gzip, kept alive.
     r["p50_gz"], r["p99_gz"], r["cpu_gz"] = series(port, pid, True, True)
     # This client's own cost plus the HTTP round trip: a trivial page.
-    r["p50_triv"] = series(port, pid, True, False, "/-/healthy" if name == "host-exporter" else "/")[0]
+    r["p50_triv"] = series(port, pid, True, False, "/-/healthy" if name.startswith("host-exporter") else "/")[0]
     r["tput8"], r["p50_8"], r["cores8"] = concurrent(port, pid)
     r["rss"] = rss(pid)
     r["rssanon"] = rss(pid, "RssAnon:")
+    r["pss"] = rss(pid, "Pss:", "smaps_rollup")
     r["plain"], r["gzip"] = plain, gz
     res[name] = r
 
@@ -141,7 +148,8 @@ for _ in range(30 + 4 * N):
     scrape(conn, path="/")
 rf_rss, rf_anon = rss(rpid), rss(rpid, "RssAnon:")
 
-h, n, full = res["host-exporter"], res["node_exporter"], res["node_exporter-full"]
+h, n, hfull, full = (res["host-exporter"], res["node_exporter"], res["host-exporter-full"],
+                     res["node_exporter-full"])
 rows = [
     ("p50 latency, new connection (ms)", "p50_new", "%.3f"),
     ("p99 latency, new connection (ms)", "p99_new", "%.3f"),
@@ -157,23 +165,27 @@ rows = [
     ("8 scrapers: cores busy", "cores8", "%.2f"),
     ("RSS after warm-up (MB)", "rss", None),
     ("  of which anonymous (MB)", "rssanon", None),
+    ("PSS after warm-up (MB)", "pss", None),
     ("bytes per scrape, plain", "plain", "%d"),
     ("bytes per scrape, gzip", "gzip", "%d"),
 ]
 def ratio(k, a, b):
     # > 1 means host-exporter is better (throughput: higher is better)
     return (a / b if k == "tput8" else b / a) if a and b else float("inf")
-print("%-38s %13s %13s %9s %13s %9s" % ("", "host-exporter", "node_exp(16)", "adv.",
-                                        "node_exp(all)", "adv."))
+print("%-38s %11s %11s %7s | %11s %11s %7s" % ("", "host-exp", "node_exp", "adv.",
+                                               "host-exp", "node_exp", "adv."))
+print("%-38s %11s %11s %7s | %11s %11s %7s" % ("collectors", "16", "same 16", "",
+                                               "defaults", "defaults", ""))
 for label, k, fmt in rows:
-    a, b, c = h[k], n[k], full[k]
-    if k in ("rss", "rssanon"):
-        sa, sb, sc = "%.1f" % (a / 1e6), "%.1f" % (b / 1e6), "%.1f" % (c / 1e6)
+    a, b, c, e = h[k], n[k], hfull[k], full[k]
+    if k in ("rss", "rssanon", "pss"):
+        sa, sb, sc, se = ("%.1f" % (x / 1e6) for x in (a, b, c, e))
     else:
-        sa, sb, sc = fmt % a, fmt % b, fmt % c
-    print("%-38s %13s %13s %8.1fx %13s %8.1fx" % (label, sa, sb, ratio(k, a, b), sc, ratio(k, a, c)))
-print("%-38s %13s %13.1f %8s %13s %9s" % ("RSS floor (minimal libmicrohttpd server)", "", rf_rss / 1e6, "", "", ""))
-print("%-38s %13s %13.1f %8s %13s %9s" % ("  of which anonymous (MB)", "", rf_anon / 1e6, "", "", ""))
+        sa, sb, sc, se = (fmt % x for x in (a, b, c, e))
+    print("%-38s %11s %11s %6.1fx | %11s %11s %6.1fx" % (label, sa, sb, ratio(k, a, b), sc, se,
+                                                        ratio(k, c, e)))
+print("%-38s %11s %11.1f" % ("RSS floor (minimal libmicrohttpd server)", "", rf_rss / 1e6))
+print("%-38s %11s %11.1f" % ("  of which anonymous (MB)", "", rf_anon / 1e6))
 print("host-exporter RSS above that floor: %.1f MB (anon %.1f MB)" % ((h["rss"] - rf_rss) / 1e6, (h["rssanon"] - rf_anon) / 1e6))
 print("floor, open/read/close each file:        %.3f ms" % floor_orc)
 print("floor, pread on kept descriptors:         %.3f ms (/proc, /sys/devices/system: what host-exporter does)" % floor_kept)
@@ -182,5 +194,9 @@ print("host-exporter keep-alive vs the kept-descriptor floor: p50 %.2fx (%.2fx w
       "trivial page's client+HTTP time), CPU per scrape %.2fx; vs open/read/close: CPU %.2fx"
       % (h["p50_ka"] / floor_kept, (h["p50_ka"] - h["p50_triv"]) / floor_kept, hcpu / floor_kept,
          hcpu / floor_orc))
-print("targets: >=10x lower p50 and CPU/scrape, <=1/10 RSS, within 2x of the floor")
+print("default sets (issue 13 targets: CPU/scrape and p50 >=10x lower, PSS <=1/4, anonymous <=1/5):"
+      " CPU %.1fx, p50 %.1fx, PSS 1/%.1f, anonymous 1/%.1f"
+      % (full["cpu_gz"] / hfull["cpu_gz"], full["p50_gz"] / hfull["p50_gz"],
+         full["pss"] / hfull["pss"], full["rssanon"] / hfull["rssanon"]))
+print("targets: >=10x lower p50 and CPU/scrape, within 2x of the floor")
 PY

@@ -54,6 +54,8 @@
 #define REQUEST_ID_MAX 64
 #define CACHE_PER_THREAD 8
 #define CACHE_KEEP_BYTES (1u << 20)	/* buffers larger than this are not kept */
+#define CACHE_BIG_BYTES (16u << 10)	/* larger ones are shared, not per thread */
+#define BIG_SLOTS 4
 
 struct segment {
 	const char *s;
@@ -216,14 +218,12 @@ struct http_request {
 };
 
 /* ---------------------------------------------------------------- */
-/* Per-thread cache: request state and a gzip compressor, so the hot path
- * allocates nothing once a worker thread has warmed up. */
+/* Per-thread cache: request state, so the hot path allocates nothing once a
+ * worker thread has warmed up. */
 
 struct thread_cache {
 	struct http_request *free;
 	unsigned nfree;
-	struct libdeflate_compressor *zc;	/* NULL until the first gzip */
-	int zlevel;		/* zc's level */
 };
 
 static pthread_key_t cache_key;
@@ -249,7 +249,6 @@ static void cache_destroy(void *p)
 		c->free = r->next;
 		request_destroy(r);
 	}
-	libdeflate_free_compressor(c->zc);
 	free(c);
 	tcache = NULL;
 }
@@ -270,12 +269,58 @@ static struct thread_cache *cache_get(void)
 	return tcache;
 }
 
+/*
+ * Requests whose buffers grew past CACHE_BIG_BYTES (an exporter's scrape:
+ * 40 kB of text, its gzip copy) are shared by all threads instead of kept
+ * per thread: with eight HTTP threads, host-exporter held eight of them, a
+ * third of a megabyte for the one or two scrapes served at a time.  Small
+ * ones (orderd's answers) stay in the thread's cache.  A request is taken
+ * from these slots first (a plain load skips empty ones without writing
+ * the shared line), lock-free.
+ */
+static _Atomic(struct http_request *) big_slots[BIG_SLOTS];
+
+static struct http_request *big_take(void)
+{
+	for (int i = 0; i < BIG_SLOTS; i++) {
+		struct http_request *r;
+
+		if (atomic_load_explicit(&big_slots[i], memory_order_relaxed) &&
+		    (r = atomic_exchange(&big_slots[i], NULL)))
+			return r;
+	}
+	return NULL;
+}
+
+static bool big_give(struct http_request *r)
+{
+	for (int i = 0; i < BIG_SLOTS; i++) {
+		struct http_request *none = NULL;
+
+		if (atomic_compare_exchange_strong(&big_slots[i], &none, r))
+			return true;
+	}
+	return false;
+}
+
+__attribute__((destructor)) static void big_free_all(void)
+{
+	for (int i = 0; i < BIG_SLOTS; i++) {
+		struct http_request *r = atomic_exchange(&big_slots[i], NULL);
+
+		if (r)
+			request_destroy(r);
+	}
+}
+
 static struct http_request *request_get(struct http_server *s)
 {
 	struct thread_cache *c = cache_get();
 	struct http_request *r;
 
-	if (c && c->free) {
+	if ((r = big_take()))
+		;
+	else if (c && c->free) {
 		r = c->free;
 		c->free = r->next;
 		c->nfree--;
@@ -322,6 +367,10 @@ static void request_put(struct http_request *r)
 {
 	struct thread_cache *c = tcache;
 
+	if ((r->body.cap > CACHE_BIG_BYTES || r->resp.cap > CACHE_BIG_BYTES ||
+	     r->gz.cap > CACHE_BIG_BYTES) && r->body.cap <= CACHE_KEEP_BYTES &&
+	    r->resp.cap <= CACHE_KEEP_BYTES && r->gz.cap <= CACHE_KEEP_BYTES && big_give(r))
+		return;
 	if (c && c->nfree < CACHE_PER_THREAD && r->body.cap <= CACHE_KEEP_BYTES &&
 	    r->resp.cap <= CACHE_KEEP_BYTES && r->gz.cap <= CACHE_KEEP_BYTES) {
 		r->next = c->free;
@@ -1177,31 +1226,69 @@ static bool accepts_gzip(const char *ae)
 }
 
 /*
+ * Compressors are shared by all threads, not kept per thread: one costs
+ * 200 kB at level 1 and 650 kB above, and the threads that answer (HTTP
+ * threads, and the workers that resume suspended requests) each kept their
+ * own: host-exporter held six, 1.2 MB of its 3.7 MB anonymous memory.  A
+ * thread takes one from its level's slots for the length of a compression
+ * and puts it back, lock-free; only more compressions at once than ZSLOTS
+ * ever allocate another (freed on return when the slots are full).
+ */
+#define ZSLOTS 4
+static _Atomic(struct libdeflate_compressor *) zslots[10][ZSLOTS];	/* [level] */
+
+static struct libdeflate_compressor *z_take(int level)
+{
+	for (int i = 0; i < ZSLOTS; i++) {
+		struct libdeflate_compressor *z = atomic_exchange(&zslots[level][i], NULL);
+
+		if (z)
+			return z;
+	}
+	return libdeflate_alloc_compressor(level);
+}
+
+static void z_give(int level, struct libdeflate_compressor *z)
+{
+	for (int i = 0; i < ZSLOTS; i++) {
+		struct libdeflate_compressor *none = NULL;
+
+		if (atomic_compare_exchange_strong(&zslots[level][i], &none, z))
+			return;
+	}
+	libdeflate_free_compressor(z);
+}
+
+__attribute__((destructor)) static void z_free_all(void)
+{
+	for (int l = 0; l < 10; l++)
+		for (int i = 0; i < ZSLOTS; i++)
+			libdeflate_free_compressor(atomic_exchange(&zslots[l][i], NULL));
+}
+
+/*
  * Whole-buffer gzip (RFC 1952) with libdeflate: a scrape body is complete
  * before it is sent, so no stream is needed, and libdeflate's level 1 took
  * 70 us for host-exporter's 37 kB body where zlib's took ~150 us, for
  * 5% fewer bytes (bench/host-exporter-bench.sh, gzip rows).
  */
-static int gzip_into(struct thread_cache *c, const void *in, size_t len, int level, struct buf *out)
+static int gzip_into(const void *in, size_t len, int level, struct buf *out)
 {
+	struct libdeflate_compressor *z;
 	size_t bound, n;
 	int r;
 
-	if (!c)
+	if (!(z = z_take(level)))
 		return -ENOMEM;
-	if (!c->zc || c->zlevel != level) {
-		libdeflate_free_compressor(c->zc);
-		c->zc = libdeflate_alloc_compressor(level);
-		if (!c->zc)
-			return -ENOMEM;
-		c->zlevel = level;
-	}
-	bound = libdeflate_gzip_compress_bound(c->zc, len);
+	bound = libdeflate_gzip_compress_bound(z, len);
 	buf_reset(out);
 	r = buf_reserve(out, bound + 1);
-	if (r < 0)
+	if (r < 0) {
+		z_give(level, z);
 		return r;
-	n = libdeflate_gzip_compress(c->zc, in, len, out->data, bound);
+	}
+	n = libdeflate_gzip_compress(z, in, len, out->data, bound);
+	z_give(level, z);
 	if (n == 0)
 		return -EIO;	/* cannot happen with the bound's room */
 	out->len = n;
@@ -1215,7 +1302,7 @@ int http_gzip(const void *in, size_t len, int level, struct buf *out)
 		level = 6;
 	if (len > UINT32_MAX / 2)
 		return -E2BIG;
-	return gzip_into(cache_get(), in, len, level, out);
+	return gzip_into(in, len, level, out);
 }
 
 static void set_error_body(struct http_request *r, int status, const char *msg)
@@ -1256,7 +1343,7 @@ static enum MHD_Result queue(struct http_request *r)
 	if (r->compress && b->len > 0 && b->len <= UINT32_MAX / 2 &&
 	    accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
-		if (gzip_into(tcache, b->data, b->len, r->s->cfg.gzip_level, &r->gz) == 0) {
+		if (gzip_into(b->data, b->len, r->s->cfg.gzip_level, &r->gz) == 0) {
 			b = &r->gz;
 			gz = true;
 		}

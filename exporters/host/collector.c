@@ -452,34 +452,48 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Each scraping thread keeps its last scrape object (buffers, writers) for
- * the next scrape, unless late workers still hold it. */
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+/*
+ * Spare scrape objects (buffers, writers, read buffers: ~150 kB once warm),
+ * shared by the scraping threads: a scrape takes one and gives it back when
+ * done, lock-free.  Kept per thread instead, each of the eight HTTP threads
+ * held its own, about 1 MB of host-exporter's anonymous memory for what one
+ * or two scrapes at a time use.  An object a late worker still holds is not
+ * given back (its last reference frees it).
+ */
+#define SPARE_SCRAPES 4
+static _Atomic(struct scrape *) spare[SPARE_SCRAPES];
 
-static void cache_free(void *s)
+static void scrape_give(struct scrape *s)
 {
+	if (atomic_load(&s->refs) == 1)
+		for (int i = 0; i < SPARE_SCRAPES; i++) {
+			struct scrape *none = NULL;
+
+			if (atomic_compare_exchange_strong(&spare[i], &none, s))
+				return;
+		}
 	scrape_unref(s);
-}
-
-static void cache_init(void)
-{
-	(void)pthread_key_create(&cache_key, cache_free);
 }
 
 static struct scrape *scrape_get(enum metrics_format fmt)
 {
-	struct scrape *s;
+	struct scrape *s, *other[SPARE_SCRAPES];
 	pthread_condattr_t ca;
+	int nother = 0;
 
-	pthread_once(&cache_once, cache_init);
-	s = pthread_getspecific(cache_key);
-	if (s && atomic_load(&s->refs) == 1 && s->fmt == fmt)
-		return s;
-	if (s) {
-		pthread_setspecific(cache_key, NULL);
-		scrape_unref(s);	/* the last late worker frees it */
+	for (int i = 0; i < SPARE_SCRAPES; i++) {
+		if (!(s = atomic_exchange(&spare[i], NULL)))
+			continue;
+		if (atomic_load(&s->refs) == 1 && s->fmt == fmt)
+			goto found;
+		other[nother++] = s;	/* another format: stays spare */
 	}
+	s = NULL;
+found:
+	while (nother > 0)
+		scrape_give(other[--nother]);
+	if (s)
+		return s;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -492,7 +506,6 @@ static struct scrape *scrape_get(enum metrics_format fmt)
 	s->fmt = fmt;
 	for (size_t i = 0; i < NCOLL; i++)
 		buf_init(&s->jobs[i].out, 0);
-	pthread_setspecific(cache_key, s);
 	return s;
 }
 
@@ -543,13 +556,9 @@ void scrape_pool_free(struct scrape_pool *p)
 			break;
 	left = p->live > 0;
 	pthread_mutex_unlock(&p->mu);
-	/* The calling thread's cached scrape goes too. */
-	if (pthread_once(&cache_once, cache_init) == 0) {
-		struct scrape *s = pthread_getspecific(cache_key);
-
-		pthread_setspecific(cache_key, NULL);
-		scrape_unref(s);
-	}
+	/* The spare scrapes go too (a late worker's reference keeps its own). */
+	for (int i = 0; i < SPARE_SCRAPES; i++)
+		scrape_unref(atomic_exchange(&spare[i], NULL));
 	/* A worker still stuck in a hung read keeps using p: leave it. */
 	if (left)
 		return;
@@ -666,8 +675,10 @@ int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metri
 		buf_reset(&j->out);
 		if (!j->w)
 			j->w = metrics_writer_new(&j->out, fmt);
-		if (!j->w)
+		if (!j->w) {
+			scrape_give(s);
 			return -ENOMEM;
+		}
 		j->out_w = j->w;
 		memset(&j->ctx, 0, sizeof(j->ctx));
 		j->ctx.cfg = &host_cfg;
@@ -840,6 +851,7 @@ int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metri
 	}
 
 	r = collect_write_outcomes(w, &host_meta, out, n);
+	scrape_give(s);
 	return r;
 }
 
