@@ -37,6 +37,13 @@
 #    one off the nearest rank) and not above the client's (plus that 10%); the dashboard's
 #    p95 and heatmap read it.  Text scrapes are unchanged; an Accept asking
 #    for a protobuf orderd does not speak, or nothing known, gets text 0.0.4.
+#    The same Prometheus keeps exemplars (exemplar-storage): the protobuf
+#    buckets carry them as OpenMetrics does, so query_exemplars returns the
+#    X-Request-Id of a POST made now, with the duration orderd logged.  The
+#    DB statement histogram is native too: histogram_quantile over the
+#    get_order statement's native histogram falls within the classic bucket
+#    that holds the p95 of the same statements (text scrapes before and
+#    after), and the dashboards' DB p95 panels read it.
 . "$SRC_DIR/tests/lib/mariadb.sh"
 . "$SRC_DIR/tests/lib/prometheus.sh"
 . "$SRC_DIR/tests/integration/orderd/lib.sh"
@@ -175,7 +182,7 @@ check "text 0.0.4: the buckets are there" grep -q '^orderd_http_request_duration
 qex() {
 	local now
 	now=$(date +%s)
-	curl -s --max-time 5 --get --data-urlencode 'query=orderd_http_request_duration_seconds_bucket{endpoint="/api/order"}' \
+	curl -s --max-time 5 --get --data-urlencode "query=${1:-orderd_http_request_duration_seconds_bucket}{endpoint=\"/api/order\"}" \
 		--data-urlencode "start=$((now - 600))" --data-urlencode "end=$((now + 60))" \
 		"$PROM_URL/api/v1/query_exemplars"
 }
@@ -224,7 +231,7 @@ check "unknown Accept: text 0.0.4" [ "$(ct -H 'Accept: application/x-nonsense;;;
 prom_stop
 unset PROM_PORT
 prom_config "$dir/prometheus-native.yml" 1s orderd="${ORDERD_METRICS_URL#http://}"
-prom_start "$dir/prom-native" "$dir/prometheus-native.yml" --enable-feature=native-histograms || { fail "prometheus (native) did not start"; finish; }
+prom_start "$dir/prom-native" "$dir/prometheus-native.yml" --enable-feature=native-histograms,exemplar-storage || { fail "prometheus (native) did not start"; finish; }
 before=$(curl -s "$ORDERD_METRICS_URL/metrics" | sed -n 's/^orderd_http_request_duration_seconds_count{endpoint="\/api\/order\/:id",method="GET"} //p')
 check "Prometheus has the native histogram of the $before GETs so far" \
 	prom_wait_value "histogram_count(orderd_http_request_duration_seconds{$sel})" "$before" 60
@@ -232,7 +239,9 @@ check "native: no classic _bucket series kept" [ "$(prom_query_count "orderd_htt
 check "every other family still there (counters, gauges, process)" bash -c "
 	[ \"\$(curl -s --get --data-urlencode 'query=count({__name__=~\"orderd_http_requests_total|orderd_ready|process_resident_memory_bytes|orderd_db_connections|orderd_http_requests_in_flight\"}) by (__name__)' '$PROM_URL/api/v1/query' | $PY -c 'import json,sys; print(len(json.load(sys.stdin)[\"data\"][\"result\"]))')\" = 5 ]"
 marker=$(wc -l <"$ORDERD_LOG")
+curl -s "$ORDERD_METRICS_URL/metrics" >"$dir/db-before"
 read -r c50 c95 cn < <($LC "$hp" "$N" "/api/order/{i}")
+curl -s "$ORDERD_METRICS_URL/metrics" >"$dir/db-after"
 check "client: $cn GETs answered 200" [ "$cn" = "$N" ]
 check "Prometheus has them all" \
 	prom_wait_value "histogram_count(orderd_http_request_duration_seconds{$sel})" $((before + N)) 60
@@ -277,4 +286,80 @@ for p in json.load(open(sys.argv[1]))["panels"]:
 ' "$SRC_DIR/prometheus-rules/dashboards/application.json")")
 echo "# dashboard's all-p95 query: $dp95"
 check "dashboard p95 is the native histogram's (within 15% of orderd's exact p95)" judge_native p95 "$dp95" "$c95"
+# Exemplars in the protobuf scrape: a POST made now (the only POST since the
+# slow one, and faster, so it holds the series' lowest bucket exemplar, which
+# Prometheus 2.42 keeps per native-histogram scrape).
+pb_id=pb-$RANDOM$RANDOM
+curl -s -o /dev/null -w '# POST %{http_code}\n' -H "X-Request-Id: $pb_id" -H 'Content-Type: application/json' \
+	--data '{"customer_id": 4243, "items": [{"product_id": 2, "quantity": 1, "unit_price": "2.00"}]}' \
+	"$ORDERD_URL/api/order"
+found=
+for ((i = 0; i < 150; i++)); do
+	qex orderd_http_request_duration_seconds >"$dir/ex-pb.json"
+	grep -q "\"$pb_id\"" "$dir/ex-pb.json" && { found=1; break; }
+	sleep 0.3
+done
+check "protobuf: query_exemplars returns the POST's X-Request-Id" [ -n "$found" ]
+check "protobuf: the exemplar's value is orderd's logged duration (within 1 us), its time the request's" \
+	$PY - "$dir/ex-pb.json" "$pb_id" "$ORDERD_LOG" "$(date +%s)" <<'PYEOF'
+import json, sys
+exf, want, logf, now = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+ex = [e for s in json.load(open(exf))["data"] for e in s["exemplars"]
+      if e["labels"].get("request_id") == want]
+dur = None
+for l in open(logf):
+    try:
+        j = json.loads(l)
+    except ValueError:
+        continue
+    if j.get("msg") == "request" and j.get("request_id") == want:
+        dur = float(j["duration_seconds"])
+print("# exemplars for %s: %s; logged duration %s" % (want, ex, dur))
+ok = bool(ex) and dur is not None and all(abs(float(e["value"]) - dur) <= 1e-6 and
+                                          now - 120 <= float(e["timestamp"]) <= now + 1 for e in ex)
+sys.exit(0 if ok else 1)
+PYEOF
+
+# The DB statement histogram, native too.
+dsel='query="get_order"'
+dcount=$(sed -n "s/^orderd_db_query_duration_seconds_count{$dsel} //p" "$dir/db-after")
+check "Prometheus has the native DB histogram of the $dcount get_order statements" \
+	prom_wait_value "histogram_count(orderd_db_query_duration_seconds{$dsel})" "${dcount:-x}" 60
+check "native DB histogram: no classic _bucket series kept" \
+	[ "$(prom_query_count "orderd_db_query_duration_seconds_bucket{$dsel}")" = 0 ]
+d95=$(prom_query_value "histogram_quantile(0.95, rate(orderd_db_query_duration_seconds{$dsel}[10m]))")
+check "DB p95 over the native histogram ($d95 s) lies in the classic bucket of the same statements' p95" \
+	$PY - "${d95:-nan}" "$dir/db-before" "$dir/db-after" <<'PYEOF'
+import re, sys
+s = float(sys.argv[1])
+def buckets(f):
+    return {float(le): int(v) for le, v in re.findall(
+        r'^orderd_db_query_duration_seconds_bucket\{query="get_order",le="([^"]+)"\} (\d+)$', open(f).read(), re.M)}
+b0, b1 = buckets(sys.argv[2]), buckets(sys.argv[3])
+les = sorted(b1)
+d = [b1[le] - b0.get(le, 0) for le in les]
+total = d[-1]
+k = next(i for i, c in enumerate(d) if c >= 0.95 * total)
+lo, hi = (les[k - 1] if k else 0.0), les[k]
+# schema 3 buckets are 9% wide: the native estimate may stray that far past
+# the classic bounds (15% allowed, as for the HTTP histogram above)
+ok = total > 0 and lo / 1.15 <= s <= hi * 1.15
+print("# %d get_order statements; classic p95 bucket (%g, %g]; native p95 %.6f: %s"
+      % (total, lo, hi, s, "ok" if ok else "MISMATCH"))
+sys.exit(0 if ok else 1)
+PYEOF
+for dash in application database; do
+	check "$dash dashboard: its orderd_db_query_duration_seconds queries return data (native)" \
+		$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/$dash.json" orderd_db_query_duration_seconds
+done
+ddash=$(prom_query_value "$($PY -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p.get("targets", []):
+        if p["title"].startswith("Database query time p95"):
+            print(t["expr"].replace("$__rate_interval", "10m").replace("$instance", ".*"))
+' "$SRC_DIR/prometheus-rules/dashboards/application.json" | sed 's/orderd_db_query_duration_seconds{/orderd_db_query_duration_seconds{query="get_order",/g; s/orderd_db_query_duration_seconds_bucket{/orderd_db_query_duration_seconds_bucket{query="get_order",/g')")
+echo "# application dashboard's DB p95 query (10m window) for get_order: $ddash"
+check "application dashboard's DB p95 is the native histogram's" \
+	$PY -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if a > 0 and abs(a - b) <= 0.01 * b else 1)' "${ddash:-0}" "${d95:-nan}"
 finish
