@@ -14,8 +14,9 @@
 #    (orderd times a part of each request: its first byte to the response
 #    queued), and histogram_quantile's stays below the client's figure
 #    rounded up to its bucket bound (interpolation may overshoot inside one
-#    bucket) and above a third of the client's figure net of the client's
-#    own overhead (its p50 on /health/liveness, which does no work);
+#    bucket); no lower bound from the client: on a loaded machine its own
+#    wake-ups inflate what it measures (its overhead, the p50 of
+#    /health/liveness, which does no work, is printed beside);
 #  - every bucket: orderd's cumulative count at le=B is at least the number
 #    of requests the client timed <= B;
 #  - the Application dashboard's latency queries fall back to the buckets.
@@ -96,15 +97,16 @@ if phi is None:  # the bucket-by-bucket check
     sys.exit(1 if bad or len(rows) < 2 else 0)
 e = logged[max(0, math.ceil(phi * len(logged)) - 1)]
 up = next((b for b in bounds if b >= c * (1 - 1e-9)), c)
-lo = max(c - base, 0) / 3
+lo = max(c - base, 0) / 3	# printed only: on a loaded machine the client's
+# own wake-ups inflate its figure, so it bounds the server's from above only
 ok = [len(logged) > 0,
       e / (5 / 3) * 0.999 <= s <= e * (5 / 3) * 1.001,
       e <= c,
-      lo <= s <= up]
+      s <= up]
 print("# %s: histogram_quantile %.6f, orderd's log %.6f (%d lines), client %.6f (overhead %.6f)"
       % (q, s, e, len(logged), c, base))
-print("# %s: estimate/logged %.3f (allowed 0.6..1.67); logged <= client %s; estimate in [%.6f, %.6f] %s"
-      % (q, s / e if e else float("nan"), e <= c, lo, up, lo <= s <= up))
+print("# %s: estimate/logged %.3f (allowed 0.6..1.67); logged <= client %s; estimate <= %.6f %s (a third of the client's net figure: %.6f)"
+      % (q, s / e if e else float("nan"), e <= c, up, s <= up, lo))
 sys.exit(0 if all(ok) else 1)
 PYEOF
 }
@@ -265,7 +267,10 @@ e = logged[i] if logged else float("nan")
 # bucket away, so the neighbours bound the estimate too.
 lo, hi = (logged[max(0, i - 1)], logged[min(len(logged) - 1, i + 1)]) if logged else (e, e)
 # Schema 3 buckets are 9% wide and Prometheus interpolates inside one: 15%.
-ok = len(logged) > 0 and 0.85 * lo <= s <= 1.15 * hi and e <= c and (c - base) / 3 <= s <= 1.15 * c
+# Against the client only the upper bound: a loaded machine (ASan, shared
+# cores) delays the client's own wake-ups, so its figure has no lower link
+# to the server's (seen: client p50 0.80 ms, orderd's exact 0.20 ms).
+ok = len(logged) > 0 and 0.85 * lo <= s <= 1.15 * hi and e <= c and s <= 1.15 * c
 print("# %s: native histogram_quantile %.6f, orderd's log %.6f (neighbours %.6f %.6f; %d requests), client %.6f (overhead %.6f): %s"
       % (q, s, e, lo, hi, len(logged), c, base, "ok" if ok else "MISMATCH"))
 sys.exit(0 if ok else 1)
