@@ -354,7 +354,7 @@ print("# %d get_order statements; classic p95 bucket (%g, %g]; native p95 %.6f: 
 sys.exit(0 if ok else 1)
 PYEOF
 for dash in application database; do
-	check "$dash dashboard: its orderd_db_query_duration_seconds queries return data (native)" \
+	check "$dash dashboard: its orderd_db_query_duration_seconds queries return data (native, else classic)" \
 		$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/$dash.json" orderd_db_query_duration_seconds
 done
 ddash=$(prom_query_value "$($PY -c '
