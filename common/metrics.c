@@ -912,15 +912,25 @@ int metrics_expose_text(struct metrics_registry *r, enum metrics_format fmt, str
 	return rc;
 }
 
-const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,
-					    size_t name_len, const char *labels, size_t labels_len)
+bool metrics_exemplar_get(const struct histogram *h, size_t i, const char **ret_label,
+			  char *ret_id, size_t *ret_len, uint64_t *ret_value_ns, uint64_t *ret_ts_ns)
+{
+	if (!h || !h->ex || i > h->fam->nbounds)
+		return false;
+	*ret_label = h->fam->exemplar_label;
+	return exemplar_load(&h->ex[i], ret_value_ns, ret_ts_ns, ret_id, ret_len);
+}
+
+const struct histogram *metrics_histogram_find(struct metrics_registry *r, const char *name,
+					       size_t name_len, const char *labels,
+					       size_t labels_len)
 {
 	const struct metric_family *f;
 	const struct series *s;
 
 	for (f = atomic_load_explicit(&r->head, memory_order_acquire); f;
 	     f = atomic_load_explicit(&f->next, memory_order_acquire)) {
-		if (f->type != METRIC_HISTOGRAM || !f->native || strlen(f->name) != name_len ||
+		if (f->type != METRIC_HISTOGRAM || strlen(f->name) != name_len ||
 		    memcmp(f->name, name, name_len))
 			continue;
 		for (s = atomic_load_explicit(&f->head, memory_order_acquire); s;

@@ -85,8 +85,8 @@ struct histogram {
  * METRICS_NATIVE_KMAX] (about 1 us .. 128 s): values at or below the zero
  * threshold 2^-20 (0.95 us), negative ones included (no negative buckets:
  * meant for durations), count in the zero bucket, values above 128 s in the
- * top bucket.  One relaxed add per observation.  The protobuf exposition
- * carries no exemplars yet (OpenMetrics does).
+ * top bucket.  One relaxed add per observation.  Protobuf scrapes carry the
+ * classic buckets' exemplars too (Bucket.exemplar), as OpenMetrics does.
  */
 #define METRICS_NATIVE_SCHEMA 3
 #define METRICS_NATIVE_KMIN (-20 * 8 + 1)

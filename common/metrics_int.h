@@ -87,10 +87,16 @@ int writer_line_trusted_ex(struct metrics_writer *w, const char *suffix, size_t 
 int metrics_native_key(double v);
 /* metrics_registry_expose for text 0.0.4 and OpenMetrics (metrics.c). */
 int metrics_expose_text(struct metrics_registry *r, enum metrics_format f, struct buf *out);
-/* The series of registered histogram family `name` with native buckets whose
- * escaped label text (no braces) is `labels`; NULL if none.  Scrape-time. */
-const struct histogram *metrics_native_find(struct metrics_registry *r, const char *name,
-					    size_t name_len, const char *labels, size_t labels_len);
+/* The series of registered histogram family `name` (native or not) whose
+ * escaped label text is `labels`; NULL if none.  Scrape-time. */
+const struct histogram *metrics_histogram_find(struct metrics_registry *r, const char *name,
+					       size_t name_len, const char *labels,
+					       size_t labels_len);
+/* Bucket i's (0 .. nbounds, the last +Inf) latest exemplar of h: its label
+ * name, id (ret_id: METRICS_EXEMPLAR_ID_MAX bytes, not terminated), value and
+ * CLOCK_REALTIME time in ns; false when there is none.  Scrape-time. */
+bool metrics_exemplar_get(const struct histogram *h, size_t i, const char **ret_label,
+			  char *ret_id, size_t *ret_len, uint64_t *ret_value_ns, uint64_t *ret_ts_ns);
 /* Ends the family being written (collectors must begin their own). */
 void writer_family_end(struct metrics_writer *w);
 

@@ -38,6 +38,8 @@ typedef Io__Prometheus__Client__LabelPair PbLabel;
 typedef Io__Prometheus__Client__Histogram PbHistogram;
 typedef Io__Prometheus__Client__Bucket PbBucket;
 typedef Io__Prometheus__Client__BucketSpan PbSpan;
+typedef Io__Prometheus__Client__Exemplar PbExemplar;
+typedef Io__Prometheus__Client__Timestamp PbTimestamp;
 
 /* ---- a bump arena for one family's messages ---- */
 
@@ -259,6 +261,8 @@ struct fam {
 	const char *cur_labels;
 	size_t cur_labels_len;
 	struct ptrs buckets;
+	const struct histogram *h;	/* its registry series, NULL for a collector's */
+	size_t bi;			/* index of its next bucket line */
 };
 
 /* Native buckets of h into m: spans over runs of non-empty buckets. */
@@ -324,6 +328,48 @@ static int add_native(struct arena *a, PbHistogram *m, const struct histogram *h
 	return 0;
 }
 
+/*
+ * Bucket i's latest exemplar of h as a message (the OpenMetrics exemplar's
+ * label, value and timestamp); NULL when it has none, or out of memory
+ * (a->failed tells).
+ */
+static PbExemplar *exemplar(struct arena *a, const struct histogram *h, size_t i)
+{
+	char id[METRICS_EXEMPLAR_ID_MAX];
+	const char *label;
+	size_t len;
+	uint64_t ns, ts;
+	PbExemplar *e;
+	PbLabel *lp, **lv;
+
+	if (!metrics_exemplar_get(h, i, &label, id, &len, &ns, &ts))
+		return NULL;
+	e = arena_alloc(a, sizeof(*e));
+	lp = arena_alloc(a, sizeof(*lp));
+	lv = arena_alloc(a, sizeof(*lv));
+	if (!e || !lp || !lv)
+		return NULL;
+	io__prometheus__client__exemplar__init(e);
+	io__prometheus__client__label_pair__init(lp);
+	lp->name = arena_str(a, label, strlen(label));
+	lp->value = arena_str(a, id, len);	/* printable ASCII, no escapes */
+	if (!lp->name || !lp->value)
+		return NULL;
+	lv[0] = lp;
+	e->n_label = 1;
+	e->label = lv;
+	e->has_value = true;
+	e->value = (double)ns / 1e9;
+	e->timestamp = arena_alloc(a, sizeof(*e->timestamp));
+	if (!e->timestamp)
+		return NULL;
+	io__prometheus__client__timestamp__init(e->timestamp);
+	e->timestamp->has_seconds = e->timestamp->has_nanos = true;
+	e->timestamp->seconds = (int64_t)(ts / 1000000000u);
+	e->timestamp->nanos = (int32_t)(ts % 1000000000u);
+	return e;
+}
+
 /* Closes the histogram series being read (its _count came). */
 static void hist_close(struct fam *fm)
 {
@@ -332,6 +378,8 @@ static void hist_close(struct fam *fm)
 	fm->cur = NULL;
 	fm->hist = NULL;
 	fm->buckets = (struct ptrs){ 0 };
+	fm->h = NULL;
+	fm->bi = 0;
 }
 
 /* Packs the family (if any) into out, length-delimited, and resets. */
@@ -413,6 +461,8 @@ static int sample(struct metrics_registry *r, struct arena *a, struct fam *fm,
 			m->label = (PbLabel **)labels.v;
 			m->histogram = fm->hist;
 			fm->cur = m;
+			fm->h = metrics_histogram_find(r, fm->name, fm->name_len, lt, slen);
+			fm->bi = 0;
 			fm->cur_labels = arena_str(a, lt, slen);
 			fm->cur_labels_len = slen;
 			if (!fm->cur_labels || ptrs_push(a, &fm->metrics, m) < 0)
@@ -424,10 +474,19 @@ static int sample(struct metrics_registry *r, struct arena *a, struct fam *fm,
 
 			if ((rc = parse_labels(a, lt, l->labels_len, &tmp, &le, &le_len, &slen)) < 0)
 				return rc;
+			PbExemplar *ex;
+			size_t bi = fm->bi++;
+
 			if (!le)
 				return -EINVAL;
-			if (le_len == 4 && !memcmp(le, "+Inf", 4))
-				return 0;	/* implied by sample_count */
+			/* The bucket's exemplar, as OpenMetrics shows it; the +Inf
+			 * bucket is implied by sample_count unless it has one (then
+			 * written out to carry it, as client_golang does). */
+			ex = fm->h ? exemplar(a, fm->h, bi) : NULL;
+			if (a->failed)
+				return -ENOMEM;
+			if (le_len == 4 && !memcmp(le, "+Inf", 4) && !ex)
+				return 0;
 			b = arena_alloc(a, sizeof(*b));
 			if (!b)
 				return -ENOMEM;
@@ -435,6 +494,7 @@ static int sample(struct metrics_registry *r, struct arena *a, struct fam *fm,
 			b->has_upper_bound = b->has_cumulative_count = true;
 			b->upper_bound = num(le, le_len);
 			b->cumulative_count = (uint64_t)num(l->value, l->value_len);
+			b->exemplar = ex;
 			return ptrs_push(a, &fm->buckets, b);
 		}
 		if (sum) {
@@ -445,14 +505,8 @@ static int sample(struct metrics_registry *r, struct arena *a, struct fam *fm,
 		/* _count: the series is complete */
 		fm->hist->has_sample_count = true;
 		fm->hist->sample_count = strtoull(l->value, NULL, 10);
-		{
-			const struct histogram *h =
-				metrics_native_find(r, fm->name, fm->name_len, fm->cur_labels,
-						    fm->cur_labels_len);
-
-			if (h && (rc = add_native(a, fm->hist, h)) < 0)
-				return rc;
-		}
+		if (fm->h && fm->h->native && (rc = add_native(a, fm->hist, fm->h)) < 0)
+			return rc;
 		hist_close(fm);
 		return 0;
 	}

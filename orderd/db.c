@@ -1261,9 +1261,12 @@ int db_metrics_register(struct metrics_registry *reg, struct db_metrics *ret)
 	struct db_metrics m = { 0 };
 	struct metric_family *q, *f;
 
-	q = metrics_histogram_new(reg, "orderd_db_query_duration_seconds",
-				  "Database statement round-trip time, by statement.", q_labels,
-				  db_bounds, sizeof(db_bounds) / sizeof(db_bounds[0]));
+	/* native buckets too: protobuf scrapes carry them (issue 15) */
+	static const struct metrics_histogram_opts q_opts = { .native = true };
+
+	q = metrics_histogram_new_opts(reg, "orderd_db_query_duration_seconds",
+				       "Database statement round-trip time, by statement.", q_labels,
+				       db_bounds, sizeof(db_bounds) / sizeof(db_bounds[0]), &q_opts);
 	if (!q)
 		return -errno;
 	for (unsigned i = 0; i < Q_COUNT; i++) {

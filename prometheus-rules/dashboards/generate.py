@@ -149,6 +149,15 @@ class Board:
         }
 
 
+
+def db_p95(sel):
+    """p95 per statement of orderd_db_query_duration_seconds: the native
+    histogram (Prometheus with --enable-feature=native-histograms) or, for the
+    statements it lacks, the classic buckets."""
+    return ('histogram_quantile(0.95, sum by (query) (rate(orderd_db_query_duration_seconds{%s}[%s])))'
+            ' or histogram_quantile(0.95, sum by (le, query) (rate(orderd_db_query_duration_seconds_bucket{%s}[%s])))'
+            % (sel, RATE, sel, RATE))
+
 def infrastructure():
     b = Board("prism-infrastructure", "prism / Infrastructure",
               "Hosts of every role (seed 003): CPU, memory, network and disk I/O; USE method.")
@@ -285,9 +294,10 @@ def application():
          "{{instance}} {{method}} {{endpoint}} p{{quantile}}"),
     ], "s", minv=0)
     b.timeseries("Database query time p95 (orderd side)", [
-        ('histogram_quantile(0.95, sum by (le, query) (rate(orderd_db_query_duration_seconds_bucket{%s}[%s])))'
-         % (sel, RATE), "{{query}}"),
-    ], "s", minv=0)
+        (db_p95(sel), "{{query}}"),
+    ], "s", minv=0,
+        description="orderd_db_query_duration_seconds by statement: its native histogram when "
+                    "Prometheus keeps one, else the classic buckets.")
 
     b.row("Traffic and errors")
     b.timeseries("Requests per second", [
@@ -390,14 +400,14 @@ def database():
 
     b.row("Queries")
     b.timeseries("Query execution time", [
-        ('histogram_quantile(0.95, sum by (le, query) (rate(orderd_db_query_duration_seconds_bucket{job="orderd"}[%s])))'
-         % RATE, "p95 {{query}} (orderd)"),
+        (db_p95('job="orderd"'), "p95 {{query}} (orderd)"),
         ('sum by (instance) (rate(mysql_perf_schema_table_io_waits_seconds_total{%s, %s}[%s]))'
          ' / clamp_min(sum by (instance) (rate(mysql_perf_schema_table_io_waits_total{%s, %s}[%s])), 1e-9)'
          % (sel, USER_SCHEMAS, RATE, sel, USER_SCHEMAS, RATE), "{{instance}} mean row I/O wait"),
     ], "s", minv=0,
         description="p95 of each of orderd's statements as the client times them "
-                    "(orderd_db_query_duration_seconds), and the server's mean wait per row operation "
+                    "(orderd_db_query_duration_seconds: native histogram when kept, else classic "
+                    "buckets), and the server's mean wait per row operation "
                     "(performance_schema table I/O waits).  orderd runs prepared statements, which "
                     "MariaDB 10.11 does not aggregate in events_statements_summary_by_digest (observed): "
                     "the digest panel shows the text-protocol statements only.")

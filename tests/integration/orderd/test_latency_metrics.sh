@@ -14,8 +14,9 @@
 #    (orderd times a part of each request: its first byte to the response
 #    queued), and histogram_quantile's stays below the client's figure
 #    rounded up to its bucket bound (interpolation may overshoot inside one
-#    bucket) and above a third of the client's figure net of the client's
-#    own overhead (its p50 on /health/liveness, which does no work);
+#    bucket); no lower bound from the client: on a loaded machine its own
+#    wake-ups inflate what it measures (its overhead, the p50 of
+#    /health/liveness, which does no work, is printed beside);
 #  - every bucket: orderd's cumulative count at le=B is at least the number
 #    of requests the client timed <= B;
 #  - the Application dashboard's latency queries fall back to the buckets.
@@ -37,6 +38,13 @@
 #    one off the nearest rank) and not above the client's (plus that 10%); the dashboard's
 #    p95 and heatmap read it.  Text scrapes are unchanged; an Accept asking
 #    for a protobuf orderd does not speak, or nothing known, gets text 0.0.4.
+#    The same Prometheus keeps exemplars (exemplar-storage): the protobuf
+#    buckets carry them as OpenMetrics does, so query_exemplars returns the
+#    X-Request-Id of a POST made now, with the duration orderd logged.  The
+#    DB statement histogram is native too: histogram_quantile over the
+#    get_order statement's native histogram falls within the classic bucket
+#    that holds the p95 of the same statements (text scrapes before and
+#    after), and the dashboards' DB p95 panels read it.
 . "$SRC_DIR/tests/lib/mariadb.sh"
 . "$SRC_DIR/tests/lib/prometheus.sh"
 . "$SRC_DIR/tests/integration/orderd/lib.sh"
@@ -89,15 +97,16 @@ if phi is None:  # the bucket-by-bucket check
     sys.exit(1 if bad or len(rows) < 2 else 0)
 e = logged[max(0, math.ceil(phi * len(logged)) - 1)]
 up = next((b for b in bounds if b >= c * (1 - 1e-9)), c)
-lo = max(c - base, 0) / 3
+lo = max(c - base, 0) / 3	# printed only: on a loaded machine the client's
+# own wake-ups inflate its figure, so it bounds the server's from above only
 ok = [len(logged) > 0,
       e / (5 / 3) * 0.999 <= s <= e * (5 / 3) * 1.001,
       e <= c,
-      lo <= s <= up]
+      s <= up]
 print("# %s: histogram_quantile %.6f, orderd's log %.6f (%d lines), client %.6f (overhead %.6f)"
       % (q, s, e, len(logged), c, base))
-print("# %s: estimate/logged %.3f (allowed 0.6..1.67); logged <= client %s; estimate in [%.6f, %.6f] %s"
-      % (q, s / e if e else float("nan"), e <= c, lo, up, lo <= s <= up))
+print("# %s: estimate/logged %.3f (allowed 0.6..1.67); logged <= client %s; estimate <= %.6f %s (a third of the client's net figure: %.6f)"
+      % (q, s / e if e else float("nan"), e <= c, up, s <= up, lo))
 sys.exit(0 if all(ok) else 1)
 PYEOF
 }
@@ -175,7 +184,7 @@ check "text 0.0.4: the buckets are there" grep -q '^orderd_http_request_duration
 qex() {
 	local now
 	now=$(date +%s)
-	curl -s --max-time 5 --get --data-urlencode 'query=orderd_http_request_duration_seconds_bucket{endpoint="/api/order"}' \
+	curl -s --max-time 5 --get --data-urlencode "query=${1:-orderd_http_request_duration_seconds_bucket}{endpoint=\"/api/order\"}" \
 		--data-urlencode "start=$((now - 600))" --data-urlencode "end=$((now + 60))" \
 		"$PROM_URL/api/v1/query_exemplars"
 }
@@ -224,7 +233,7 @@ check "unknown Accept: text 0.0.4" [ "$(ct -H 'Accept: application/x-nonsense;;;
 prom_stop
 unset PROM_PORT
 prom_config "$dir/prometheus-native.yml" 1s orderd="${ORDERD_METRICS_URL#http://}"
-prom_start "$dir/prom-native" "$dir/prometheus-native.yml" --enable-feature=native-histograms || { fail "prometheus (native) did not start"; finish; }
+prom_start "$dir/prom-native" "$dir/prometheus-native.yml" --enable-feature=native-histograms,exemplar-storage || { fail "prometheus (native) did not start"; finish; }
 before=$(curl -s "$ORDERD_METRICS_URL/metrics" | sed -n 's/^orderd_http_request_duration_seconds_count{endpoint="\/api\/order\/:id",method="GET"} //p')
 check "Prometheus has the native histogram of the $before GETs so far" \
 	prom_wait_value "histogram_count(orderd_http_request_duration_seconds{$sel})" "$before" 60
@@ -232,7 +241,9 @@ check "native: no classic _bucket series kept" [ "$(prom_query_count "orderd_htt
 check "every other family still there (counters, gauges, process)" bash -c "
 	[ \"\$(curl -s --get --data-urlencode 'query=count({__name__=~\"orderd_http_requests_total|orderd_ready|process_resident_memory_bytes|orderd_db_connections|orderd_http_requests_in_flight\"}) by (__name__)' '$PROM_URL/api/v1/query' | $PY -c 'import json,sys; print(len(json.load(sys.stdin)[\"data\"][\"result\"]))')\" = 5 ]"
 marker=$(wc -l <"$ORDERD_LOG")
+curl -s "$ORDERD_METRICS_URL/metrics" >"$dir/db-before"
 read -r c50 c95 cn < <($LC "$hp" "$N" "/api/order/{i}")
+curl -s "$ORDERD_METRICS_URL/metrics" >"$dir/db-after"
 check "client: $cn GETs answered 200" [ "$cn" = "$N" ]
 check "Prometheus has them all" \
 	prom_wait_value "histogram_count(orderd_http_request_duration_seconds{$sel})" $((before + N)) 60
@@ -256,7 +267,10 @@ e = logged[i] if logged else float("nan")
 # bucket away, so the neighbours bound the estimate too.
 lo, hi = (logged[max(0, i - 1)], logged[min(len(logged) - 1, i + 1)]) if logged else (e, e)
 # Schema 3 buckets are 9% wide and Prometheus interpolates inside one: 15%.
-ok = len(logged) > 0 and 0.85 * lo <= s <= 1.15 * hi and e <= c and (c - base) / 3 <= s <= 1.15 * c
+# Against the client only the upper bound: a loaded machine (ASan, shared
+# cores) delays the client's own wake-ups, so its figure has no lower link
+# to the server's (seen: client p50 0.80 ms, orderd's exact 0.20 ms).
+ok = len(logged) > 0 and 0.85 * lo <= s <= 1.15 * hi and e <= c and s <= 1.15 * c
 print("# %s: native histogram_quantile %.6f, orderd's log %.6f (neighbours %.6f %.6f; %d requests), client %.6f (overhead %.6f): %s"
       % (q, s, e, lo, hi, len(logged), c, base, "ok" if ok else "MISMATCH"))
 sys.exit(0 if ok else 1)
@@ -277,4 +291,80 @@ for p in json.load(open(sys.argv[1]))["panels"]:
 ' "$SRC_DIR/prometheus-rules/dashboards/application.json")")
 echo "# dashboard's all-p95 query: $dp95"
 check "dashboard p95 is the native histogram's (within 15% of orderd's exact p95)" judge_native p95 "$dp95" "$c95"
+# Exemplars in the protobuf scrape: a POST made now (the only POST since the
+# slow one, and faster, so it holds the series' lowest bucket exemplar, which
+# Prometheus 2.42 keeps per native-histogram scrape).
+pb_id=pb-$RANDOM$RANDOM
+curl -s -o /dev/null -w '# POST %{http_code}\n' -H "X-Request-Id: $pb_id" -H 'Content-Type: application/json' \
+	--data '{"customer_id": 4243, "items": [{"product_id": 2, "quantity": 1, "unit_price": "2.00"}]}' \
+	"$ORDERD_URL/api/order"
+found=
+for ((i = 0; i < 150; i++)); do
+	qex orderd_http_request_duration_seconds >"$dir/ex-pb.json"
+	grep -q "\"$pb_id\"" "$dir/ex-pb.json" && { found=1; break; }
+	sleep 0.3
+done
+check "protobuf: query_exemplars returns the POST's X-Request-Id" [ -n "$found" ]
+check "protobuf: the exemplar's value is orderd's logged duration (within 1 us), its time the request's" \
+	$PY - "$dir/ex-pb.json" "$pb_id" "$ORDERD_LOG" "$(date +%s)" <<'PYEOF'
+import json, sys
+exf, want, logf, now = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+ex = [e for s in json.load(open(exf))["data"] for e in s["exemplars"]
+      if e["labels"].get("request_id") == want]
+dur = None
+for l in open(logf):
+    try:
+        j = json.loads(l)
+    except ValueError:
+        continue
+    if j.get("msg") == "request" and j.get("request_id") == want:
+        dur = float(j["duration_seconds"])
+print("# exemplars for %s: %s; logged duration %s" % (want, ex, dur))
+ok = bool(ex) and dur is not None and all(abs(float(e["value"]) - dur) <= 1e-6 and
+                                          now - 120 <= float(e["timestamp"]) <= now + 1 for e in ex)
+sys.exit(0 if ok else 1)
+PYEOF
+
+# The DB statement histogram, native too.
+dsel='query="get_order"'
+dcount=$(sed -n "s/^orderd_db_query_duration_seconds_count{$dsel} //p" "$dir/db-after")
+check "Prometheus has the native DB histogram of the $dcount get_order statements" \
+	prom_wait_value "histogram_count(orderd_db_query_duration_seconds{$dsel})" "${dcount:-x}" 60
+check "native DB histogram: no classic _bucket series kept" \
+	[ "$(prom_query_count "orderd_db_query_duration_seconds_bucket{$dsel}")" = 0 ]
+d95=$(prom_query_value "histogram_quantile(0.95, rate(orderd_db_query_duration_seconds{$dsel}[10m]))")
+check "DB p95 over the native histogram ($d95 s) lies in the classic bucket of the same statements' p95" \
+	$PY - "${d95:-nan}" "$dir/db-before" "$dir/db-after" <<'PYEOF'
+import re, sys
+s = float(sys.argv[1])
+def buckets(f):
+    return {float(le): int(v) for le, v in re.findall(
+        r'^orderd_db_query_duration_seconds_bucket\{query="get_order",le="([^"]+)"\} (\d+)$', open(f).read(), re.M)}
+b0, b1 = buckets(sys.argv[2]), buckets(sys.argv[3])
+les = sorted(b1)
+d = [b1[le] - b0.get(le, 0) for le in les]
+total = d[-1]
+k = next(i for i, c in enumerate(d) if c >= 0.95 * total)
+lo, hi = (les[k - 1] if k else 0.0), les[k]
+# schema 3 buckets are 9% wide: the native estimate may stray that far past
+# the classic bounds (15% allowed, as for the HTTP histogram above)
+ok = total > 0 and lo / 1.15 <= s <= hi * 1.15
+print("# %d get_order statements; classic p95 bucket (%g, %g]; native p95 %.6f: %s"
+      % (total, lo, hi, s, "ok" if ok else "MISMATCH"))
+sys.exit(0 if ok else 1)
+PYEOF
+for dash in application database; do
+	check "$dash dashboard: its orderd_db_query_duration_seconds queries return data (native, else classic)" \
+		$PY "$SRC_DIR/tests/integration/orderd/dashq.py" "$PROM_URL" "$SRC_DIR/prometheus-rules/dashboards/$dash.json" orderd_db_query_duration_seconds
+done
+ddash=$(prom_query_value "$($PY -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p.get("targets", []):
+        if p["title"].startswith("Database query time p95"):
+            print(t["expr"].replace("$__rate_interval", "10m").replace("$instance", ".*"))
+' "$SRC_DIR/prometheus-rules/dashboards/application.json" | sed 's/orderd_db_query_duration_seconds{/orderd_db_query_duration_seconds{query="get_order",/g; s/orderd_db_query_duration_seconds_bucket{/orderd_db_query_duration_seconds_bucket{query="get_order",/g')")
+echo "# application dashboard's DB p95 query (10m window) for get_order: $ddash"
+check "application dashboard's DB p95 is the native histogram's" \
+	$PY -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if a > 0 and abs(a - b) <= 0.01 * b else 1)' "${ddash:-0}" "${d95:-nan}"
 finish

@@ -6,7 +6,7 @@
  * family, label, value and bucket the text scrape carries; the native
  * buckets' spans and deltas decode to the counts of the observations' keys;
  * negotiation picks protobuf only for the delimited MetricFamily type;
- * OpenMetrics shows exemplars and 0.0.4 does not; exemplars written by two
+ * OpenMetrics and protobuf show exemplars and 0.0.4 does not; exemplars written by two
  * threads while scrapes read them are never torn (each id names its value;
  * also run under ThreadSanitizer).
  */
@@ -265,6 +265,44 @@ static void test_exemplars(void)
 	CHECK_INT(metrics_registry_expose(r, METRICS_FORMAT_TEXT, &b), 0);
 	CHECK(strstr(b.data, " # ") == NULL);
 	CHECK(strstr(b.data, "ex_seconds_bucket{le=\"0.001\"} 2\n") != NULL);
+	/* protobuf: the same exemplars in Bucket.exemplar; a +Inf bucket only
+	 * when it has one (it does: the 30 ms observation's id is 65 bytes,
+	 * refused, so first give it one that fits) */
+	histogram_observe_ns_ex(h1, 40000000, "inf-id");
+	buf_reset(&b);
+	CHECK_INT(metrics_registry_expose(r, METRICS_FORMAT_PROTOBUF, &b), 0);
+	{
+		PbFamily *f[MAXF];
+		size_t n = unpack_all(&b, f);
+		const Io__Prometheus__Client__Histogram *ph;
+
+		CHECK_INT(n, 1);
+		ph = n == 1 && f[0]->n_metric == 1 ? f[0]->metric[0]->histogram : NULL;
+		CHECK(ph != NULL);
+		if (ph) {
+			CHECK_INT(ph->n_bucket, 3);
+			for (size_t i = 0; i < ph->n_bucket && i < 3; i++) {
+				const Io__Prometheus__Client__Exemplar *e = ph->bucket[i]->exemplar;
+				static const char *const want[] = { "second", NULL, "inf-id" };
+				static const double val[] = { .0006, 0, .04 };
+
+				CHECK((e != NULL) == (want[i] != NULL));
+				if (!e || !want[i])
+					continue;
+				CHECK_INT(e->n_label, 1);
+				CHECK(e->n_label == 1 && !strcmp(e->label[0]->name, "request_id") &&
+				      !strcmp(e->label[0]->value, want[i]));
+				CHECK(e->has_value && fabs(e->value - val[i]) < 1e-12);
+				CHECK(e->timestamp && e->timestamp->seconds > 1600000000 &&
+				      e->timestamp->nanos >= 0 && e->timestamp->nanos < 1000000000);
+			}
+			CHECK(ph->n_bucket == 3 && isinf(ph->bucket[2]->upper_bound) &&
+			      ph->bucket[2]->cumulative_count == 6);
+			CHECK_INT(ph->sample_count, 6);
+		}
+		for (size_t i = 0; i < n; i++)
+			io__prometheus__client__metric_family__free_unpacked(f[i], NULL);
+	}
 	buf_done(&b);
 	metrics_registry_free(r);
 	/* options only for histograms, and a valid label name */
