@@ -73,7 +73,9 @@ struct listener {
 	struct http_server *s;
 	unsigned idx;
 	_Atomic unsigned conns;	/* open connections (NOTIFY_CONNECTION) */
-	int fd;			/* ours until MHD_start_daemon, then MHD's until quiesce */
+	/* ours until MHD_start_daemon, MHD's until quiesce, then ours again:
+	 * shut down, and closed only after MHD_stop_daemon */
+	int fd;
 	int port;
 	bool fd_owned;		/* we must close fd */
 	struct MHD_Daemon *mhd;
@@ -1697,18 +1699,31 @@ void http_server_quiesce(struct http_server *s)
 		struct listener *l = &s->ls[i];
 
 		if (l->mhd) {
-			/* MHD hands the listen socket back; closing it makes new
-			 * connections fail at once instead of waiting in the backlog */
+			/* MHD hands the listen socket back, but its threads drop
+			 * it "with some delay" (MHD_quiesce_daemon's doc): one may
+			 * still be in accept4() on it.  Closing it here raced with
+			 * that (ThreadSanitizer saw it), and a descriptor reused
+			 * by an open() elsewhere would be accepted on.  shutdown()
+			 * stops the listening at once (new connections are
+			 * refused, not left in the backlog; a late accept4() gets
+			 * EINVAL, which MHD ignores, as in its own MHD_stop_daemon);
+			 * the descriptor stays ours until MHD_stop_daemon, in
+			 * http_server_free. */
 			MHD_socket fd = MHD_quiesce_daemon(l->mhd);
 
-			if (fd != MHD_INVALID_SOCKET)
-				close(fd);
-			l->fd = -1;
+			if (fd != MHD_INVALID_SOCKET) {
+				(void)shutdown(fd, SHUT_RDWR);
+				l->fd = fd;
+				l->fd_owned = true;
+			} else {
+				l->fd = -1;
+				l->fd_owned = false;
+			}
 		} else if (l->fd >= 0 && l->fd_owned) {
 			close(l->fd);
 			l->fd = -1;
+			l->fd_owned = false;
 		}
-		l->fd_owned = false;
 	}
 }
 
