@@ -1100,6 +1100,73 @@ static void build_allow(struct http_request *r, const char *path, char *out, siz
 	r->nparams = 0;
 }
 
+/* The first route whose template matches url and that allows method: r->route
+ * (HTTP_ROUTE_UNKNOWN if none) and its parameters.  Returns whether any route
+ * matched the path (with another method: a 405, not a 404). */
+static bool resolve_route(struct http_request *r, const char *method, const char *url)
+{
+	struct http_server *s = r->s;
+	bool path_known = false;
+
+	r->method_str = method;
+	r->method = method_from_str(method);
+	r->path = url;
+	r->route = HTTP_ROUTE_UNKNOWN;
+	for (size_t i = 0; i < s->nroutes; i++) {
+		if (!match_route(r, &s->rt[i], url))
+			continue;
+		path_known = true;
+		if (route_allows(&s->rt[i], r->method, method)) {
+			r->route = (int)i;
+			break;
+		}
+	}
+	if (r->route == HTTP_ROUTE_UNKNOWN)
+		r->nparams = 0;
+	return path_known;
+}
+
+_Static_assert(PARAM_ARENA <= sizeof(((struct http_route_result *)0)->arena), "route arena");
+
+int http_server_route(struct http_server *s, const char *method, const char *path,
+		      struct http_route_result *ret)
+{
+	struct http_request *r;
+	bool known;
+
+	if (!s || !method || !path || !ret)
+		return -EINVAL;
+	/* the request state is large: never on a caller's (maybe small) stack */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->s = s;
+	memset(ret, 0, sizeof(*ret));
+	known = resolve_route(r, method, path);
+	ret->route = r->route;
+	if (r->route != HTTP_ROUTE_UNKNOWN) {
+		size_t used = 0;
+
+		ret->nparams = r->nparams;
+		for (size_t i = 0; i < r->nparams; i++) {
+			size_t n = strlen(r->param_val[i]);
+
+			ret->param_name[i] = r->param_name[i];
+			ret->param_name_len[i] = r->param_name_len[i];
+			memcpy(ret->arena + used, r->param_val[i], n + 1);
+			ret->param_val[i] = ret->arena + used;
+			used += n + 1;
+		}
+	} else if (known) {
+		ret->status = 405;
+		build_allow(r, path, ret->allow, sizeof(ret->allow));
+	} else {
+		ret->status = 404;
+	}
+	free(r);
+	return 0;
+}
+
 static bool request_id_sane(const char *v)
 {
 	size_t n = 0;
@@ -1479,20 +1546,7 @@ static void begin(struct http_request *r, const char *url, const char *method,
 	const char *cl;
 
 	r->begun = true;
-	r->method_str = method;
-	r->method = method_from_str(method);
-	r->path = url;
-	for (size_t i = 0; i < s->nroutes; i++) {
-		if (!match_route(r, &s->rt[i], url))
-			continue;
-		path_known = true;
-		if (route_allows(&s->rt[i], r->method, method)) {
-			r->route = (int)i;
-			break;
-		}
-	}
-	if (r->route == HTTP_ROUTE_UNKNOWN)
-		r->nparams = 0;
+	path_known = resolve_route(r, method, url);
 	if (s->cfg.request_id)
 		request_id_make(r);
 	if (s->cfg.hooks.on_begin)
