@@ -1467,9 +1467,14 @@ struct head_scan {
  * libmicrohttpd 0.9.75 measures names and values with strlen() after
  * replacing CR and LF by NUL in its read buffer, so a NUL inside a value
  * silently cuts it ("tenant-A\0order-1" would read "tenant-A").  The
- * fields lie in the buffer in order: between the end of one value and the
- * next name there may only be the NULs that were the line's CR LF.  A
- * NUL at the very end of a value, just before a bare LF, stays invisible.
+ * lines lie in the buffer in order (it trims no trailing whitespace, and
+ * obs-fold is refused): from the end of the request line's version or of
+ * one value to the next name there are exactly the NULs that were the
+ * line's CR LF (2) or bare LF (1).  Anything else there is a NUL (and
+ * what followed it) at the end of the previous line: "a\0\r\n" leaves 3.
+ * Still invisible (documented in the man pages): a NUL just before a bare
+ * LF, stored exactly as CR LF is, and a NUL at the end of the last field,
+ * whose line ending runs into the blank line and the body.
  */
 static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 				    size_t key_size, const char *value, size_t value_size)
@@ -1479,11 +1484,15 @@ static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const ch
 	/* only when both lie in one buffer (the connection's memory pool) */
 	if (h->prev_end && (uintptr_t)key > (uintptr_t)h->prev_end &&
 	    (uintptr_t)key - (uintptr_t)h->prev_end <= h->pool) {
-		for (const char *p = h->prev_end; p < key; p++)
-			if (*p && *p != ' ' && *p != '\t') {
-				h->msg = "NUL in a header field";
-				return MHD_NO;
-			}
+		size_t gap = (size_t)(key - h->prev_end);
+		bool bad = gap > 2;
+
+		for (const char *p = h->prev_end; p < key && !bad; p++)
+			bad = *p != '\0';
+		if (bad) {
+			h->msg = "NUL in a header field";
+			return MHD_NO;
+		}
 	}
 	if (http_check_field_name(key, key_size) < 0) {
 		h->msg = "invalid header field name";
@@ -1523,6 +1532,9 @@ static int head_check(struct http_request *r, const char *version, const char **
 		*ret_msg = "invalid request target";
 		return 400;
 	}
+	/* the request line's ending is checked like a field's */
+	if (r->raw_uri && version && (uintptr_t)version > (uintptr_t)r->raw_uri)
+		h.prev_end = version + strlen(version);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, head_scan_cb, &h);
 	if (h.msg) {
 		*ret_msg = h.msg;
