@@ -24,3 +24,5 @@ TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_threads
 TSAN_TESTS += $(BUILD)/tests/unit/common/test_webconfig_reload
 # quiesce hands the listen socket back while MHD threads run
 TSAN_TESTS += $(BUILD)/tests/unit/common/test_http_quiesce
+# concurrent scrapes of the process_* collector (kept descriptors)
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_process

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -145,9 +146,56 @@ static void test_no_fd_left(void)
 	metrics_registry_free(r);
 }
 
+/* Concurrent scrapes (make tsan): the kept descriptors are shared; the
+ * listing path rewinds one directory descriptor under a trylock, and a
+ * scrape that finds it busy lists a descriptor of its own (counted). */
+#define SCRAPERS 4
+static long ref_base;
+static _Atomic int bad_counts;
+
+static void *scraper(void *arg)
+{
+	struct metrics_registry *r = arg;
+
+	for (int i = 0; i < 50; i++) {
+		struct buf b;
+		uint64_t listed = 0;
+		double v;
+
+		buf_init(&b, 0);
+		if (metrics_registry_expose(r, METRICS_FORMAT_TEXT, &b) != 0)
+			bad_counts++;
+		v = b.data ? sample(b.data, "process_open_fds") : NAN;
+		if (!(v >= (double)ref_base && v <= (double)(ref_base + SCRAPERS)))
+			bad_counts++;
+		buf_done(&b);
+		if (count_fds_list(&process_ctx_static, &listed) != 0 ||
+		    listed < (uint64_t)ref_base || listed > (uint64_t)(ref_base + SCRAPERS))
+			bad_counts++;
+	}
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct metrics_registry *r = metrics_registry_new();
+	pthread_t t[SCRAPERS];
+
+	CHECK_INT(metrics_register_process(r), 0);
+	ref_base = ref_open_fds();
+	for (int i = 0; i < SCRAPERS; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, scraper, r), 0);
+	for (int i = 0; i < SCRAPERS; i++)
+		pthread_join(t[i], NULL);
+	CHECK_INT(bad_counts, 0);
+	CHECK_INT(ref_open_fds(), ref_base);
+	metrics_registry_free(r);
+}
+
 int main(void)
 {
 	RUN(test_values);
 	RUN(test_no_fd_left);
+	RUN(test_concurrent);
 	return harness_done();
 }
