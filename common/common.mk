@@ -22,3 +22,7 @@ TESTS += $(COMMON_TESTS)
 TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_threads
 # web config reloads while requests run (http_reload.c's grace period)
 TSAN_TESTS += $(BUILD)/tests/unit/common/test_webconfig_reload
+# quiesce hands the listen socket back while MHD threads run
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_http_quiesce
+# concurrent scrapes of the process_* collector (kept descriptors)
+TSAN_TESTS += $(BUILD)/tests/unit/common/test_metrics_process

@@ -75,7 +75,9 @@ struct listener {
 	struct http_server *s;
 	unsigned idx;
 	_Atomic unsigned conns;	/* open connections (NOTIFY_CONNECTION) */
-	int fd;			/* ours until MHD_start_daemon, then MHD's until quiesce */
+	/* ours until MHD_start_daemon, MHD's until quiesce, then ours again:
+	 * shut down, and closed only after MHD_stop_daemon */
+	int fd;
 	int port;
 	bool fd_owned;		/* we must close fd */
 	struct MHD_Daemon *mhd;
@@ -1147,6 +1149,73 @@ static void build_allow(struct http_request *r, const char *path, char *out, siz
 	r->nparams = 0;
 }
 
+/* The first route whose template matches url and that allows method: r->route
+ * (HTTP_ROUTE_UNKNOWN if none) and its parameters.  Returns whether any route
+ * matched the path (with another method: a 405, not a 404). */
+static bool resolve_route(struct http_request *r, const char *method, const char *url)
+{
+	struct http_server *s = r->s;
+	bool path_known = false;
+
+	r->method_str = method;
+	r->method = method_from_str(method);
+	r->path = url;
+	r->route = HTTP_ROUTE_UNKNOWN;
+	for (size_t i = 0; i < s->nroutes; i++) {
+		if (!match_route(r, &s->rt[i], url))
+			continue;
+		path_known = true;
+		if (route_allows(&s->rt[i], r->method, method)) {
+			r->route = (int)i;
+			break;
+		}
+	}
+	if (r->route == HTTP_ROUTE_UNKNOWN)
+		r->nparams = 0;
+	return path_known;
+}
+
+_Static_assert(PARAM_ARENA <= sizeof(((struct http_route_result *)0)->arena), "route arena");
+
+int http_server_route(struct http_server *s, const char *method, const char *path,
+		      struct http_route_result *ret)
+{
+	struct http_request *r;
+	bool known;
+
+	if (!s || !method || !path || !ret)
+		return -EINVAL;
+	/* the request state is large: never on a caller's (maybe small) stack */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->s = s;
+	memset(ret, 0, sizeof(*ret));
+	known = resolve_route(r, method, path);
+	ret->route = r->route;
+	if (r->route != HTTP_ROUTE_UNKNOWN) {
+		size_t used = 0;
+
+		ret->nparams = r->nparams;
+		for (size_t i = 0; i < r->nparams; i++) {
+			size_t n = strlen(r->param_val[i]);
+
+			ret->param_name[i] = r->param_name[i];
+			ret->param_name_len[i] = r->param_name_len[i];
+			memcpy(ret->arena + used, r->param_val[i], n + 1);
+			ret->param_val[i] = ret->arena + used;
+			used += n + 1;
+		}
+	} else if (known) {
+		ret->status = 405;
+		build_allow(r, path, ret->allow, sizeof(ret->allow));
+	} else {
+		ret->status = 404;
+	}
+	free(r);
+	return 0;
+}
+
 static bool request_id_sane(const char *v)
 {
 	size_t n = 0;
@@ -1485,9 +1554,14 @@ struct head_scan {
  * libmicrohttpd 0.9.75 measures names and values with strlen() after
  * replacing CR and LF by NUL in its read buffer, so a NUL inside a value
  * silently cuts it ("tenant-A\0order-1" would read "tenant-A").  The
- * fields lie in the buffer in order: between the end of one value and the
- * next name there may only be the NULs that were the line's CR LF.  A
- * NUL at the very end of a value, just before a bare LF, stays invisible.
+ * lines lie in the buffer in order (it trims no trailing whitespace, and
+ * obs-fold is refused): from the end of the request line's version or of
+ * one value to the next name there are exactly the NULs that were the
+ * line's CR LF (2) or bare LF (1).  Anything else there is a NUL (and
+ * what followed it) at the end of the previous line: "a\0\r\n" leaves 3.
+ * Still invisible (documented in the man pages): a NUL just before a bare
+ * LF, stored exactly as CR LF is, and a NUL at the end of the last field,
+ * whose line ending runs into the blank line and the body.
  */
 static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 				    size_t key_size, const char *value, size_t value_size)
@@ -1497,11 +1571,15 @@ static enum MHD_Result head_scan_cb(void *cls, enum MHD_ValueKind kind, const ch
 	/* only when both lie in one buffer (the connection's memory pool) */
 	if (h->prev_end && (uintptr_t)key > (uintptr_t)h->prev_end &&
 	    (uintptr_t)key - (uintptr_t)h->prev_end <= h->pool) {
-		for (const char *p = h->prev_end; p < key; p++)
-			if (*p && *p != ' ' && *p != '\t') {
-				h->msg = "NUL in a header field";
-				return MHD_NO;
-			}
+		size_t gap = (size_t)(key - h->prev_end);
+		bool bad = gap > 2;
+
+		for (const char *p = h->prev_end; p < key && !bad; p++)
+			bad = *p != '\0';
+		if (bad) {
+			h->msg = "NUL in a header field";
+			return MHD_NO;
+		}
 	}
 	if (http_check_field_name(key, key_size) < 0) {
 		h->msg = "invalid header field name";
@@ -1541,6 +1619,9 @@ static int head_check(struct http_request *r, const char *version, const char **
 		*ret_msg = "invalid request target";
 		return 400;
 	}
+	/* the request line's ending is checked like a field's */
+	if (r->raw_uri && version && (uintptr_t)version > (uintptr_t)r->raw_uri)
+		h.prev_end = version + strlen(version);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, head_scan_cb, &h);
 	if (h.msg) {
 		*ret_msg = h.msg;
@@ -1564,20 +1645,7 @@ static void begin(struct http_request *r, const char *url, const char *method,
 	const char *cl;
 
 	r->begun = true;
-	r->method_str = method;
-	r->method = method_from_str(method);
-	r->path = url;
-	for (size_t i = 0; i < s->nroutes; i++) {
-		if (!match_route(r, &s->rt[i], url))
-			continue;
-		path_known = true;
-		if (route_allows(&s->rt[i], r->method, method)) {
-			r->route = (int)i;
-			break;
-		}
-	}
-	if (r->route == HTTP_ROUTE_UNKNOWN)
-		r->nparams = 0;
+	path_known = resolve_route(r, method, url);
 	if (s->cfg.request_id)
 		request_id_make(r);
 	if (s->cfg.hooks.on_begin)
@@ -1784,18 +1852,31 @@ void http_server_quiesce(struct http_server *s)
 		struct listener *l = &s->ls[i];
 
 		if (l->mhd) {
-			/* MHD hands the listen socket back; closing it makes new
-			 * connections fail at once instead of waiting in the backlog */
+			/* MHD hands the listen socket back, but its threads drop
+			 * it "with some delay" (MHD_quiesce_daemon's doc): one may
+			 * still be in accept4() on it.  Closing it here raced with
+			 * that (ThreadSanitizer saw it), and a descriptor reused
+			 * by an open() elsewhere would be accepted on.  shutdown()
+			 * stops the listening at once (new connections are
+			 * refused, not left in the backlog; a late accept4() gets
+			 * EINVAL, which MHD ignores, as in its own MHD_stop_daemon);
+			 * the descriptor stays ours until MHD_stop_daemon, in
+			 * http_server_free. */
 			MHD_socket fd = MHD_quiesce_daemon(l->mhd);
 
-			if (fd != MHD_INVALID_SOCKET)
-				close(fd);
-			l->fd = -1;
+			if (fd != MHD_INVALID_SOCKET) {
+				(void)shutdown(fd, SHUT_RDWR);
+				l->fd = fd;
+				l->fd_owned = true;
+			} else {
+				l->fd = -1;
+				l->fd_owned = false;
+			}
 		} else if (l->fd >= 0 && l->fd_owned) {
 			close(l->fd);
 			l->fd = -1;
+			l->fd_owned = false;
 		}
-		l->fd_owned = false;
 	}
 }
 

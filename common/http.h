@@ -253,6 +253,32 @@ struct http_head_facts {
 };
 int http_head_verdict(const struct http_head_facts *f, const char **ret_msg);
 
+/*
+ * Routing as the glue does it for a request, without a connection (for
+ * tests/fuzz/fuzz_route.c; not for the request path: it allocates).
+ * method is the request method, path the decoded path.  ret->route is the
+ * index of the first route whose template matches the path and whose method
+ * allows it ("GET" also HEAD), or HTTP_ROUTE_UNKNOWN with ret->status 404
+ * (no template matches) or 405 (one does, with another method; ret->allow
+ * is then the Allow header value).  A ":name" segment matches one non-empty
+ * segment; a route with more than HTTP_MAX_PARAMS parameters, or whose
+ * values take more than 255 bytes with their NULs, matches nothing.  The
+ * parameters: names point into the route's template (not NUL-terminated),
+ * values into ret->arena.  0, or -EINVAL / -ENOMEM.
+ */
+struct http_route_result {
+	int route;
+	int status;			/* 0 (routed), 404 or 405 */
+	char allow[128];
+	size_t nparams;
+	const char *param_name[HTTP_MAX_PARAMS];
+	size_t param_name_len[HTTP_MAX_PARAMS];
+	const char *param_val[HTTP_MAX_PARAMS];
+	char arena[256];
+};
+int http_server_route(struct http_server *s, const char *method, const char *path,
+		      struct http_route_result *ret);
+
 /* Split "host:port", "[v6]:port", ":port".  host is "" for any. */
 int http_parse_listen_address(const char *addr, char *host, size_t hostlen, uint16_t *ret_port);
 

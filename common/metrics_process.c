@@ -5,7 +5,8 @@
  * collector (prometheus/process_collector*.go over prometheus/procfs), so
  * dashboards built for Go services work unchanged:
  *   process_cpu_seconds_total      (utime + stime) / USER_HZ   proc(5) stat 14, 15
- *   process_open_fds               entries of /proc/self/fd
+ *   process_open_fds               entries of /proc/self/fd (its st_size since
+ *                                  Linux 6.2: no listing)
  *   process_max_fds                soft "Max open files", /proc/self/limits
  *   process_virtual_memory_bytes   vsize                       proc(5) stat 23
  *   process_virtual_memory_max_bytes soft "Max address space"
@@ -13,14 +14,26 @@
  *   process_start_time_seconds     btime (/proc/stat) + starttime / USER_HZ (stat 22)
  * USER_HZ is sysconf(_SC_CLK_TCK) (Go's procfs assumes 100, the value on
  * every Linux it runs on).  Values are read at scrape time by a collector.
+ *
+ * Cheap scrapes (issue 13): /proc/self/stat, /proc/self/limits and the
+ * /proc/self/fd directory are opened once, at registration, and kept
+ * (O_CLOEXEC); a scrape preads the two files from offset 0 (seq_file
+ * regenerates them) and counts descriptors with one fstat() of the
+ * directory (Linux >= 6.2 reports the number of open descriptors as its
+ * size), or where that says 0, with getdents64 over the kept descriptor
+ * rewound to 0 (one scrape at a time; a concurrent one opens its own).  So
+ * a scrape opens nothing: the figures come even when the process is out of
+ * descriptors, when they matter most.  The three kept descriptors count in
+ * process_open_fds, as the directory listing's own did before.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "metrics_int.h"
@@ -29,7 +42,31 @@ struct process_ctx {
 	long clk_tck;
 	long page_size;
 	double btime;	/* boot time, seconds since the epoch; < 0: not read yet */
+	int stat_fd;	/* /proc/self/stat, /proc/self/limits, /proc/self/fd; */
+	int limits_fd;	/* -1 where the open failed: then opened per scrape */
+	int fd_dir;
+	pthread_mutex_t dir_lock;	/* fd_dir's offset, for the getdents64 path */
 };
+
+/* Reads a small /proc file from a kept descriptor (NUL-terminated). */
+static ssize_t pread_small(int fd, char *b, size_t size)
+{
+	size_t len = 0;
+
+	while (len < size - 1) {
+		ssize_t n = pread(fd, b + len, size - 1 - len, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	b[len] = '\0';
+	return (ssize_t)len;
+}
 
 /* Reads a small /proc file into b (NUL-terminated); length or -errno. */
 static ssize_t read_small(const char *path, char *b, size_t size)
@@ -98,6 +135,67 @@ static double read_btime(void)
 	return bt;
 }
 
+/* Entries of the directory open at fd but "." and "..": getdents64 from
+ * offset 0 (glibc's readdir would need a DIR of its own). */
+static int list_count(int fd, uint64_t *ret)
+{
+	/* struct linux_dirent64: d_ino 8, d_off 8, d_reclen 2, d_type 1, d_name */
+	char buf[4096] __attribute__((aligned(8)));
+	uint64_t n = 0;
+	long got;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < got;) {
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			if (reclen == 0)
+				return -EIO;
+			if (!(name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))))
+				n++;
+			off += reclen;
+		}
+	}
+	if (got < 0)
+		return -errno;
+	*ret = n;
+	return 0;
+}
+
+/* The number of open descriptors: the fd directory's st_size (Linux >= 6.2),
+ * else its entries.  0 or -errno. */
+static int count_fds_list(struct process_ctx *ctx, uint64_t *ret)
+{
+	int r, fd;
+
+	if (ctx->fd_dir >= 0 && pthread_mutex_trylock(&ctx->dir_lock) == 0) {
+		r = list_count(ctx->fd_dir, ret);
+		pthread_mutex_unlock(&ctx->dir_lock);
+		return r;
+	}
+	/* another scrape is listing (or the directory could not be kept) */
+	fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = list_count(fd, ret);
+	close(fd);
+	return r;
+}
+
+static int count_fds(struct process_ctx *ctx, uint64_t *ret)
+{
+	struct stat st;
+
+	if (ctx->fd_dir >= 0 && fstat(ctx->fd_dir, &st) == 0 && st.st_size > 0) {
+		*ret = (uint64_t)st.st_size;
+		return 0;
+	}
+	return count_fds_list(ctx, ret);
+}
+
 static int process_collect(struct metrics_writer *w, void *arg)
 {
 	struct process_ctx *ctx = arg;
@@ -107,7 +205,8 @@ static int process_collect(struct metrics_writer *w, void *arg)
 	ssize_t n;
 
 	/* /proc/self/stat: fields after the last ')' (comm may hold ')' or ' ') */
-	n = read_small("/proc/self/stat", b, sizeof(b));
+	n = ctx->stat_fd >= 0 ? pread_small(ctx->stat_fd, b, sizeof(b))
+			      : read_small("/proc/self/stat", b, sizeof(b));
 	if (n > 0 && (p = strrchr(b, ')'))) {
 		unsigned long long f[25] = {0};	/* f[k] = field k (1-based), from 3 */
 		char *end;
@@ -122,24 +221,20 @@ static int process_collect(struct metrics_writer *w, void *arg)
 			      "Total user and system CPU time spent in seconds.", NULL);
 		writer_sample(w, NULL, (double)(f[14] + f[15]) / (double)ctx->clk_tck);
 		/* open/max fds come next in Go's order */
-		DIR *d = opendir("/proc/self/fd");
+		uint64_t nfd = 0;
+		int e = count_fds(ctx, &nfd);
 
-		if (d) {
-			uint64_t nfd = 0;
-			struct dirent *de;
-
-			while ((de = readdir(d)))
-				if (de->d_name[0] != '.')
-					nfd++;
-			closedir(d);
+		if (e == 0) {
 			writer_family(w, "process_open_fds", METRIC_GAUGE,
 				      "Number of open file descriptors.", NULL);
 			writer_sample_u64(w, NULL, nfd);
 		} else
-			rc = -errno;
+			rc = e;
 		char lim[4096];
 		uint64_t maxfds = 0, maxas = 0;
-		bool have_limits = read_small("/proc/self/limits", lim, sizeof(lim)) > 0 &&
+		bool have_limits = (ctx->limits_fd >= 0
+					    ? pread_small(ctx->limits_fd, lim, sizeof(lim))
+					    : read_small("/proc/self/limits", lim, sizeof(lim))) > 0 &&
 				   limits_soft(lim, "Max open files", &maxfds) == 0 &&
 				   limits_soft(lim, "Max address space", &maxas) == 0;
 
@@ -186,6 +281,10 @@ static void process_ctx_init(void)
 	if (ctx->page_size <= 0)
 		ctx->page_size = 4096;
 	ctx->btime = read_btime();	/* boot time does not change */
+	ctx->stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ctx->limits_fd = open("/proc/self/limits", O_RDONLY | O_CLOEXEC);
+	ctx->fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pthread_mutex_init(&ctx->dir_lock, NULL);
 }
 
 int metrics_register_process(struct metrics_registry *r)

@@ -25,6 +25,7 @@ FUZZ_NAMES += host_proc
 FUZZ_NAMES += mycnf
 FUZZ_NAMES += mysql_rows
 FUZZ_NAMES += http_head
+FUZZ_NAMES += route
 FUZZ_ONLY ?= $(FUZZ_NAMES)
 # FUZZ_TIME is the older name of FUZZ_SECONDS
 FUZZ_TIME ?= 60

@@ -132,6 +132,15 @@ def main():
     expect_refused(port, "NUL in a header value followed by more fields",
                    b"GET " + get + b" HTTP/1.1\r\nX-Key: tenant-A\x00order-1\r\n" + H + b"X-B: c\r\n\r\n")
     expect_refused(port, "NUL in the only header value", b"GET " + get + b" HTTP/1.1\r\nHost: 127.0.0.1\x00evil\r\n\r\n")
+    # a NUL ending a value: before CR LF, or before spaces and CR LF, also when
+    # it is the whole value (the line ending in libmicrohttpd's buffer is then
+    # one NUL longer than CR LF leaves)
+    expect_refused(port, "NUL ending a header value before CR LF", req + b"X-A: a\x00\r\nX-B: c\r\n\r\n")
+    expect_refused(port, "NUL and spaces ending a header value", req + b"X-A: a\x00  \r\nX-B: c\r\n\r\n")
+    expect_refused(port, "NUL as a whole header value", req + b"X-A: \x00\r\nX-B: c\r\n\r\n")
+    expect_refused(port, "obs-fold continuation line (RFC 9112 section 5.2)", req + b"X-A: a\r\n b\r\nX-B: c\r\n\r\n")
+    expect_ok(port, "bare LF line endings (RFC 9112 section 2.2)", b"GET " + get + b" HTTP/1.1\n" + H[:-2] + b"\nX-A: a\n\n")
+    expect_ok(port, "empty header value", req + b"X-A:\r\nX-B:  \r\n\r\n")
     expect_refused(port, "CTL 0x01 in a header value", req + b"X-A: a\x01b\r\n\r\n")
     expect_refused(port, "DEL in a header value", req + b"X-A: a\x7fb\r\n\r\n")
     expect_refused(port, "CR inside a header value", req + b"X-A: a\rb\r\n\r\n")
