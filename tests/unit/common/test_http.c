@@ -1056,9 +1056,9 @@ static void test_drain_timeout_is_time(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	prctl(PR_SET_TIMERSLACK, 0UL);	/* back to the default */
 	el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (el >= 1.5)
+	if (el >= 2.5)
 		printf("# drain(300 ms) took %.3f s\n", el);
-	CHECK(el >= 0.3 && el < 1.5);
+	CHECK(el >= 0.3 && el < 2.5);	/* the slow request takes 3 s */
 	pthread_join(t, NULL);
 	CHECK_INT(a.status, 200);
 	http_server_free(s);
