@@ -59,6 +59,9 @@ struct scrape_opts {
 	const char *tables_databases;	/* --collect.info_schema.tables.databases */
 	const char *heartbeat_db, *heartbeat_table;	/* --collect.heartbeat.{database,table} */
 	bool heartbeat_utc;		/* --collect.heartbeat.utc */
+	const char *file_instances_filter;	/* --collect.perf_schema.file_instances.filter */
+	const char *file_instances_remove_prefix; /* ...file_instances.remove_prefix */
+	bool user_privileges;		/* --collect.mysql.user.privileges */
 };
 
 /* What the server is, for collectors that adapt their SQL. */
@@ -131,6 +134,18 @@ extern const struct collector collector_replica_host;
 extern const struct collector collector_binlog_size;
 extern const struct collector collector_heartbeat;
 extern const struct collector collector_query_response_time;
+extern const struct collector collector_userstats;
+extern const struct collector collector_clientstats;
+extern const struct collector collector_tablestats;
+extern const struct collector collector_schemastats;
+extern const struct collector collector_innodb_tablespaces;
+extern const struct collector collector_mysql_user;
+extern const struct collector collector_perf_statements_sum;
+extern const struct collector collector_perf_file_instances;
+extern const struct collector collector_slave_hosts;
+extern const struct collector collector_repl_group_members;
+extern const struct collector collector_repl_group_member_stats;
+extern const struct collector collector_repl_applier_by_worker;
 
 /* The table, in scrape order. */
 extern const struct collector *const collectors[];
@@ -236,9 +251,10 @@ int exporter_scrape(struct exporter *e, const struct scrape_req *req, struct met
  * 0 or negative errno (-EEXIST: a name declared twice).
  */
 int exporter_add_flags(struct flagset *fs);
-/* The flags of 0.14's collectors we lack: accepted, one warning if enabled
- * (compat.c).  0 or negative errno. */
-int compat_add_flags(struct flagset *fs);
+/* slave_hosts.c: whether s parses as a UUID as Go's uuid.Parse() accepts it. */
+bool slave_hosts_is_uuid(const char *s);
+/* replication_group.c: "YYYY-MM-DD hh:mm:ss.ffffff" (UTC) as Unix seconds, 0 if it does not parse. */
+double repl_timestamp(const char *s);
 /* After the flags parsed: the configuration they give; logs the enabled
  * collectors. */
 void exporter_config_from_flags(struct exporter_config *cfg);

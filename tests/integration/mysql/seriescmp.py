@@ -29,7 +29,10 @@ EXCLUDE = ('mysql_perf_schema_events_statements_', 'mysql_info_schema_processlis
 # ours keeps one connection, mysqld_exporter 0.14 opens one per scrape (so it
 # sees ours as well as its own, and the thread cache gets its thread back).
 VALUE_EXCLUDE = {'mysql_global_status_threads_connected', 'mysql_global_status_threads_cached',
-                 'mysql_global_status_threads_running'}
+                 'mysql_global_status_threads_running',
+                 # userstat's view of those connections (the exporter's account and client)
+                 'mysql_info_schema_user_statistics_concurrent_connections',
+                 'mysql_info_schema_client_statistics_concurrent_connections'}
 
 
 def parse(path):

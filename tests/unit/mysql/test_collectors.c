@@ -450,24 +450,209 @@ static void test_tokudb_replica_host(void)
 	CHECK_INT(collector_engine_tokudb.nodata_sqlerr, 0);	/* no such engine: an error, as 0.14 */
 }
 
+/* The rest of 0.14's collectors (issue 13): userstat, tablespaces, mysql.user,
+ * statement sums, file instances, slave hosts, the replication tables. */
+static void test_collectors014c(void)
+{
+	static const char *const ucols[] = { "USER", "TOTAL_CONNECTIONS", "CONCURRENT_CONNECTIONS", "BUSY_TIME",
+					     "MAX_STATEMENT_TIME_EXCEEDED", "NEW_COLUMN" };
+	struct sqlres r = RES(ucols, "app", "7", "2", "0.25", "1", "9", "root", "1", "1", "0.5", "0", "0");
+	const char *s;
+
+	begin();
+	CHECK_INT(collector_userstats.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_user_statistics_total_connections counter\n"));
+	CHECK(has(s, "mysql_info_schema_user_statistics_total_connections{user=\"app\"} 7\n"));
+	CHECK(has(s, "# TYPE mysql_info_schema_user_statistics_concurrent_connections gauge\n"));
+	CHECK(has(s, "mysql_info_schema_user_statistics_busy_seconds_total{user=\"root\"} 0.5\n"));
+	/* 0.14 knows MAX_STATEMENT_TIME_EXCEEDED for clients only */
+	CHECK(has(s, "# TYPE mysql_info_schema_user_statistics_max_statement_time_exceeded untyped\n"));
+	CHECK(has(s, "mysql_info_schema_user_statistics_max_statement_time_exceeded{user=\"app\"} 1\n"));
+	CHECK(has(s, "mysql_info_schema_user_statistics_new_column{user=\"root\"} 0\n"));
+	buf_done(&out);
+	static const char *const ccols[] = { "CLIENT", "MAX_STATEMENT_TIME_EXCEEDED" };
+	r = RES(ccols, "localhost", "3");
+	begin();
+	CHECK_INT(collector_clientstats.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "# TYPE mysql_info_schema_client_statistics_max_statement_time_exceeded_total counter\n"));
+	CHECK(has(s, "mysql_info_schema_client_statistics_max_statement_time_exceeded_total{client=\"localhost\"} 3\n"));
+	buf_done(&out);
+	CHECK_INT(collector_userstats.nodata_sqlerr, 1193);	/* no userstat variable (MySQL): nothing */
+
+	/* slave_hosts: MariaDB's four columns, MySQL's five (UUID or not, as 0.14) */
+	static const char *const h4[] = { "Server_id", "Host", "Port", "Master_id" };
+	r = RES(h4, "2", "replica1", "3306", "1");
+	begin();
+	CHECK_INT(collector_slave_hosts.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_heartbeat_mysql_slave_hosts_info{server_id=\"2\",slave_host=\"replica1\",port=\"3306\","
+		     "master_id=\"1\",slave_uuid=\"\"} 1\n"));
+	buf_done(&out);
+	static const char *const h5[] = { "Server_id", "Host", "Port", "Source_id", "Replica_UUID" };
+	r = RES(h5, "3", "r3", "3307", "1", "3e11fa47-71ca-11e1-9e33-c80aa9429562", "4", "r4", "3308", "0", "7");
+	begin();
+	CHECK_INT(collector_slave_hosts.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "{server_id=\"3\",slave_host=\"r3\",port=\"3307\",master_id=\"1\","
+		     "slave_uuid=\"3e11fa47-71ca-11e1-9e33-c80aa9429562\"} 1\n"));
+	CHECK(has(s, "{server_id=\"4\",slave_host=\"r4\",port=\"3308\",master_id=\"7\",slave_uuid=\"\"} 1\n"));
+	buf_done(&out);
+	CHECK(slave_hosts_is_uuid("3E11FA47-71CA-11E1-9E33-C80AA9429562"));
+	CHECK(slave_hosts_is_uuid("{3e11fa47-71ca-11e1-9e33-c80aa9429562}"));
+	CHECK(slave_hosts_is_uuid("urn:uuid:3e11fa47-71ca-11e1-9e33-c80aa9429562"));
+	CHECK(slave_hosts_is_uuid("3e11fa4771ca11e19e33c80aa9429562"));
+	CHECK(!slave_hosts_is_uuid("3e11fa47-71ca-11e1-9e33-c80aa942956"));
+	CHECK(!slave_hosts_is_uuid("3e11fa47x71ca-11e1-9e33-c80aa9429562"));
+	CHECK(!slave_hosts_is_uuid("7"));
+	CHECK(!slave_hosts_is_uuid(""));
+
+	/* timestamps of replication_applier_status_by_worker */
+	CHECK(repl_timestamp("2026-01-02 03:04:05.250000") == 1767323045.25);
+	CHECK(repl_timestamp("0000-00-00 00:00:00.000000") == 0);
+	CHECK(repl_timestamp("2026-02-30 00:00:00.000000") == 0);
+	CHECK(repl_timestamp("2026-01-02 03:04:05") == 0);
+	CHECK(repl_timestamp(NULL) == 0);
+	static const char *const aw[] = { "CHANNEL_NAME", "WORKER_ID", "a", "b", "c", "d", "e", "f", "g" };
+	r = RES(aw, "", "1", "2026-01-02 03:04:05.000000", "0000-00-00 00:00:00.000000", "x", "x", "x", "x",
+		"2026-01-02 03:04:06.500000");
+	begin();
+	CHECK_INT(collector_repl_applier_by_worker.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_last_applied_transaction_original_commit_timestamp_seconds"
+		     "{channel_name=\"\",member_id=\"1\"} 1767323045\n"));
+	CHECK(has(s, "mysql_perf_schema_last_applied_transaction_immediate_commit_timestamp_seconds"
+		     "{channel_name=\"\",member_id=\"1\"} 0\n"));
+	CHECK(has(s, "mysql_perf_schema_applying_transaction_start_apply_timestamp_seconds"
+		     "{channel_name=\"\",member_id=\"1\"} 1.7673230465e+09\n"));
+	buf_done(&out);
+
+	/* group members: every column a label, lower case */
+	static const char *const gm[] = { "CHANNEL_NAME", "MEMBER_ID", "MEMBER_STATE" };
+	r = RES(gm, "group_replication_applier", "abc", "ONLINE");
+	begin();
+	CHECK_INT(collector_repl_group_members.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_replication_group_member_info{channel_name=\"group_replication_applier\","
+		     "member_id=\"abc\",member_state=\"ONLINE\"} 1\n"));
+	buf_done(&out);
+	static const char *const gs[] = { "MEMBER_ID", "COUNT_TRANSACTIONS_IN_QUEUE", "COUNT_CONFLICTS_DETECTED" };
+	r = RES(gs, "abc", "4", "2");
+	begin();
+	CHECK_INT(collector_repl_group_member_stats.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "# TYPE mysql_perf_schema_transactions_in_queue gauge\nmysql_perf_schema_transactions_in_queue 4\n"));
+	CHECK(has(s, "mysql_perf_schema_conflicts_detected_total 2\n"));
+	buf_done(&out);
+	r = RES(gs, "abc", "junk", "2");
+	begin();
+	CHECK_INT(collector_repl_group_member_stats.parse(&opts, &r, w), -EPROTO);	/* as 0.14: an error */
+	end();
+	buf_done(&out);
+
+	/* mysql.user: limits always, privileges (Y/N only) with the flag */
+	static const char *const mu[35] = { "user", "host" };
+	const char *row[35];
+	row[0] = "app";
+	row[1] = "10.%";
+	for (int i = 2; i < 31; i++)
+		row[i] = i == 2 ? "Y" : i == 3 ? "N" : "?";
+	row[31] = "11";
+	row[32] = "12";
+	row[33] = "13";
+	row[34] = "14";
+	r = (struct sqlres){ .ncols = 35, .nrows = 1, .names = mu, .cells = row };
+	struct scrape_opts po = opts;
+	po.user_privileges = true;
+	begin();
+	CHECK_INT(collector_mysql_user.parse(&po, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_mysql_select_priv{mysql_user=\"app\",hostmask=\"10.%\"} 1\n"));
+	CHECK(has(s, "mysql_mysql_insert_priv{mysql_user=\"app\",hostmask=\"10.%\"} 0\n"));
+	CHECK(!strstr(s, "mysql_mysql_update_priv"));	/* "?" is skipped, as 0.14 */
+	CHECK(has(s, "mysql_mysql_max_questions{mysql_user=\"app\",hostmask=\"10.%\"} 11\n"));
+	CHECK(has(s, "mysql_mysql_max_user_connections{mysql_user=\"app\",hostmask=\"10.%\"} 14\n"));
+	buf_done(&out);
+	begin();
+	CHECK_INT(collector_mysql_user.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(!strstr(s, "_priv"));
+	CHECK(has(s, "mysql_mysql_max_updates{mysql_user=\"app\",hostmask=\"10.%\"} 12\n"));
+	buf_done(&out);
+
+	/* file_instances: the filter as a hex literal, the prefix removed */
+	struct buf q;
+	struct server_info mdb = { SERVER_MARIADB, 101105 };
+	po.file_instances_filter = "a'b";
+	po.file_instances_remove_prefix = "/var/lib/mysql/";
+	buf_init(&q, 0);
+	CHECK_INT(collector_perf_file_instances.query(&po, &mdb, 0, &q), 0);
+	CHECK(strstr(q.data, "REGEXP CONVERT(X'612762' USING utf8mb4)") != NULL);
+	buf_done(&q);
+	static const char *const fi[] = { "FILE_NAME", "EVENT_NAME", "CR", "CW", "BR", "BW" };
+	r = RES(fi, "/var/lib/mysql/db/t.ibd", "wait/io/file/innodb/innodb_data_file", "1", "2", "16384", "32768",
+		"/other/x", "wait/io/file/sql/x", "3", "4", "5", "6");
+	begin();
+	CHECK_INT(collector_perf_file_instances.parse(&po, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_file_instances_total{file_name=\"db/t.ibd\","
+		     "event_name=\"wait/io/file/innodb/innodb_data_file\",mode=\"write\"} 2\n"));
+	CHECK(has(s, "mysql_perf_schema_file_instances_bytes{file_name=\"db/t.ibd\","
+		     "event_name=\"wait/io/file/innodb/innodb_data_file\",mode=\"read\"} 16384\n"));
+	CHECK(has(s, "{file_name=\"/other/x\",event_name=\"wait/io/file/sql/x\",mode=\"read\"} 3\n"));
+	buf_done(&out);
+
+	/* statement sums: timer_wait in seconds, lock_time left in picoseconds (as 0.14) */
+	static const char *const ss[21] = { "a" };
+	const char *sv[21];
+	for (int i = 0; i < 21; i++)
+		sv[i] = "5";
+	sv[4] = "3000000000000";
+	sv[19] = "2500000000000";
+	r = (struct sqlres){ .ncols = 21, .nrows = 1, .names = ss, .cells = sv };
+	begin();
+	CHECK_INT(collector_perf_statements_sum.parse(&opts, &r, w), 0);
+	s = end();
+	CHECK(has(s, "mysql_perf_schema_events_statements_sum_timer_wait 2.5\n"));
+	CHECK(has(s, "mysql_perf_schema_events_statements_sum_lock_time 3000000000000\n"));
+	CHECK(has(s, "mysql_perf_schema_events_statements_sum_total 5\n"));
+	buf_done(&out);
+
+	/* innodb_tablespaces: MariaDB 10.5+ has no SPACE_TYPE: variant 1 reports NONE */
+	buf_init(&q, 0);
+	CHECK_INT(collector_innodb_tablespaces.query(&opts, &mdb, 1, &q), 0);
+	CHECK(strstr(q.data, "'NONE', FILE_SIZE") && strstr(q.data, "`INNODB_SYS_TABLESPACES`"));
+	buf_reset(&q);
+	struct server_info my8 = { SERVER_MYSQL, 80036 };
+	CHECK_INT(collector_innodb_tablespaces.query(&opts, &my8, 0, &q), 0);
+	CHECK(strstr(q.data, "IFNULL(SPACE_TYPE, 'NONE')") && strstr(q.data, "`INNODB_TABLESPACES`"));
+	buf_done(&q);
+}
+
 /* Every collector's SQL is one statement (batched with ';' by the scrape). */
 static void test_one_statement_each(void)
 {
 	struct server_info mdb = { SERVER_MARIADB, 101105 };
 	struct buf q;
 	buf_init(&q, 0);
-	CHECK_INT(collectors_count, 22);
+	/* 0.14's whole set; on by default: 0.14's six and our nine more (see the man page) */
+	static const char *const on[] = {
+		"global_status", "global_variables", "slave_status", "info_schema.innodb_metrics",
+		"info_schema.processlist", "perf_schema.eventsstatements", "perf_schema.eventswaits",
+		"perf_schema.file_events", "perf_schema.tableiowaits", "perf_schema.indexiowaits",
+		"perf_schema.tablelocks", "perf_schema.memory_events", "info_schema.innodb_cmp",
+		"info_schema.innodb_cmpmem", "info_schema.query_response_time",
+	};
+	CHECK_INT(collectors_count, 34);
 	for (size_t i = 0; i < collectors_count; i++) {
 		buf_reset(&q);
 		CHECK_INT(collectors[i]->query(&opts, &mdb, 0, &q), 0);
 		CHECK(q.len > 0 && !strchr(q.data, ';'));
-		/* off by default, as in 0.14: binlog_size, info_schema.tables */
-		bool off = !strcmp(collectors[i]->name, "binlog_size") || !strcmp(collectors[i]->name, "heartbeat") ||
-			   !strcmp(collectors[i]->name, "auto_increment.columns") ||
-			   !strcmp(collectors[i]->name, "engine_innodb_status") ||
-			   !strcmp(collectors[i]->name, "engine_tokudb_status") ||
-			   !strcmp(collectors[i]->name, "info_schema.replica_host") ||
-			   !strcmp(collectors[i]->name, "info_schema.tables");
+		bool off = true;
+		for (size_t k = 0; k < sizeof(on) / sizeof(on[0]); k++)
+			if (!strcmp(collectors[i]->name, on[k]))
+				off = false;
 		CHECK(collectors[i]->default_on == !off);
 	}
 	buf_done(&q);
@@ -502,6 +687,7 @@ int main(void)
 	RUN(test_auto_increment);
 	RUN(test_engine_innodb);
 	RUN(test_tokudb_replica_host);
+	RUN(test_collectors014c);
 	RUN(test_one_statement_each);
 	RUN(test_deadline);
 	return harness_done();
