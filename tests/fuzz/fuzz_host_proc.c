@@ -24,6 +24,7 @@
 extern const struct collector collector_stat, collector_cpu, collector_meminfo, collector_loadavg,
 	collector_vmstat, collector_netdev, collector_netstat, collector_sockstat,
 	collector_pressure, collector_filefd, collector_diskstats, collector_time, collector_os;
+extern const struct collector collector_mdadm;
 
 static const struct target {
 	const struct collector *col;
@@ -48,6 +49,7 @@ static const struct target {
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/current_clocksource" },
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/available_clocksource" },
 	{ &collector_os, "rootfs/etc/os-release" },
+	{ &collector_mdadm, "proc/mdstat" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
