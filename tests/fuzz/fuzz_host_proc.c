@@ -24,7 +24,7 @@
 extern const struct collector collector_stat, collector_cpu, collector_meminfo, collector_loadavg,
 	collector_vmstat, collector_netdev, collector_netstat, collector_sockstat,
 	collector_pressure, collector_filefd, collector_diskstats, collector_time, collector_os;
-extern const struct collector collector_mdadm;
+extern const struct collector collector_mdadm, collector_nvme;
 
 static const struct target {
 	const struct collector *col;
@@ -50,6 +50,7 @@ static const struct target {
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/available_clocksource" },
 	{ &collector_os, "rootfs/etc/os-release" },
 	{ &collector_mdadm, "proc/mdstat" },
+	{ &collector_nvme, "sys/class/nvme/nvme0/model" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
