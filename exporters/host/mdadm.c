@@ -102,32 +102,11 @@ static int parse_i64(const char *s, size_t len, int64_t *ret)
 	return 0;
 }
 
-/* Would Go's strconv.ParseFloat(s[0..len), 64) accept it?  Decimal and
- * hexadecimal (with a p exponent) floats, inf/infinity/nan, an optional
- * sign; nothing around them. */
 static bool go_float_ok(const char *s, size_t len)
 {
-	char tmp[64], *end;
-	size_t i = 0;
+	double v;
 
-	if (len == 0 || len >= sizeof(tmp))
-		return false;	/* (longer ones do not occur in mdstat) */
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	if (tmp[0] == '+' || tmp[0] == '-')
-		i = 1;
-	if (!strcasecmp(tmp + i, "inf") || !strcasecmp(tmp + i, "infinity"))
-		return true;
-	if (!strcasecmp(tmp + i, "nan"))
-		return true;
-	if (!(tmp[i] >= '0' && tmp[i] <= '9') && tmp[i] != '.')
-		return false;	/* no blanks, no other words */
-	if (tmp[i] == '0' && (tmp[i + 1] == 'x' || tmp[i + 1] == 'X') && !strpbrk(tmp, "pP"))
-		return false;
-	if (strchr(tmp, '_'))
-		return false;
-	(void)strtod(tmp, &end);
-	return *end == '\0' && end != tmp + i;
+	return go_parse_float(s, len, &v) == 0;
 }
 
 /* Go regexp `\((\d+)/\d+\)`, leftmost: the first group's digits. */

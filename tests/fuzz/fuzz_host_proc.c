@@ -51,6 +51,7 @@ static const struct target {
 	{ &collector_os, "rootfs/etc/os-release" },
 	{ &collector_mdadm, "proc/mdstat" },
 	{ &collector_nvme, "sys/class/nvme/nvme0/model" },
+	{ &collector_diskstats, "udev/b8:0" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
