@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -78,4 +81,39 @@ size_t str_join(char *dst, size_t n, ...)
 	va_end(ap);
 	dst[len < n - 1 ? len : n - 1] = '\0';
 	return len;
+}
+
+int go_parse_float(const char *s, size_t len, double *ret)
+{
+	char tmp[128], *end;
+	size_t i = 0;
+	double v;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;	/* (no longer number occurs in these files) */
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (strlen(tmp) != len)
+		return -EINVAL;
+	if (tmp[0] == '+' || tmp[0] == '-')
+		i = 1;
+	if (!strcasecmp(tmp + i, "inf") || !strcasecmp(tmp + i, "infinity")) {
+		*ret = tmp[0] == '-' ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (!strcasecmp(tmp + i, "nan")) {
+		*ret = NAN;
+		return 0;
+	}
+	if (!(tmp[i] >= '0' && tmp[i] <= '9') && tmp[i] != '.')
+		return -EINVAL;	/* no blanks, no other words */
+	if (tmp[i] == '0' && (tmp[i + 1] == 'x' || tmp[i + 1] == 'X') && !strpbrk(tmp, "pP"))
+		return -EINVAL;
+	if (strchr(tmp, '_'))
+		return -EINVAL;
+	v = strtod(tmp, &end);
+	if (*end || end == tmp + i)
+		return -EINVAL;
+	*ret = v;
+	return 0;
 }

@@ -31,6 +31,12 @@ void xsnprintf(char *dst, size_t n, const char *fmt, ...) __attribute__((format(
  * showed up in perf (vfprintf ~4% of a scrape's CPU). */
 size_t str_join(char *dst, size_t n, ...) __attribute__((sentinel));
 
+/* Go's strconv.ParseFloat(s[0..len), 64), which node_exporter applies to
+ * sysfs, udev and mdstat text: decimal or hexadecimal (p exponent
+ * required) floats, inf/infinity/nan in any case, an optional sign, no
+ * blanks or underscores.  0 and *ret, or -EINVAL. */
+int go_parse_float(const char *s, size_t len, double *ret);
+
 /* Does s start with prefix? */
 static inline int has_prefix(const char *s, const char *prefix)
 {

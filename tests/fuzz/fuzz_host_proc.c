@@ -24,6 +24,7 @@
 extern const struct collector collector_stat, collector_cpu, collector_meminfo, collector_loadavg,
 	collector_vmstat, collector_netdev, collector_netstat, collector_sockstat,
 	collector_pressure, collector_filefd, collector_diskstats, collector_time, collector_os;
+extern const struct collector collector_mdadm, collector_nvme, collector_xfs, collector_tapestats;
 
 static const struct target {
 	const struct collector *col;
@@ -48,6 +49,11 @@ static const struct target {
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/current_clocksource" },
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/available_clocksource" },
 	{ &collector_os, "rootfs/etc/os-release" },
+	{ &collector_mdadm, "proc/mdstat" },
+	{ &collector_nvme, "sys/class/nvme/nvme0/model" },
+	{ &collector_diskstats, "udev/b8:0" },
+	{ &collector_xfs, "sys/fs/xfs/sda1/stats/stats" },
+	{ &collector_tapestats, "sys/class/scsi_tape/st0/stats/io_ns" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
