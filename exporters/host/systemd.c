@@ -127,7 +127,7 @@ static int get_string(struct collector_ctx *c, sd_bus *bus, const char *path, co
 		return r;
 	r = sd_bus_get_property(bus, SD_DEST, path, iface, member, e, &m, "s");
 	if (r >= 0)
-		r = sd_bus_message_read(m, "v", "s", &s);
+		r = sd_bus_message_read(m, "s", &s);	/* the reply is entered into the variant */
 	if (r >= 0)
 		xsnprintf(out, size, "%s", s);
 	sd_bus_message_unref(m);

@@ -94,7 +94,7 @@ kill $hp
 
 # Bad regexes: exit 2 naming the flag (as node_exporter refuses to start).
 for fl in unit-include unit-exclude; do
-	"$HE" --web.listen-address=127.0.0.1:0 --collector.systemd."$fl"='(' >"$d/bad.log" 2>&1
+	timeout 30 "$HE" --web.listen-address=127.0.0.1:0 --collector.systemd."$fl"='(' >"$d/bad.log" 2>&1
 	rc=$?
 	check "bad --collector.systemd.$fl: exit 2" [ "$rc" = 2 ]
 	check "bad --collector.systemd.$fl: the message names it" grep -q "collector.systemd.$fl" "$d/bad.log"
