@@ -24,7 +24,13 @@ img=$(image_ensure systemd "$SYSTEMD_IMAGE_PKGS" "$SYSTEMD_IMAGE_SETUP") || die 
 d=${KEEP_D:-$(tmpdir_new)}
 
 name=prism-sd-$$
-image_boot "$img" "$name" --private-network --bind-ro="$BUILD_DIR:/srv/build" || die "container did not boot"
+binds=(--bind-ro="$BUILD_DIR:/srv/build")
+# A sanitizer build (make BUILD=build-asan SAN=address,undefined test-systemd):
+# its runtime libraries are the host's (the same Debian 12).
+for lib in $(ldd "$HE" | awk '$1 ~ /^lib(asan|ubsan|tsan)\./ { print $3 }'); do
+	binds+=(--bind-ro="$lib")
+done
+image_boot "$img" "$name" --private-network "${binds[@]}" || die "container did not boot"
 sh_in() { image_exec "$name" /bin/sh -c "$1"; }
 
 # Runtime units (gone with the volatile overlay).
@@ -170,6 +176,10 @@ check "priv: success 1" grep -qx 'node_scrape_collector_success{collector="syste
 check "NodeSystemdServiceFailed fires on our series, for prism-fail.service only" \
 	promtool test rules "$d/mixin-test.yml"
 
-for k in all filt priv; do sh_in "systemctl stop prism-ne-$k prism-he-$k" >/dev/null 2>&1; done
+# A clean exit (a sanitizer build's report, a crash, would leave the unit failed).
+for k in all filt priv; do
+	sh_in "systemctl stop prism-ne-$k prism-he-$k" >/dev/null 2>&1
+	check "$k: host-exporter stopped cleanly" sh_in "! systemctl is-failed -q prism-he-$k"
+done
 image_stop "$name"
 finish
