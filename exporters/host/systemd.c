@@ -3,8 +3,9 @@
  * (sd-bus), as node_exporter 1.5's systemd_linux.go with Debian's defaults
  * (on by default; the exclude default also drops *.target).
  *
- * Per scrape: a new connection to the system bus (or, with
- * --collector.systemd.private, straight to systemd at /run/systemd/private),
+ * Per scrape: a new connection to the system bus (as root, when that fails,
+ * systemd's /run/systemd/private, as go-systemd does; with
+ * --collector.systemd.private that socket only),
  * the manager's Version and SystemState, ListUnits in one call, then for
  * each unit that is loaded, matches --collector.systemd.unit-include and not
  * --collector.systemd.unit-exclude (both anchored, as RE2 ^(?:...)$ there),
