@@ -318,10 +318,9 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) \
-	X(mdadm) X(meminfo) X(netdev) \
-	X(netstat) X(nvme) X(os) X(pressure) X(sockstat) X(stat) X(tapestats) X(textfile) X(time) X(udp_queues) \
-	X(uname) X(vmstat) X(xfs)
+	X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) X(mdadm) \
+	X(meminfo) X(netdev) X(netstat) X(nvme) X(os) X(pressure) X(sockstat) X(stat) X(systemd) \
+	X(tapestats) X(textfile) X(time) X(udp_queues) X(uname) X(vmstat) X(xfs)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 
