@@ -320,7 +320,7 @@ void filesystem_shutdown(void);
 #define HOST_COLLECTORS(X) \
 	X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(entropy) X(filefd) X(filesystem) X(hwmon) X(loadavg) \
 	X(meminfo) X(netdev) \
-	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(thermal_zone) X(time) X(udp_queues) \
+	X(netstat) X(os) X(pressure) X(rapl) X(sockstat) X(stat) X(textfile) X(thermal_zone) X(time) X(udp_queues) \
 	X(uname) X(vmstat)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
