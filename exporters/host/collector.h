@@ -318,7 +318,7 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(entropy) X(filefd) X(filesystem) X(hwmon) X(loadavg) \
+	X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) X(filefd) X(filesystem) X(hwmon) X(loadavg) \
 	X(meminfo) X(netdev) \
 	X(netstat) X(os) X(pressure) X(rapl) X(sockstat) X(stat) X(textfile) X(thermal_zone) X(time) X(udp_queues) \
 	X(uname) X(vmstat)
