@@ -53,7 +53,7 @@ enum metrics_format {
 	METRICS_FORMAT_PROTOBUF,
 };
 
-#define METRICS_MAX_LABELS 16		/* per family (node_os_info has 12) */
+#define METRICS_MAX_LABELS 24		/* per family (node_dmi_info has 20) */
 #define METRICS_MAX_BUCKETS 32		/* per histogram, excluding +Inf */
 
 struct metrics_registry;

@@ -25,6 +25,8 @@ extern const struct collector collector_stat, collector_cpu, collector_meminfo, 
 	collector_vmstat, collector_netdev, collector_netstat, collector_sockstat,
 	collector_pressure, collector_filefd, collector_diskstats, collector_time, collector_os;
 extern const struct collector collector_mdadm, collector_nvme, collector_xfs, collector_tapestats;
+extern const struct collector collector_cpufreq, collector_hwmon, collector_thermal_zone,
+	collector_rapl, collector_edac;
 
 static const struct target {
 	const struct collector *col;
@@ -54,6 +56,13 @@ static const struct target {
 	{ &collector_diskstats, "udev/b8:0" },
 	{ &collector_xfs, "sys/fs/xfs/sda1/stats/stats" },
 	{ &collector_tapestats, "sys/class/scsi_tape/st0/stats/io_ns" },
+	{ &collector_cpufreq, "sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq" },
+	{ &collector_hwmon, "sys/class/hwmon/hwmon0/temp1_input" },
+	{ &collector_hwmon, "sys/class/hwmon/hwmon0/temp1_label" },
+	{ &collector_thermal_zone, "sys/class/thermal/thermal_zone0/temp" },
+	{ &collector_thermal_zone, "sys/class/thermal/cooling_device0/type" },
+	{ &collector_rapl, "sys/class/powercap/intel-rapl:0/name" },
+	{ &collector_edac, "sys/devices/system/edac/mc/mc0/ce_count" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
