@@ -318,7 +318,7 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(bonding) X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(infiniband) X(loadavg) \
+	X(bonding) X(conntrack) X(cpu) X(diskstats) X(entropy) X(fibrechannel) X(filefd) X(filesystem) X(infiniband) X(loadavg) \
 	X(meminfo) X(netclass) X(netdev) \
 	X(netstat) X(os) X(pressure) X(sockstat) X(stat) X(textfile) X(time) X(udp_queues) \
 	X(uname) X(vmstat)

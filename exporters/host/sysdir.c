@@ -194,3 +194,8 @@ int sd_parse_uint(const char *s, uint64_t *ret)
 			return -EINVAL;
 	return parse_mag(s, 10, ret);
 }
+
+int sd_parse_uint0(const char *s, uint64_t *ret)
+{
+	return parse_mag(s, 0, ret);
+}

@@ -38,5 +38,7 @@ int sd_read_attr(const char *dir, const char *name, char *out);
 int sd_parse_int(const char *s, int64_t *ret);
 /* strconv.ParseUint(s, 10, 64) */
 int sd_parse_uint(const char *s, uint64_t *ret);
+/* strconv.ParseUint(s, 0, 64): no sign, prefixes as sd_parse_int */
+int sd_parse_uint0(const char *s, uint64_t *ret);
 
 #endif

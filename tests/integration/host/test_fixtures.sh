@@ -13,7 +13,7 @@ HE=$BUILD_DIR/host-exporter
 regen=0
 [ "${1:-}" = "--regenerate" ] && regen=1
 d=$(tmpdir_new)
-colls=(bonding conntrack cpu diskstats entropy filefd filesystem infiniband loadavg meminfo netclass netdev netstat os pressure sockstat stat textfile time udp_queues uname vmstat)
+colls=(bonding conntrack cpu diskstats entropy fibrechannel filefd filesystem infiniband loadavg meminfo netclass netdev netstat os pressure sockstat stat textfile time udp_queues uname vmstat)
 paths=(--path.procfs="$FX/proc" --path.sysfs="$FX/sys" --path.rootfs="$FX/rootfs"
 	--path.udev.data="$FX/udev" --collector.textfile.directory="$FX/textfile"
 	--collector.cpu.info --collector.cpu.info.flags-include='^(aes|avx.?)$'
