@@ -147,10 +147,10 @@ static int collect_bonding(struct collector_ctx *c, struct metrics_writer *w)
 		m->slaves = slaves;
 		m->active = active;
 	}
-	m = (struct master *)(void *)arr->data;
-	qsort(m, nm, sizeof(*m), master_cmp);
 	if (nm == 0)
 		return 0;
+	m = (struct master *)(void *)arr->data;
+	qsort(m, nm, sizeof(*m), master_cmp);
 	/* a master named twice is one series (a map there): the last read */
 	for (int f = 0; f < 2; f++) {
 		r = f == 0 ? writer_family(w, "node_bonding_active", METRIC_GAUGE,
