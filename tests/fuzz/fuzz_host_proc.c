@@ -24,6 +24,8 @@
 extern const struct collector collector_stat, collector_cpu, collector_meminfo, collector_loadavg,
 	collector_vmstat, collector_netdev, collector_netstat, collector_sockstat,
 	collector_pressure, collector_filefd, collector_diskstats, collector_time, collector_os;
+extern const struct collector collector_netclass, collector_bonding, collector_infiniband,
+	collector_fibrechannel;
 
 static const struct target {
 	const struct collector *col;
@@ -48,6 +50,10 @@ static const struct target {
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/current_clocksource" },
 	{ &collector_time, "sys/devices/system/clocksource/clocksource0/available_clocksource" },
 	{ &collector_os, "rootfs/etc/os-release" },
+	{ &collector_netclass, "sys/class/net/eth0/flags" },
+	{ &collector_bonding, "sys/class/net/bond0/bonding/slaves" },
+	{ &collector_infiniband, "sys/class/infiniband/mlx5_0/ports/1/rate" },
+	{ &collector_fibrechannel, "sys/class/fc_host/host0/statistics/rx_frames" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
