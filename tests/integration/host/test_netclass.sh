@@ -54,6 +54,7 @@ tree() {	# $1 case
 		# attributes that are directories or symlinks are not read
 		dev "$t" odd0 operstate=up; mkdir "$t/devices/virtual/net/odd0/mtu"
 		ln -s ../lo/flags "$t/devices/virtual/net/odd0/flags" ;;
+	flap) ;;
 	emptydir) rm -r "$t/class/net"; mkdir -p "$t/class/net" ;;
 	noclass) rm -r "$t/class" ;;
 	dangling) ln -s ../../devices/virtual/net/gone "$t/class/net/gone0" ;;
@@ -90,8 +91,32 @@ check "noclass: success 0, no series" bash -c "grep -qx 'node_scrape_collector_s
 
 check "live: node_network_up present" grep -q '^node_network_up{' "$d/he-live.txt"
 
-# node-mixin's NodeNetworkInterfaceFlapping: changes(node_network_up{job=~"node",device!~"veth.+"}[2m]) > 2
-# — the series it selects by name and labels are there
-check "NodeNetworkInterfaceFlapping selects node_network_up{device} series" \
-	bash -c "grep -E '^node_network_up\{device=\"[^\"]+\"\} [01]$' '$d/he-live.txt' | grep -vq 'device=\"veth'"
+# node-mixin's NodeNetworkInterfaceFlapping on a real Prometheus scraping us:
+#   changes(node_network_up{job="node",device!~"veth.+"}[2m]) > 2
+# finds our series, and fires while eth0's operstate flaps.
+. "$SRC_DIR/tests/lib/prometheus.sh"
+t=$(tree flap)
+p=$(free_port)
+"$HE" --web.listen-address="127.0.0.1:$p" --collector.disable-defaults --collector.netclass \
+	--path.sysfs="$t" >"$d/he-flap.log" 2>&1 &
+on_exit "kill $! 2>/dev/null"
+wait_http "http://127.0.0.1:$p/metrics" 60 || fail "flap: host-exporter did not start"
+prom_config "$d/p.yml" 1s node=127.0.0.1:$p
+prom_start "$d" "$d/p.yml" || { fail "prometheus did not start"; finish; }
+prom_wait_healthy node 60 || fail "flap: target never up"
+check "NodeNetworkInterfaceFlapping's selector finds node_network_up (eth0 and lo)" \
+	prom_wait_value 'count(changes(node_network_up{job="node",device!~"veth.+"}[2m]))' 2 60
+# flap eth0 until the alert's expression holds (bounded: 120 s)
+op=$(readlink -f "$t/class/net/eth0")/operstate
+fired=
+for i in $(seq 1 240); do
+	if [ $((i % 2)) = 0 ]; then echo up >"$op"; else echo down >"$op"; fi
+	if [ -n "$(prom_query_value 'changes(node_network_up{job="node",device!~"veth.+"}[2m]) > 2')" ]; then
+		fired=1
+		break
+	fi
+	sleep 0.5
+done
+check "NodeNetworkInterfaceFlapping's expression fires while eth0 flaps" [ -n "$fired" ]
+check "... for eth0 only" [ "$(prom_query_count 'changes(node_network_up{job="node",device!~"veth.+"}[2m]) > 2')" = 1 ]
 finish
