@@ -47,8 +47,8 @@ start iso --path.procfs="$d/proc" --path.sysfs="$FX/sys" --path.rootfs="$FX/root
 	--collector.textfile.directory="$FX/textfile"
 for i in 1 2 3; do curl -sf "http://127.0.0.1:$port_iso/metrics" >"$d/iso.txt"; done
 check "missing file: loadavg success 0" grep -q '^node_scrape_collector_success{collector="loadavg"} 0$' "$d/iso.txt"
-check "missing file: the other 18 collectors succeed" \
-	[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/iso.txt")" = 18 ]
+check "missing file: every other collector succeeds" \
+	[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/iso.txt")" = "$(($(grep -c '^node_scrape_collector_success{' "$d/iso.txt") - 1))" ]
 check "missing file: no node_load1" bash -c "! grep -q '^node_load1 ' '$d/iso.txt'"
 check "missing file: logged once over 3 scrapes" \
 	[ "$(grep -c 'msg="collector failed" collector=loadavg' "$d/iso.log")" = 1 ]
@@ -141,8 +141,8 @@ for i in 1 2 3; do
 	check "hung read, scrape $i: answered 200" [ "$code" = 200 ]
 	check "hung read, scrape $i: within 2.5 s" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 2.5 else 1)"
 	check "hung read, scrape $i: loadavg success 0" grep -q '^node_scrape_collector_success{collector="loadavg"} 0$' "$d/hang.txt"
-	check "hung read, scrape $i: 18 others succeed" \
-		[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/hang.txt")" = 18 ]
+	check "hung read, scrape $i: every other collector succeeds" \
+		[ "$(grep -c '^node_scrape_collector_success{collector="[a-z_]*"} 1$' "$d/hang.txt")" = "$(($(grep -c '^node_scrape_collector_success{' "$d/hang.txt") - 1))" ]
 done
 t0=$EPOCHREALTIME
 curl -s --max-time 10 -o "$d/hdr.txt" -H 'X-Prometheus-Scrape-Timeout-Seconds: 0.4' "http://127.0.0.1:$port_hang/metrics"
