@@ -27,6 +27,8 @@ extern const struct collector collector_stat, collector_cpu, collector_meminfo, 
 extern const struct collector collector_mdadm, collector_nvme, collector_xfs, collector_tapestats;
 extern const struct collector collector_cpufreq, collector_hwmon, collector_thermal_zone,
 	collector_rapl, collector_edac;
+extern const struct collector collector_netclass, collector_bonding, collector_infiniband,
+	collector_fibrechannel;
 
 static const struct target {
 	const struct collector *col;
@@ -63,6 +65,10 @@ static const struct target {
 	{ &collector_thermal_zone, "sys/class/thermal/cooling_device0/type" },
 	{ &collector_rapl, "sys/class/powercap/intel-rapl:0/name" },
 	{ &collector_edac, "sys/devices/system/edac/mc/mc0/ce_count" },
+	{ &collector_netclass, "sys/class/net/eth0/flags" },
+	{ &collector_bonding, "sys/class/net/bond0/bonding/slaves" },
+	{ &collector_infiniband, "sys/class/infiniband/mlx5_0/ports/1/rate" },
+	{ &collector_fibrechannel, "sys/class/fc_host/host0/statistics/rx_frames" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

@@ -1,0 +1,284 @@
+/*
+ * netclass: /sys/class/net/<iface> attributes as node_exporter 1.5's
+ * netclass_linux.go (sysfs mode) with the sysfs NetClass of its procfs
+ * library: node_network_up (operstate "up"), node_network_info{address,
+ * broadcast,device,duplex,ifalias,operstate} and one gauge or counter
+ * "Network device property: <name>" per numeric attribute, each only for
+ * the devices that have a readable value (strconv.ParseInt(v, 0, 64): flags
+ * is hex; a value that does not parse is 0, as the library's ValueParser
+ * gives it).  speed_bytes = speed (Mbit/s) * 1000 * 1000 / 8, also
+ * for the -1 of a device that does not know its speed unless
+ * --collector.netclass.ignore-invalid-speed.
+ *
+ * Entries of class/net that are regular files (bonding_masters) are no
+ * devices; devices matching --collector.netclass.ignored-devices are not
+ * read.  An attribute that is missing, not permitted, or whose read fails
+ * with EINVAL or EOPNOTSUPP (speed and duplex of a link that is down, a
+ * driver without phys_port_id) is left out; another read error fails the
+ * scrape of the collector.  A missing or unreadable class/net or device
+ * directory is no data (nothing sent), as there: every device is read
+ * before anything is written.
+ *
+ * speed and duplex go through the driver's ethtool get_link_ksettings under
+ * RTNL, which can block behind another netlink user: SRC_DEVICE (a pool
+ * worker under the collector deadline).
+ *
+ * --collector.netclass.netlink and --collector.netclass_rtnl.with-stats are
+ * accepted; the netlink mode is not implemented (a warning says so at start)
+ * and the attributes are read from sysfs, which gives the same series.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "log.h"
+#include "sysdir.h"
+#include "util.h"
+
+/* Numeric attributes, by family name (sorted, as node_exporter sends them). */
+enum {
+	A_ADDR_ASSIGN, A_CARRIER, A_CARRIER_CHANGES, A_CARRIER_DOWN, A_CARRIER_UP, A_DEV_ID,
+	A_DORMANT, A_FLAGS, A_IFINDEX, A_IFLINK, A_LINK_MODE, A_MTU, A_NAME_ASSIGN, A_GROUP,
+	A_TYPE, A_SPEED, A_TXQLEN, NNUM
+};
+
+static const struct {
+	const char *file, *name;	/* sysfs attribute, family (node_network_<name>) */
+	enum metric_type type;
+} num[NNUM] = {
+	[A_ADDR_ASSIGN] = { "addr_assign_type", "address_assign_type", METRIC_GAUGE },
+	[A_CARRIER] = { "carrier", "carrier", METRIC_GAUGE },
+	[A_CARRIER_CHANGES] = { "carrier_changes", "carrier_changes_total", METRIC_COUNTER },
+	[A_CARRIER_DOWN] = { "carrier_down_count", "carrier_down_changes_total", METRIC_COUNTER },
+	[A_CARRIER_UP] = { "carrier_up_count", "carrier_up_changes_total", METRIC_COUNTER },
+	[A_DEV_ID] = { "dev_id", "device_id", METRIC_GAUGE },
+	[A_DORMANT] = { "dormant", "dormant", METRIC_GAUGE },
+	[A_FLAGS] = { "flags", "flags", METRIC_GAUGE },
+	[A_IFINDEX] = { "ifindex", "iface_id", METRIC_GAUGE },
+	[A_IFLINK] = { "iflink", "iface_link", METRIC_GAUGE },
+	[A_LINK_MODE] = { "link_mode", "iface_link_mode", METRIC_GAUGE },
+	[A_MTU] = { "mtu", "mtu_bytes", METRIC_GAUGE },
+	[A_NAME_ASSIGN] = { "name_assign_type", "name_assign_type", METRIC_GAUGE },
+	[A_GROUP] = { "netdev_group", "net_dev_group", METRIC_GAUGE },
+	[A_TYPE] = { "type", "protocol_type", METRIC_GAUGE },
+	[A_SPEED] = { "speed", "speed_bytes", METRIC_GAUGE },
+	[A_TXQLEN] = { "tx_queue_len", "transmit_queue_length", METRIC_GAUGE },
+};
+
+/* String attributes, in node_network_info's label order. */
+enum { S_ADDRESS, S_BROADCAST, S_DUPLEX, S_IFALIAS, S_OPERSTATE, NSTR };
+static const char *const str_file[NSTR] = { "address", "broadcast", "duplex", "ifalias", "operstate" };
+
+struct ncdev {
+	const char *name;
+	uint32_t have;			/* bit per num[] */
+	int64_t v[NNUM];
+	char s[NSTR][SD_ATTR_MAX + 1];
+};
+
+static struct host_regex ignored_re;
+static bool ignore_invalid_speed, use_netlink, rtnl_with_stats;
+
+/* Errors the library passes over: the attribute is just not there. */
+static bool attr_absent(int err)
+{
+	return err == -ENOENT || err == -EACCES || err == -EPERM || err == -EOPNOTSUPP ||
+	       err == -EINVAL || err == -ELOOP || err == -EISDIR || err == -ENOTDIR;
+}
+
+static int read_dev(struct collector_ctx *c, const char *dir, struct ncdev *d)
+{
+	char val[SD_ATTR_MAX + 1];
+	int r;
+
+	for (int i = 0; i < NSTR; i++) {
+		r = sd_read_attr(dir, str_file[i], d->s[i]);
+		if (r < 0) {
+			d->s[i][0] = '\0';
+			if (!attr_absent(r))
+				return ctx_error(c, r, "failed to read file \"%s/%s\": %s", dir,
+						 str_file[i], strerror(-r));
+		}
+	}
+	for (int i = 0; i < NNUM; i++) {
+		r = sd_read_attr(dir, num[i].file, val);
+		if (r < 0) {
+			if (!attr_absent(r))
+				return ctx_error(c, r, "failed to read file \"%s/%s\": %s", dir,
+						 num[i].file, strerror(-r));
+			continue;
+		}
+		/* the library's ValueParser.PInt64: a value that does not
+		 * parse is sent as 0 */
+		if (sd_parse_int(val, &d->v[i]) < 0)
+			d->v[i] = 0;
+		d->have |= 1u << i;
+	}
+	return 0;
+}
+
+static bool dev_ignored(const char *name)
+{
+	if (ignored_re.re)
+		return host_regex_match(&ignored_re, name);
+	/* an empty regexp matches every name */
+	return ignored_re.src && !*ignored_re.src;
+}
+
+static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
+{
+	static const char *const dl[] = { "device", NULL };
+	static const char *const il[] = { "address", "broadcast", "device", "duplex", "ifalias",
+					  "operstate", NULL };
+	struct rbuf *names = c->rb[0], *ents = c->rb[1], *devs = c->rb[2];
+	char base[PATH_MAX], dir[PATH_MAX];
+	struct sd_ent *e;
+	struct ncdev *d;
+	size_t n, nd = 0;
+	int r;
+
+	if ((r = pf_path(base, sizeof(base), c->cfg->sysfs, "class/net")) < 0)
+		return ctx_error(c, r, "%s/class/net: path too long", c->cfg->sysfs);
+	if ((r = sd_list(base, names, ents, &n)) < 0) {
+		if (r == -ENOENT || r == -EACCES || r == -EPERM)
+			return -ENODATA;
+		return ctx_error(c, r, "could not get net class info: cannot access dir \"%s\": %s",
+				 base, strerror(-r));
+	}
+	e = (struct sd_ent *)(void *)ents->data;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].type == DT_REG || dev_ignored(e[i].name))
+			continue;
+		if ((r = rbuf_reserve(devs, (nd + 1) * sizeof(*d))) < 0)
+			return ctx_error(c, r, "out of memory");
+		d = (struct ncdev *)(void *)devs->data + nd++;
+		d->name = e[i].name;
+		d->have = 0;
+		if (snprintf(dir, sizeof(dir), "%s/%s", base, e[i].name) >= (int)sizeof(dir))
+			return ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, e[i].name);
+		r = read_dev(c, dir, d);
+		if (r < 0)
+			return r;
+		/* os.ReadDir of the device directory */
+		if (!d->have && !d->s[S_OPERSTATE][0]) {
+			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd < 0) {
+				r = -errno;
+				if (r == -ENOENT || r == -EACCES || r == -EPERM)
+					return -ENODATA;
+				return ctx_error(c, r, "could not get net class info: %s: %s", dir,
+						 strerror(-r));
+			}
+			close(fd);
+		}
+	}
+	d = (struct ncdev *)(void *)devs->data;
+
+	for (int f = 0; f < NNUM + 2; f++) {
+		/* families in name order: the numeric ones with info after
+		 * iface_link_mode, up last */
+		char name[64], help[96];
+		int a = f <= A_LINK_MODE ? f : f == A_LINK_MODE + 1 ? -1 : f <= NNUM ? f - 1 : -2;
+		bool any = false;
+
+		if (a == -1) {
+			if (nd == 0)
+				continue;
+			if ((r = writer_family(w, "node_network_info", METRIC_GAUGE,
+					       "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+					       il)) < 0)
+				return r;
+			for (size_t i = 0; i < nd; i++) {
+				const char *lv[] = { d[i].s[S_ADDRESS], d[i].s[S_BROADCAST], d[i].name,
+						     d[i].s[S_DUPLEX], d[i].s[S_IFALIAS],
+						     d[i].s[S_OPERSTATE] };
+
+				(void)writer_sample(w, lv, 1);
+			}
+			continue;
+		}
+		if (a == -2) {
+			if (nd == 0)
+				continue;
+			if ((r = writer_family(w, "node_network_up", METRIC_GAUGE,
+					       "Value is 1 if operstate is 'up', 0 otherwise.", dl)) < 0)
+				return r;
+			for (size_t i = 0; i < nd; i++) {
+				const char *lv[] = { d[i].name };
+
+				(void)writer_sample(w, lv, strcmp(d[i].s[S_OPERSTATE], "up") == 0);
+			}
+			continue;
+		}
+		for (size_t i = 0; i < nd && !any; i++)
+			any = (d[i].have >> a & 1) &&
+			      (a != A_SPEED || d[i].v[a] >= 0 || !ignore_invalid_speed);
+		if (!any)
+			continue;
+		str_join(name, sizeof(name), "node_network_", num[a].name, (char *)NULL);
+		str_join(help, sizeof(help), "Network device property: ", num[a].name, (char *)NULL);
+		if ((r = writer_family(w, name, num[a].type, help, dl)) < 0)
+			return r;
+		for (size_t i = 0; i < nd; i++) {
+			const char *lv[] = { d[i].name };
+			int64_t v = d[i].v[a];
+
+			if (!(d[i].have >> a & 1))
+				continue;
+			if (a == A_SPEED) {
+				if (v < 0 && ignore_invalid_speed)
+					continue;
+				/* int64(speed * 1000 * 1000 / 8), Go's wrapping arithmetic */
+				v = (int64_t)((uint64_t)v * 1000000u) / 8;
+			}
+			(void)writer_sample(w, lv, (double)v);
+		}
+	}
+	return 0;
+}
+
+static const struct flag netclass_flags[] = {
+	{ .name = "collector.netclass.ignored-devices", .type = FLAG_STRING,
+	  .dst = &ignored_re.src, .def = "^$",
+	  .help = "Regexp of net devices to ignore for netclass collector.",
+	  .check = host_regex_flag_check },
+	{ .name = "collector.netclass.ignore-invalid-speed", .type = FLAG_BOOL,
+	  .dst = &ignore_invalid_speed,
+	  .help = "Ignore devices where the speed is invalid. This will be the default behavior in 2.x." },
+	{ .name = "collector.netclass.netlink", .type = FLAG_BOOL, .dst = &use_netlink,
+	  .help = "Use netlink to gather stats instead of /proc/net/dev (accepted; host-exporter "
+		  "reads sysfs, the same series)." },
+	{ .name = "collector.netclass_rtnl.with-stats", .type = FLAG_BOOL, .dst = &rtnl_with_stats,
+	  .help = "Expose the statistics for each network device, replacing netdev collector "
+		  "(accepted with --collector.netclass.netlink; not implemented)." },
+};
+
+static int netclass_init(const struct flagset *fs, char *err, size_t errlen)
+{
+	(void)fs;
+	(void)err;
+	(void)errlen;
+	if (use_netlink || rtnl_with_stats)
+		log_warn("netlink mode of the netclass collector not implemented; "
+		       "reading /sys/class/net instead", "flag",
+		       use_netlink ? "--collector.netclass.netlink" : "--collector.netclass_rtnl.with-stats",
+		       NULL);
+	return 0;
+}
+
+static void netclass_teardown(void)
+{
+	host_regex_free(&ignored_re);
+}
+
+const struct collector collector_netclass = {
+	.name = "netclass", .default_on = true, .collect = collect_netclass, .src = SRC_DEVICE,
+	COLLECTOR_FLAGS(netclass_flags), .init = netclass_init, .teardown = netclass_teardown,
+};

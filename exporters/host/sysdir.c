@@ -1,0 +1,201 @@
+/*
+ * sysdir: directory listings and attribute reads for the sysfs collectors
+ * (see sysdir.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sysdir.h"
+
+static int ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sd_ent *)a)->name, ((const struct sd_ent *)b)->name);
+}
+
+int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
+{
+	char dbuf[2048] __attribute__((aligned(8)));
+	size_t len = 0, cnt = 0, off;
+	struct sd_ent *e;
+	int fd, r = 0;
+
+	*n = 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* names: [type byte][name NUL] packed; the entries point into it once
+	 * it no longer grows. */
+	for (;;) {
+		ssize_t got = getdents64(fd, dbuf, sizeof(dbuf));
+
+		if (got < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		for (ssize_t p = 0; p < got;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(dbuf + p);
+			size_t nl = strlen(d->d_name);
+			unsigned char t = d->d_type;
+
+			p += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			if (t == DT_UNKNOWN) {
+				struct stat st;
+
+				if (fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;	/* gone meanwhile */
+				t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK :
+				    S_ISREG(st.st_mode) ? DT_REG : DT_FIFO;
+			}
+			if ((r = rbuf_reserve(names, len + nl + 2)) < 0)
+				goto out;
+			names->data[len] = (char)t;
+			memcpy(names->data + len + 1, d->d_name, nl + 1);
+			len += nl + 2;
+			cnt++;
+		}
+	}
+	if ((r = rbuf_reserve(ents, (cnt + 1) * sizeof(*e))) < 0)
+		goto out;
+	e = (struct sd_ent *)(void *)ents->data;
+	for (off = 0; off < len; e++) {
+		e->type = (unsigned char)names->data[off];
+		e->name = names->data + off + 1;
+		off += strlen(e->name) + 2;
+	}
+	e = (struct sd_ent *)(void *)ents->data;
+	qsort(e, cnt, sizeof(*e), ent_cmp);
+	*n = cnt;
+out:
+	close(fd);
+	return r;
+}
+
+int sd_read_attr(const char *dir, const char *name, char *out)
+{
+	char path[PATH_MAX];
+	ssize_t got;
+	char *s, *e;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	/* O_NOFOLLOW: the library reads only regular files of a listing;
+	 * O_NONBLOCK: a FIFO in a fixture tree must not hang the scrape. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	do
+		got = read(fd, out, SD_ATTR_MAX);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	out[got] = '\0';
+	/* bytes.TrimSpace (ASCII white space; sysfs values are ASCII) */
+	for (s = out; *s && strchr(" \t\n\r\v\f", *s); s++)
+		;
+	for (e = out + got; e > s && strchr(" \t\n\r\v\f", e[-1]); e--)
+		;
+	*e = '\0';
+	if (s != out)
+		memmove(out, s, (size_t)(e - s) + 1);
+	return 0;
+}
+
+static int digit_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/* Unsigned magnitude of s in base (0: from the prefix), Go's rules. */
+static int parse_mag(const char *s, int base, uint64_t *ret)
+{
+	bool prefixed = false, last_digit = false, any = false, us = base == 0;
+	uint64_t v = 0;
+
+	if (base == 0) {
+		base = 10;
+		if (s[0] == '0' && s[1]) {
+			switch (s[1]) {
+			case 'x': case 'X': base = 16; s += 2; prefixed = true; break;
+			case 'o': case 'O': base = 8; s += 2; prefixed = true; break;
+			case 'b': case 'B': base = 2; s += 2; prefixed = true; break;
+			default: base = 8; s += 1; any = true; last_digit = true; break;
+			}
+		}
+		/* underscores: only with base 0, between digits or after a prefix */
+		last_digit = last_digit || prefixed;
+	}
+	for (; *s; s++) {
+		int d;
+
+		if (*s == '_' && us) {
+			if (!last_digit || !s[1] || s[1] == '_')
+				return -EINVAL;
+			last_digit = false;
+			continue;
+		}
+		d = digit_val(*s);
+		if (d >= base)
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -ERANGE;
+		v = v * (uint64_t)base + (uint64_t)d;
+		any = true;
+		last_digit = true;
+	}
+	if (!any)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int sd_parse_int(const char *s, int64_t *ret)
+{
+	bool neg = false;
+	uint64_t m;
+	int r;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if ((r = parse_mag(s, 0, &m)) < 0)
+		return r;
+	if (neg ? m > (uint64_t)INT64_MAX + 1 : m > (uint64_t)INT64_MAX)
+		return -ERANGE;
+	*ret = neg ? (int64_t)(0 - m) : (int64_t)m;
+	return 0;
+}
+
+int sd_parse_uint(const char *s, uint64_t *ret)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+	return parse_mag(s, 10, ret);
+}
+
+int sd_parse_uint0(const char *s, uint64_t *ret)
+{
+	return parse_mag(s, 0, ret);
+}
