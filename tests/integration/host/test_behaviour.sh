@@ -34,7 +34,7 @@ start() {	# start NAME ARGS...: host-exporter on a free port; sets port_NAME, pi
 	local name=$1 port
 	shift
 	port=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$port" "$@" >"$d/$name.log" 2>&1 &
+	"$HE" --web.listen-address="127.0.0.1:$port" --no-collector.systemd "$@" >"$d/$name.log" 2>&1 &
 	eval "pid_$name=$!; port_$name=$port"
 	on_exit "kill -9 $! 2>/dev/null"
 	wait_http "http://127.0.0.1:$port/-/healthy" 20

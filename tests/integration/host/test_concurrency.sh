@@ -12,7 +12,7 @@ d=$(tmpdir_new)
 n=${HOST_CONC_SCRAPES:-25}
 
 port=$(free_port)
-"$HE" --web.listen-address="127.0.0.1:$port" --path.procfs="$FX/proc" --path.sysfs="$FX/sys" \
+"$HE" --web.listen-address="127.0.0.1:$port" --no-collector.systemd --path.procfs="$FX/proc" --path.sysfs="$FX/sys" \
 	--path.rootfs="$FX/rootfs" --path.udev.data="$FX/udev" \
 	--collector.textfile.directory="$FX/textfile" >"$d/he.log" 2>&1 &
 pid=$!
@@ -81,7 +81,7 @@ cp -r "$FX/proc" "$d/proc"
 rm "$d/proc/loadavg"
 mkfifo "$d/proc/loadavg"
 port2=$(free_port)
-"$HE" --web.listen-address="127.0.0.1:$port2" --path.procfs="$d/proc" --path.sysfs="$FX/sys" \
+"$HE" --web.listen-address="127.0.0.1:$port2" --no-collector.systemd --path.procfs="$d/proc" --path.sysfs="$FX/sys" \
 	--path.rootfs="$FX/rootfs" --collector.textfile.directory="$FX/textfile" \
 	--collector.timeout=3s >"$d/he2.log" 2>&1 &
 pid2=$!
@@ -106,7 +106,7 @@ check "timeouts under concurrency: the $((NCOLL - 1)) others succeed everywhere"
 # /proc/net/snmp, context switches from /proc/stat) grow from one scrape to
 # the next although both are read through the same kept descriptor.
 port3=$(free_port)
-"$HE" --web.listen-address="127.0.0.1:$port3" --collector.textfile.directory="$FX/textfile" \
+"$HE" --web.listen-address="127.0.0.1:$port3" --no-collector.systemd --collector.textfile.directory="$FX/textfile" \
 	>"$d/he3.log" 2>&1 &
 pid3=$!
 on_exit "kill -9 $pid3"

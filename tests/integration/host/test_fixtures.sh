@@ -20,7 +20,7 @@ paths=(--path.procfs="$FX/proc" --path.sysfs="$FX/sys" --path.rootfs="$FX/rootfs
 	--collector.cpu.info.bugs-include=spectre --collector.stat.softirq)
 
 port=$(free_port)
-TZ=UTC "$HE" --web.listen-address="127.0.0.1:$port" "${paths[@]}" >"$d/he.log" 2>&1 &
+TZ=UTC "$HE" --web.listen-address="127.0.0.1:$port" "${paths[@]}" --no-collector.systemd >"$d/he.log" 2>&1 &
 pid=$!
 on_exit "kill $pid; wait $pid"
 wait_http "http://127.0.0.1:$port/-/healthy" 20 || { cat "$d/he.log"; echo "host-exporter did not start"; exit 1; }
