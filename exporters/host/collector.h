@@ -283,6 +283,7 @@ int collect_conntrack(struct collector_ctx *c, struct metrics_writer *w);
 int collect_entropy(struct collector_ctx *c, struct metrics_writer *w);
 int collect_udp_queues(struct collector_ctx *c, struct metrics_writer *w);
 int collect_softnet(struct collector_ctx *c, struct metrics_writer *w);
+int collect_schedstat(struct collector_ctx *c, struct metrics_writer *w);
 int collect_timex(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
@@ -322,7 +323,7 @@ void filesystem_shutdown(void);
 #define HOST_COLLECTORS(X) \
 	X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) \
 	X(meminfo) X(netdev) \
-	X(netstat) X(os) X(pressure) X(sockstat) X(softnet) X(stat) X(textfile) X(time) X(timex) X(udp_queues) \
+	X(netstat) X(os) X(pressure) X(schedstat) X(sockstat) X(softnet) X(stat) X(textfile) X(time) X(timex) X(udp_queues) \
 	X(uname) X(vmstat)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
