@@ -285,6 +285,7 @@ int collect_udp_queues(struct collector_ctx *c, struct metrics_writer *w);
 int collect_softnet(struct collector_ctx *c, struct metrics_writer *w);
 int collect_schedstat(struct collector_ctx *c, struct metrics_writer *w);
 int collect_arp(struct collector_ctx *c, struct metrics_writer *w);
+int collect_ipvs(struct collector_ctx *c, struct metrics_writer *w);
 int collect_timex(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
@@ -322,7 +323,7 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(arp) X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(loadavg) \
+	X(arp) X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(ipvs) X(loadavg) \
 	X(meminfo) X(netdev) \
 	X(netstat) X(os) X(pressure) X(schedstat) X(sockstat) X(softnet) X(stat) X(textfile) X(time) X(timex) X(udp_queues) \
 	X(uname) X(vmstat)
