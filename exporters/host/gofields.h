@@ -9,6 +9,7 @@
 #define HOST_GOFIELDS_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,45 @@ static inline int go_parse_uint(const char *s, int base, int bits, uint64_t *ret
 	}
 	*ret = v;
 	return 0;
+}
+
+/*
+ * procfs's util.ParseUint64s over the fields of a "key v1 v2 ..." line:
+ * parses every field after the key (base 10), storing the first max in v;
+ * returns how many there are, or -EINVAL if one is not a uint64.  The
+ * fields past the first nf stored in f[] are found again in the line
+ * (go_fields NUL-ends only those), so any count is validated.
+ */
+static inline long go_line_u64s(char *line, uint64_t *v, size_t max)
+{
+	size_t n = 0;
+	char *s = line;
+	bool key = true;
+
+	for (;;) {
+		char *tok, save;
+		uint64_t x;
+
+		while (*s && go_space(*s))
+			s++;
+		if (!*s)
+			return (long)n;
+		tok = s;
+		while (*s && !go_space(*s))
+			s++;
+		save = *s;
+		*s = '\0';
+		if (key) {
+			key = false;
+		} else {
+			if (go_parse_uint(tok, 10, 64, &x) < 0)
+				return -EINVAL;
+			if (n < max)
+				v[n] = x;
+			n++;
+		}
+		*s = save;
+	}
 }
 
 /* Drop one trailing '\r' (bufio.ScanLines does). */

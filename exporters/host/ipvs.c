@@ -276,7 +276,8 @@ int collect_ipvs(struct collector_ctx *c, struct metrics_writer *w)
 	return 0;
 }
 
-/* parseIpvsLabels: a comma list; unknown names are an error (sorted). */
+/* parseIpvsLabels: a comma list; unknown names are an error (node_exporter
+ * lists them sorted, we in the order given). */
 static int ipvs_init(const struct flagset *fs, char *err, size_t errlen)
 {
 	const char *s = arg_backend_labels ? arg_backend_labels : "";
