@@ -288,6 +288,7 @@ int collect_arp(struct collector_ctx *c, struct metrics_writer *w);
 int collect_ipvs(struct collector_ctx *c, struct metrics_writer *w);
 int collect_nfs(struct collector_ctx *c, struct metrics_writer *w);
 int collect_nfsd(struct collector_ctx *c, struct metrics_writer *w);
+int collect_selinux(struct collector_ctx *c, struct metrics_writer *w);
 int collect_timex(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
@@ -327,7 +328,7 @@ void filesystem_shutdown(void);
 #define HOST_COLLECTORS(X) \
 	X(arp) X(conntrack) X(cpu) X(diskstats) X(entropy) X(filefd) X(filesystem) X(ipvs) X(loadavg) \
 	X(meminfo) X(netdev) \
-	X(netstat) X(nfs) X(nfsd) X(os) X(pressure) X(schedstat) X(sockstat) X(softnet) X(stat) X(textfile) X(time) X(timex) X(udp_queues) \
+	X(netstat) X(nfs) X(nfsd) X(os) X(pressure) X(schedstat) X(selinux) X(sockstat) X(softnet) X(stat) X(textfile) X(time) X(timex) X(udp_queues) \
 	X(uname) X(vmstat)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
