@@ -41,6 +41,19 @@ _procA_num() {
 		{ print }'
 }
 
+# _procA_wait PORT PID: until /metrics answers (60 s at most); at once 1
+# if the process exited (a refused flag: no reason to wait).
+_procA_wait() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null)" = 200 ] &&
+			return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # procA_gather: scrape every started case into $d/ne-LABEL.txt and
 # $d/he-LABEL.txt (filtered, sorted), then stop them.  A case whose
 # exporters did not start fails and leaves no files.
@@ -48,8 +61,8 @@ procA_gather() {
 	local label re
 	for label in "${_procA_cases[@]}"; do
 		re=${_procA_re[$label]}
-		if ! wait_http "http://127.0.0.1:${_procA_p1[$label]}/metrics" 60 ||
-			! wait_http "http://127.0.0.1:${_procA_p2[$label]}/metrics" 60; then
+		if ! _procA_wait "${_procA_p1[$label]}" "${_procA_pids[$label]% *}" ||
+			! _procA_wait "${_procA_p2[$label]}" "${_procA_pids[$label]#* }"; then
 			fail "$label: exporters did not start"
 			continue
 		fi

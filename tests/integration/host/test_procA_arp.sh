@@ -51,5 +51,5 @@ check "full: 3 devices" test "$(grep -c '^node_arp_entries' "$d/he-full.txt")" =
 check "extra: the last column is the device" grep -q '^node_arp_entries{device="eth1"} 1$' "$d/he-extra.txt"
 check "short: success 0, no series" bash -c "grep -q '^node_scrape_collector_success{collector=\"arp\"} 0$' '$d/he-short.txt' && ! grep -q '^node_arp' '$d/he-short.txt'"
 check "both: only eth0" bash -c "test \"\$(grep '^node_arp_entries' '$d/he-both.txt')\" = 'node_arp_entries{device=\"eth0\"} 3'"
-check "bad regex: exit 2" bash -c "'$HE' --collector.arp.device-include='(' >/dev/null 2>&1; test \$? = 2"
+check "bad regex: exit 2" bash -c "timeout 20 '$HE' --web.listen-address=127.0.0.1:0 --collector.arp.device-include='(' >/dev/null 2>&1; test \$? = 2"
 finish

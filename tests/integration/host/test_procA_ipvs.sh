@@ -79,5 +79,5 @@ check "remote: C0A82016:0CEA summed over two services" grep -q '^node_ipvs_backe
 check "none: one unlabelled sum" grep -q '^node_ipvs_backend_connections_active 2257$' "$d/he-none.txt"
 check "nobackends: totals kept, success 0" bash -c "grep -q '^node_ipvs_connections_total' '$d/he-nobackends.txt' && grep -q '^node_scrape_collector_success{collector=\"ipvs\"} 0$' '$d/he-nobackends.txt'"
 check "nomodule: no series" bash -c "! grep -q '^node_ipvs' '$d/he-nomodule.txt'"
-check "unknown label: exit 2 naming it" bash -c "'$HE' --collector.ipvs.backend-labels=proto,bogus 2>&1 >/dev/null | grep -q 'bogus'; test \${PIPESTATUS[0]} = 2"
+check "unknown label: exit 2 naming it" bash -c "timeout 20 '$HE' --web.listen-address=127.0.0.1:0 --collector.ipvs.backend-labels=proto,bogus 2>&1 >/dev/null | grep -q 'bogus'; test \${PIPESTATUS[0]} = 2"
 finish
