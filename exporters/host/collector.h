@@ -282,6 +282,14 @@ int scrape_run(struct scrape_pool *p, const struct scrape_req *req, struct metri
 int collect_conntrack(struct collector_ctx *c, struct metrics_writer *w);
 int collect_entropy(struct collector_ctx *c, struct metrics_writer *w);
 int collect_udp_queues(struct collector_ctx *c, struct metrics_writer *w);
+int collect_softnet(struct collector_ctx *c, struct metrics_writer *w);
+int collect_schedstat(struct collector_ctx *c, struct metrics_writer *w);
+int collect_arp(struct collector_ctx *c, struct metrics_writer *w);
+int collect_ipvs(struct collector_ctx *c, struct metrics_writer *w);
+int collect_nfs(struct collector_ctx *c, struct metrics_writer *w);
+int collect_nfsd(struct collector_ctx *c, struct metrics_writer *w);
+int collect_selinux(struct collector_ctx *c, struct metrics_writer *w);
+int collect_timex(struct collector_ctx *c, struct metrics_writer *w);
 int collect_cpu(struct collector_ctx *c, struct metrics_writer *w);
 int collect_meminfo(struct collector_ctx *c, struct metrics_writer *w);
 int collect_loadavg(struct collector_ctx *c, struct metrics_writer *w);
@@ -318,11 +326,12 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(bonding) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) \
-	X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) X(loadavg) X(mdadm) \
-	X(meminfo) X(netclass) X(netdev) X(netstat) X(nvme) X(os) X(pressure) X(rapl) \
-	X(sockstat) X(stat) X(systemd) X(tapestats) X(textfile) X(thermal_zone) X(time) \
-	X(udp_queues) X(uname) X(vmstat) X(xfs)
+	X(arp) X(bonding) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) \
+	X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) X(ipvs) X(loadavg) \
+	X(mdadm) X(meminfo) X(netclass) X(netdev) X(netstat) X(nfs) X(nfsd) X(nvme) X(os) \
+	X(pressure) X(rapl) X(schedstat) X(selinux) X(sockstat) X(softnet) X(stat) X(systemd) \
+	X(tapestats) X(textfile) X(thermal_zone) X(time) X(timex) X(udp_queues) X(uname) \
+	X(vmstat) X(xfs)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 

@@ -59,7 +59,9 @@ if [ -x "$NE" ]; then
 	on_exit "kill $ne_pid; wait $ne_pid"
 	wait_http "http://127.0.0.1:$ne_port/metrics" 20
 	curl -sf "http://127.0.0.1:$ne_port/metrics" >"$d/theirs.txt"
-	curl -sf "http://127.0.0.1:$port/metrics" >"$d/ours.txt"
+	# the same collectors as node_exporter runs (ours runs its whole default set)
+	q=$(printf 'collect[]=%s&' "${colls[@]}")
+	curl -sf "http://127.0.0.1:$port/metrics?${q%&}" >"$d/ours.txt"
 	$PY "$SRC_DIR/tests/integration/host/compare.py" "$d/ours.txt" "$d/theirs.txt" \
 		--allow-extra node_network_receive_nohandler_total >"$d/cmp.txt"
 	rc=$?
