@@ -39,8 +39,35 @@ tmpdir_new() {
 }
 
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago.
+# free_ports N: N distinct loopback ports free now, held together while
+# chosen.  Picked at random below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range): a port bind() hands out from that range can
+# become a client socket's local port (the tests' many curls) before the
+# server binds it, and the server then fails with EADDRINUSE.
+free_ports() {
+	$PY -c '
+import random, socket, sys
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+lo = lo if lo > 12000 else 61000
+ss, tried = [], set()
+while len(ss) < int(sys.argv[1]):
+    p = random.randrange(10000, lo - 1 if lo < 61000 else 32000)
+    if p in tried:
+        continue
+    tried.add(p)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        s.close()
+        continue
+    ss.append(s)
+for s in ss:
+    print(s.getsockname()[1])
+' "$1"
+}
 free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	free_ports 1
 }
 
 # wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT.

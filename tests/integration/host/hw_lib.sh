@@ -11,14 +11,7 @@ HE=$BUILD_DIR/host-exporter
 # one Python start for all (a python3 start costs a second on a loaded CI).
 _hw_ports=()
 hw_ports() {
-	mapfile -t _hw_ports < <($PY -c '
-import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-for s in ss:
-    print(s.getsockname()[1])
-' "$1")
+	mapfile -t _hw_ports < <(free_ports "$1")
 }
 
 # Sample values normalised to %.17g: host-exporter prints integral values

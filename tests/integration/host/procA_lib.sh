@@ -16,10 +16,7 @@ procA_start() {
 	local label=$1 re=$2 cols=$3 args=() c p1 p2 pid1 pid2
 	shift 4
 	for c in $cols; do args+=("--collector.$c"); done
-	read -r p1 p2 < <($PY -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+	{ read -r p1; read -r p2; } < <(free_ports 2)
 	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults "${args[@]}" "$@" \
 		>"$d/ne-$label.log" 2>&1 &
 	pid1=$!
