@@ -234,6 +234,19 @@ int metrics_writer_finish(struct metrics_writer *w);
  */
 int writer_family(struct metrics_writer *w, const char *name, enum metric_type t,
 		  const char *help, const char *const *label_names);
+/*
+ * Change the label names of the open family for the samples that follow
+ * (NULL-terminated, checked as writer_family's): one family whose series
+ * carry different label sets, as the text formats allow (node_exporter's
+ * node_power_supply_info has one label per attribute a supply has).
+ * HELP/TYPE are not repeated and the family stays open.  Duplicate series
+ * are refused across label sets when each set lists its names in one
+ * canonical order (e.g. sorted, as client_golang prints them).  -EINVAL
+ * when no family is open or a name is invalid (samples are then refused
+ * until the next writer_family), -ENOMEM.  Costs nothing to families that
+ * do not call it.
+ */
+int writer_family_relabel(struct metrics_writer *w, const char *const *label_names);
 /* One sample of a counter/gauge/untyped family: values as many as label names. */
 int writer_sample(struct metrics_writer *w, const char *const *label_values, double v);
 /* An integer sample (exact above 2^53). */

@@ -725,6 +725,21 @@ int metrics_family_names(struct buf *scratch, const char *name, enum metric_type
 	return buf_failed(scratch) ? -ENOMEM : k;
 }
 
+/* The per-label prefixes [","]name=" of the samples to come. */
+static void set_label_prefixes(struct metrics_writer *w, const char *const *label_names,
+			       size_t nlabels)
+{
+	buf_reset(&w->lpre);
+	for (size_t i = 0; i < nlabels; i++) {
+		w->lpre_off[i] = w->lpre.len;
+		if (i)
+			buf_putc(&w->lpre, ',');
+		buf_puts(&w->lpre, label_names[i]);
+		buf_append(&w->lpre, "=\"", 2);
+	}
+	w->lpre_off[nlabels] = w->lpre.len;
+}
+
 /*
  * Writes HELP/TYPE and sets up sample name and label prefixes.  Names are
  * valid here; len is strlen(name).  OpenMetrics counters: the metadata name
@@ -798,15 +813,7 @@ static int family_begin(struct metrics_writer *w, const char *name, size_t len,
 	buf_append(&w->sname, name, len);
 	if (om && t == METRIC_COUNTER && mlen == len)
 		buf_append(&w->sname, "_total", 6);
-	buf_reset(&w->lpre);
-	for (size_t i = 0; i < nlabels; i++) {
-		w->lpre_off[i] = w->lpre.len;
-		if (i)
-			buf_putc(&w->lpre, ',');
-		buf_puts(&w->lpre, label_names[i]);
-		buf_append(&w->lpre, "=\"", 2);
-	}
-	w->lpre_off[nlabels] = w->lpre.len;
+	set_label_prefixes(w, label_names, nlabels);
 	if (buf_failed(&w->sname) || buf_failed(&w->lpre)) {
 		r = -ENOMEM;
 		goto fail;
@@ -838,6 +845,26 @@ fail:
 	return r;
 }
 
+/* Label names valid for a family of type t (count in *n): 0 or -EINVAL. */
+static int label_names_check(enum metric_type t, const char *const *label_names, size_t *n)
+{
+	size_t k = 0;
+
+	for (; label_names && label_names[k]; k++) {
+		if (k == METRICS_MAX_LABELS || !metrics_label_name_valid(label_names[k]))
+			return -EINVAL;
+		if (t == METRIC_HISTOGRAM && !strcmp(label_names[k], "le"))
+			return -EINVAL;
+		if (t == METRIC_SUMMARY && !strcmp(label_names[k], "quantile"))
+			return -EINVAL;
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(label_names[j], label_names[k]))
+				return -EINVAL;
+	}
+	*n = k;
+	return 0;
+}
+
 int writer_family(struct metrics_writer *w, const char *name, enum metric_type t,
 		  const char *help, const char *const *label_names)
 {
@@ -852,18 +879,33 @@ int writer_family(struct metrics_writer *w, const char *name, enum metric_type t
 	if (w->fmt == METRICS_FORMAT_OPENMETRICS && t == METRIC_COUNTER && len == 6 &&
 	    !memcmp(name, "_total", 6))
 		return -EINVAL;
-	for (; label_names && label_names[n]; n++) {
-		if (n == METRICS_MAX_LABELS || !metrics_label_name_valid(label_names[n]))
-			return -EINVAL;
-		if (t == METRIC_HISTOGRAM && !strcmp(label_names[n], "le"))
-			return -EINVAL;
-		if (t == METRIC_SUMMARY && !strcmp(label_names[n], "quantile"))
-			return -EINVAL;
-		for (size_t j = 0; j < n; j++)
-			if (!strcmp(label_names[j], label_names[n]))
-				return -EINVAL;
-	}
+	if (label_names_check(t, label_names, &n) < 0)
+		return -EINVAL;
 	return family_begin(w, name, len, t, help, label_names, n);
+}
+
+/*
+ * A new label set for the open family: HELP/TYPE and the family's series
+ * table stay; the series key (the escaped text between the braces) holds
+ * the label names too, so it stays injective across label sets.
+ */
+int writer_family_relabel(struct metrics_writer *w, const char *const *label_names)
+{
+	size_t n = 0;
+
+	if (!w || w->state != W_OPEN || w->finished)
+		return -EINVAL;
+	if (label_names_check(w->type, label_names, &n) < 0) {
+		w->state = W_FAILED;
+		return -EINVAL;
+	}
+	set_label_prefixes(w, label_names, n);
+	if (buf_failed(&w->lpre)) {
+		w->state = W_FAILED;
+		return -ENOMEM;
+	}
+	w->nlabels = n;
+	return 0;
 }
 
 int writer_family_trusted(struct metrics_writer *w, const char *name, enum metric_type t,

@@ -29,6 +29,7 @@ extern const struct collector collector_cpufreq, collector_hwmon, collector_ther
 	collector_rapl, collector_edac;
 extern const struct collector collector_netclass, collector_bonding, collector_infiniband,
 	collector_fibrechannel;
+extern const struct collector collector_powersupplyclass;
 
 static const struct target {
 	const struct collector *col;
@@ -69,6 +70,8 @@ static const struct target {
 	{ &collector_bonding, "sys/class/net/bond0/bonding/slaves" },
 	{ &collector_infiniband, "sys/class/infiniband/mlx5_0/ports/1/rate" },
 	{ &collector_fibrechannel, "sys/class/fc_host/host0/statistics/rx_frames" },
+	{ &collector_powersupplyclass, "sys/class/power_supply/BAT0/voltage_now" },
+	{ &collector_powersupplyclass, "sys/class/power_supply/BAT0/model_name" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
