@@ -176,6 +176,21 @@ check "priv: success 1" grep -qx 'node_scrape_collector_success{collector="syste
 check "NodeSystemdServiceFailed fires on our series, for prism-fail.service only" \
 	promtool test rules "$d/mixin-test.yml"
 
+# SYSTEMD_BENCH=N: N scrapes of each exporter of the "all" pair, one after
+# the other: curl time_total p50 and CPU per scrape (utime+stime of
+# /proc/PID/stat, read once before and once after).  Figures only, no check.
+if [ -n "${SYSTEMD_BENCH:-}" ]; then
+	for x in ne he; do
+		sh_in "pid=\$(systemctl show -P MainPID prism-$x-all); hz=\$(getconf CLK_TCK)
+			p=$([ $x = ne ] && echo 9101 || echo 9201)
+			set -- \$(cut -d' ' -f14,15 /proc/\$pid/stat); c0=\$((\$1 + \$2))
+			for i in \$(seq $SYSTEMD_BENCH); do curl -s -o /dev/null -w '%{time_total}\n' 127.0.0.1:\$p/metrics; done >/tmp/t
+			set -- \$(cut -d' ' -f14,15 /proc/\$pid/stat); c1=\$((\$1 + \$2))
+			sort -n /tmp/t | awk -v n=$SYSTEMD_BENCH -v c=\$((c1 - c0)) -v hz=\$hz -v x=$x \
+				'NR == int((n + 1) / 2) { printf \"bench %s: %d scrapes, p50 %.2f ms, CPU %.2f ms/scrape\\n\", x, n, \$1 * 1000, c * 1000 / hz / n }'"
+	done
+fi
+
 # A clean exit (a sanitizer build's report, a crash, would leave the unit failed).
 for k in all filt priv; do
 	sh_in "systemctl stop prism-ne-$k prism-he-$k" >/dev/null 2>&1
