@@ -11,17 +11,20 @@
  * --collector.systemd.unit-exclude (both anchored, as RE2 ^(?:...)$ there),
  * one Get per property node_exporter reads (Service.Type; NRestarts,
  * TasksCurrent/TasksMax, ActiveEnterTimestamp with their flags;
- * Timer.LastTriggerUSec; Socket.NAccepted/NConnections/NRefused).  A
+ * Timer.LastTriggerUSec; Socket.NAccepted/NConnections/NRefused), all sent
+ * at once and their replies taken as they come (see send_get).  A
  * per-unit property that cannot be read leaves that series out, as there.
  * node_systemd_units counts every listed unit (unfiltered).
  *
  * Every bus call is bounded by what is left of the collector's deadline
- * (sd_bus_set_method_call_timeout); SRC_DEVICE keeps it on a pool worker.
+ * (sd_bus_set_method_call_timeout, and sd_bus_wait's timeout for the
+ * pipelined Gets); SRC_DEVICE keeps it on a pool worker.
  * No bus: "couldn't get dbus connection" (success 0), as node_exporter.
  *
  * Thread-safety: each scrape has its own sd_bus object, used only by the
  * worker running it; the flags are immutable after start-up.  Per-unit
- * results go to the worker's ctx->rb[1] (reused across scrapes).
+ * results go to the worker's ctx->rb[1], the pending requests to its
+ * ctx->rb[2] (both reused across scrapes).
  */
 #include <errno.h>
 #include <math.h>
@@ -70,7 +73,7 @@ enum {
 };
 
 struct unit_rec {
-	const char *name, *active;
+	const char *name, *active, *path;
 	char type[24];
 	unsigned have;
 	uint32_t restarts, accepted, current, refused;
@@ -101,19 +104,6 @@ static int arm(struct collector_ctx *c, sd_bus *bus)
 		return -ETIMEDOUT;
 	(void)sd_bus_set_method_call_timeout(bus, (c->deadline_ns - now) / 1000);
 	return 0;
-}
-
-static int get_trivial(struct collector_ctx *c, sd_bus *bus, const char *path, const char *iface,
-		       const char *member, char type, void *ret)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r;
-
-	if ((r = arm(c, bus)) < 0)
-		return r;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, member, &e, type, ret);
-	sd_bus_error_free(&e);
-	return r;
 }
 
 /* A string property into out (truncated to size); 0 or negative errno. */
@@ -199,49 +189,218 @@ static int open_bus(struct collector_ctx *c, sd_bus **ret, const char **addr)
 	return open_one(c, *addr, false, ret);
 }
 
-/* The per-unit properties of one filtered unit. */
-static void unit_props(struct collector_ctx *c, sd_bus *bus, const char *path, double version,
-		       struct unit_rec *u)
+/*
+ * The per-unit Gets go out without waiting for each reply: every call is
+ * sent on the one connection (sd_bus_call_method_async), at most MAX_INFLIGHT
+ * at a time -- the system bus's dbus-daemon refuses a connection more than
+ * max_replies_per_connection (128 by default) pending replies -- and the
+ * replies are taken in as they come (sd_bus_process/sd_bus_wait), all
+ * bounded by the collector's deadline.  One round trip for the lot instead
+ * of one per property.
+ */
+#define MAX_INFLIGHT 64
+
+enum prop { P_TYPE, P_RESTARTS, P_TASKS_CUR, P_TASKS_MAX, P_ACCEPTED, P_CURRENT, P_REFUSED,
+	    P_TRIGGER, P_START, P_STATE };
+
+struct scrape;
+
+/* One pending Get: what it fills in (unit is an index into s->u). */
+struct req {
+	struct scrape *s;
+	uint32_t unit;
+	uint8_t prop;
+};
+
+struct scrape {
+	struct collector_ctx *c;
+	sd_bus *bus;
+	struct unit_rec *u;
+	unsigned inflight;
+	int state_r;		/* SystemState: 0 read, 1 not yet, <0 failed */
+	char state[64];
+	char state_err[128];
+};
+
+static const struct {
+	const char *iface, *member;
+	char type;
+	unsigned bit;
+} props[] = {
+	[P_TYPE] = { SD_SERVICE, "Type", 's', 0 },
+	[P_RESTARTS] = { SD_SERVICE, "NRestarts", 'u', HAVE_RESTARTS },
+	[P_TASKS_CUR] = { SD_SERVICE, "TasksCurrent", 't', HAVE_TASKS_CUR },
+	[P_TASKS_MAX] = { SD_SERVICE, "TasksMax", 't', HAVE_TASKS_MAX },
+	[P_ACCEPTED] = { SD_SOCKET, "NAccepted", 'u', HAVE_ACCEPTED },
+	[P_CURRENT] = { SD_SOCKET, "NConnections", 'u', HAVE_CURRENT },
+	[P_REFUSED] = { SD_SOCKET, "NRefused", 'u', HAVE_REFUSED },
+	[P_TRIGGER] = { SD_TIMER, "LastTriggerUSec", 't', HAVE_TRIGGER },
+	[P_START] = { SD_UNIT, "ActiveEnterTimestamp", 't', HAVE_START },
+	[P_STATE] = { SD_MANAGER, "SystemState", 's', 0 },
+};
+
+/* A Get's reply: the variant's value into the unit (or the system state). */
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
+	struct req *q = userdata;
+	struct scrape *s = q->s;
+	struct unit_rec *u = q->prop == P_STATE ? NULL : s->u + q->unit;
+	char t = props[q->prop].type, sig[2] = { t, '\0' };
+	const sd_bus_error *e;
+	const char *str;
+	uint32_t v32;
+	uint64_t v64;
+	int r;
+
+	(void)ret_error;
+	s->inflight--;
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		if (q->prop == P_STATE) {
+			e = sd_bus_message_get_error(m);
+			xsnprintf(s->state_err, sizeof(s->state_err), "%s",
+				  e && e->message ? e->message : "error reply");
+			s->state_r = -EIO;
+		}
+		return 0;
+	}
+	if ((r = sd_bus_message_enter_container(m, 'v', sig)) < 0)
+		goto bad;
+	switch (t) {
+	case 's':
+		if ((r = sd_bus_message_read_basic(m, 's', &str)) < 0)
+			goto bad;
+		if (q->prop == P_STATE) {
+			xsnprintf(s->state, sizeof(s->state), "%s", str);
+			s->state_r = 0;
+		} else {
+			xsnprintf(u->type, sizeof(u->type), "%s", str);
+		}
+		return 0;
+	case 'u':
+		if ((r = sd_bus_message_read_basic(m, 'u', &v32)) < 0)
+			goto bad;
+		switch (q->prop) {
+		case P_RESTARTS: u->restarts = v32; break;
+		case P_ACCEPTED: u->accepted = v32; break;
+		case P_CURRENT: u->current = v32; break;
+		default: u->refused = v32; break;
+		}
+		break;
+	default:
+		if ((r = sd_bus_message_read_basic(m, 't', &v64)) < 0)
+			goto bad;
+		switch (q->prop) {
+		case P_TASKS_CUR:	/* unset (no pids controller): left out, as there */
+		case P_TASKS_MAX:
+			if (v64 == UINT64_MAX)
+				return 0;
+			*(q->prop == P_TASKS_CUR ? &u->tasks_cur : &u->tasks_max) = v64;
+			break;
+		case P_TRIGGER: u->trigger_us = v64; break;
+		default: u->start_us = v64; break;
+		}
+		break;
+	}
+	u->have |= props[q->prop].bit;
+	return 0;
+bad:
+	if (q->prop == P_STATE) {
+		xsnprintf(s->state_err, sizeof(s->state_err), "bad reply: %s", strerror(-r));
+		s->state_r = -EIO;
+	}
+	return 0;
+}
+
+/* Take in replies until at most `until` calls are pending: 0, or
+ * -ETIMEDOUT at the deadline, or another negative errno (connection lost). */
+static int drain(struct scrape *s, unsigned until)
+{
+	int r;
+
+	while (s->inflight > until) {
+		uint64_t now = daemon_now_ns();
+
+		if ((r = sd_bus_process(s->bus, NULL)) < 0)
+			return r;
+		if (r > 0)
+			continue;
+		if (now >= s->c->deadline_ns)
+			return -ETIMEDOUT;
+		if ((r = sd_bus_wait(s->bus, (s->c->deadline_ns - now) / 1000 + 1)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Send one Get (its reply fills in q); the window is kept below MAX_INFLIGHT. */
+static int send_get(struct scrape *s, const char *path, struct req *q)
+{
+	uint64_t now;
+	int r;
+
+	if ((r = drain(s, MAX_INFLIGHT - 1)) < 0)
+		return r;
+	now = daemon_now_ns();
+	if (now + 1000 >= s->c->deadline_ns)
+		return -ETIMEDOUT;
+	r = sd_bus_call_method_async(s->bus, NULL, SD_DEST, path, "org.freedesktop.DBus.Properties",
+				     "Get", on_reply, q, "ss", props[q->prop].iface,
+				     props[q->prop].member);
+	if (r < 0)
+		return r;
+	s->inflight++;
+	return 0;
+}
+
+/* The Gets one filtered unit needs (at most 5, see below); returns how many
+ * it wrote to q, or a negative errno. */
+static int unit_gets(struct scrape *s, uint32_t i, const char *path, double version,
+		     struct req *q)
+{
+	struct unit_rec *u = s->u + i;
+	uint8_t want[5];
+	int n = 0, r;
 
 	if (has_suffix(u->name, ".service")) {
-		(void)get_string(c, bus, path, SD_SERVICE, "Type", u->type, sizeof(u->type), &e);
-		sd_bus_error_free(&e);
-		if (sdc.restarts &&
-		    get_trivial(c, bus, path, SD_SERVICE, "NRestarts", 'u', &u->restarts) >= 0)
-			u->have |= HAVE_RESTARTS;
+		want[n++] = P_TYPE;
+		if (sdc.restarts)
+			want[n++] = P_RESTARTS;
 		if (sdc.tasks) {
-			if (get_trivial(c, bus, path, SD_SERVICE, "TasksCurrent", 't', &u->tasks_cur) >= 0 &&
-			    u->tasks_cur != UINT64_MAX)
-				u->have |= HAVE_TASKS_CUR;
-			if (get_trivial(c, bus, path, SD_SERVICE, "TasksMax", 't', &u->tasks_max) >= 0 &&
-			    u->tasks_max != UINT64_MAX)
-				u->have |= HAVE_TASKS_MAX;
+			want[n++] = P_TASKS_CUR;
+			want[n++] = P_TASKS_MAX;
 		}
 	} else if (has_suffix(u->name, ".socket")) {
-		/* as there: no NAccepted, nothing; no NConnections, NAccepted only */
-		if (get_trivial(c, bus, path, SD_SOCKET, "NAccepted", 'u', &u->accepted) >= 0) {
-			u->have |= HAVE_ACCEPTED;
-			if (get_trivial(c, bus, path, SD_SOCKET, "NConnections", 'u', &u->current) >= 0) {
-				u->have |= HAVE_CURRENT;
-				if (get_trivial(c, bus, path, SD_SOCKET, "NRefused", 'u', &u->refused) >= 0)
-					u->have |= HAVE_REFUSED;
-			}
-		}
+		/* all three; the chain is applied when all are in (socket_chain) */
+		want[n++] = P_ACCEPTED;
+		want[n++] = P_CURRENT;
+		want[n++] = P_REFUSED;
 	} else if (has_suffix(u->name, ".timer") && version >= MIN_VERSION_SYSTEM_STATE) {
-		if (get_trivial(c, bus, path, SD_TIMER, "LastTriggerUSec", 't', &u->trigger_us) >= 0)
-			u->have |= HAVE_TRIGGER;
+		want[n++] = P_TRIGGER;
 	}
 	if (sdc.start_time) {
 		if (strcmp(u->active, "active") != 0) {
 			u->start_us = 0;
 			u->have |= HAVE_START;
-		} else if (get_trivial(c, bus, path, SD_UNIT, "ActiveEnterTimestamp", 't',
-				       &u->start_us) >= 0) {
-			u->have |= HAVE_START;
+		} else {
+			want[n++] = P_START;
 		}
 	}
+	for (int k = 0; k < n; k++) {
+		q[k] = (struct req){ .s = s, .unit = i, .prop = want[k] };
+		if ((r = send_get(s, path, &q[k])) < 0)
+			return r;
+	}
+	return n;
+}
+
+/* As node_exporter: no NAccepted, no socket series; no NConnections,
+ * NAccepted only. */
+static void socket_chain(struct unit_rec *u)
+{
+	if (!(u->have & HAVE_ACCEPTED))
+		u->have &= ~(unsigned)(HAVE_CURRENT | HAVE_REFUSED);
+	else if (!(u->have & HAVE_CURRENT))
+		u->have &= ~(unsigned)HAVE_REFUSED;
 }
 
 /* One family of a u32/u64/seconds field over the records that have it. */
@@ -290,7 +449,9 @@ static int collect_systemd(struct collector_ctx *c, struct metrics_writer *w)
 	struct unit_rec *u;
 	size_t n = 0;
 	uint64_t summary[NSUMMARY] = { 0 };
-	char vstr[128] = "", state[64] = "";
+	char vstr[128] = "";
+	struct scrape sc;
+	struct req *q;
 	const char *addr, *name, *desc, *load, *active, *sub, *follow, *path, *jtype, *jpath;
 	uint32_t jid;
 	double version;
@@ -330,24 +491,44 @@ static int collect_systemd(struct collector_ctx *c, struct metrics_writer *w)
 		if (strcmp(load, "loaded") != 0 || !host_regex_match(&sdc.inc_re, name) ||
 		    host_regex_match(&sdc.exc_re, name))
 			continue;
-		if ((r = rbuf_reserve(b, (n + 1) * sizeof(*u))) < 0) {
-			r = ctx_error(c, r, "too many units");
+		if (n >= UINT32_MAX / 8 || (r = rbuf_reserve(b, (n + 1) * sizeof(*u))) < 0) {
+			r = ctx_error(c, n >= UINT32_MAX / 8 ? -E2BIG : r, "too many units");
 			goto out;
 		}
 		u = (struct unit_rec *)(void *)b->data + n++;
 		memset(u, 0, sizeof(*u));
 		u->name = name;
 		u->active = active;
-		unit_props(c, bus, path, version, u);
+		u->path = path;
 	}
 	u = (struct unit_rec *)(void *)b->data;
 
-	if (version >= MIN_VERSION_SYSTEM_STATE) {
-		if (get_string(c, bus, SD_PATH, SD_MANAGER, "SystemState", state, sizeof(state), &e) < 0)
-			state_r = ctx_error(c, -EIO, "couldn't get system state: %s",
-					    e.message ? e.message : "no reply");
-		sd_bus_error_free(&e);
+	/* every Get in flight at once (at most 5 per unit and SystemState);
+	 * the requests stay where they are until their replies are in */
+	if ((r = rbuf_reserve(c->rb[2], (5 * n + 1) * sizeof(struct req))) < 0) {
+		r = ctx_error(c, r, "too many units");
+		goto out;
 	}
+	q = (struct req *)(void *)c->rb[2]->data;
+	sc = (struct scrape){ .c = c, .bus = bus, .u = u, .state_r = 1 };
+	if (version >= MIN_VERSION_SYSTEM_STATE) {
+		*q = (struct req){ .s = &sc, .prop = P_STATE };
+		if ((r = send_get(&sc, SD_PATH, q++)) < 0)
+			goto bus_failed;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((r = unit_gets(&sc, (uint32_t)i, u[i].path, version, q)) < 0)
+			goto bus_failed;
+		q += r;
+	}
+	if ((r = drain(&sc, 0)) < 0)
+		goto bus_failed;
+	for (size_t i = 0; i < n; i++)
+		if (has_suffix(u[i].name, ".socket"))
+			socket_chain(&u[i]);
+	if (version >= MIN_VERSION_SYSTEM_STATE && sc.state_r != 0)
+		state_r = ctx_error(c, -EIO, "couldn't get system state: %s",
+				    sc.state_r < 0 ? sc.state_err : "no reply");
 	if (daemon_now_ns() >= c->deadline_ns)
 		goto timeout;
 
@@ -364,7 +545,7 @@ static int collect_systemd(struct collector_ctx *c, struct metrics_writer *w)
 	if (version >= MIN_VERSION_SYSTEM_STATE && state_r == 0 &&
 	    (r = wr_one(w, "node_systemd_system_running", METRIC_GAUGE,
 			"Whether the system is operational (see 'systemctl is-system-running')",
-			strcmp(state, "running") == 0)) < 0)
+			strcmp(sc.state, "running") == 0)) < 0)
 		goto out;
 	if ((r = write_field(w, u, n, "node_systemd_timer_last_trigger_seconds", METRIC_GAUGE,
 			     "Seconds since epoch of last trigger.", F_TRIGGER, HAVE_TRIGGER)) < 0 ||
@@ -415,12 +596,19 @@ version_only:
 bad_reply:
 	r = ctx_error(c, r, "couldn't get units: bad ListUnits reply: %s", strerror(-r));
 	goto out;
+bus_failed:
+	if (r != -ETIMEDOUT) {
+		r = ctx_error(c, r, "couldn't get unit properties: %s", strerror(-r));
+		goto out;
+	}
 timeout:
 	r = ctx_error(c, -ETIMEDOUT, "systemd: deadline reached before the bus answered");
 out:
 	sd_bus_error_free(&e);
 	sd_bus_message_unref(reply);
-	sd_bus_flush_close_unref(bus);
+	/* no flush: nothing we sent still matters, and a stalled bus must not
+	 * hold the scrape past its deadline; pending calls go with the bus */
+	sd_bus_close_unref(bus);
 	return r;
 }
 

@@ -176,6 +176,54 @@ check "priv: success 1" grep -qx 'node_scrape_collector_success{collector="syste
 check "NodeSystemdServiceFailed fires on our series, for prism-fail.service only" \
 	promtool test rules "$d/mixin-test.yml"
 
+# The per-unit Gets are pipelined: during one scrape of the "all"
+# host-exporter, dbus-monitor (--profile: "mc ts serial sender dest path
+# iface member", "mr|err ts serial sender dest reply_to") sees more than one
+# of its calls unanswered at a time (a call-and-wait loop: never more than 1).
+# Conditions, not sleeps: the monitor is up (its NameAcquired), and every call
+# of the scraping connection has its reply before the count is taken.
+mon=/run/prism-mon
+count_in() {	# prints: max-in-flight calls-after-ListUnits still-unanswered
+	sh_in "awk '\$1 == \"mc\" && \$8 == \"ListUnits\" && x == \"\" { x = \$4 }
+		x != \"\" && \$1 == \"mc\" && \$4 == x { n++; out++; if (out > max) max = out }
+		x != \"\" && (\$1 == \"mr\" || \$1 == \"err\") && \$5 == x { out-- }
+		END { print max + 0, n + 0, (x == \"\" ? -1 : out + 0) }' $mon"
+}
+sh_in "systemd-run -q --unit=prism-mon -p StandardOutput=file:$mon dbus-monitor --system --profile" ||
+	fail "start dbus-monitor"
+for ((i = 0; i < 300; i++)); do sh_in "grep -q NameAcquired $mon 2>/dev/null" && break; sleep 0.1; done
+sh_in 'curl -sf --max-time 30 -o /dev/null 127.0.0.1:9201/metrics' || fail "monitored scrape"
+for ((i = 0; i < 300; i++)); do
+	set -- $(count_in)
+	[ "${2:-0}" -gt 1 ] && [ "${3:--1}" = 0 ] && break
+	sleep 0.1
+done
+sh_in 'systemctl stop prism-mon' >/dev/null 2>&1
+check "all: the per-unit Gets are pipelined (at most ${1:-?} of ${2:-?} calls in flight at once; more than 1)" \
+	[ "${1:-0}" -gt 1 ]
+
+# SYSTEMD_BENCH=N: N scrapes of each exporter, one after the other, of the
+# "all" pair and of a pair with Debian's defaults (--collector.systemd only,
+# ports 9104/9204): curl time_total p50 and CPU per scrape (utime+stime of
+# /proc/PID/stat, read once before and once after).  Figures only, no check.
+if [ -n "${SYSTEMD_BENCH:-}" ]; then
+	sh_in "systemd-run -q --unit=prism-ne-def /usr/bin/prometheus-node-exporter --web.listen-address=127.0.0.1:9104 --collector.disable-defaults --collector.systemd" &&
+		sh_in "systemd-run -q --unit=prism-he-def /srv/build/host-exporter --web.listen-address=127.0.0.1:9204 --collector.disable-defaults --collector.systemd" &&
+		wait_in 9104 && wait_in 9204 || fail "def: exporters did not answer"
+	for k in all:1 def:4; do
+		for x in ne he; do
+			sh_in "pid=\$(systemctl show -P MainPID prism-$x-${k%:*}); hz=\$(getconf CLK_TCK)
+				p=$([ $x = ne ] && echo 910 || echo 920)${k#*:}
+				set -- \$(cut -d' ' -f14,15 /proc/\$pid/stat); c0=\$((\$1 + \$2))
+				for i in \$(seq $SYSTEMD_BENCH); do curl -s -o /dev/null -w '%{time_total}\n' 127.0.0.1:\$p/metrics; done >/tmp/t
+				set -- \$(cut -d' ' -f14,15 /proc/\$pid/stat); c1=\$((\$1 + \$2))
+				sort -n /tmp/t | awk -v n=$SYSTEMD_BENCH -v c=\$((c1 - c0)) -v hz=\$hz -v x=$x-${k%:*} \\
+					'NR == int((n + 1) / 2) { printf \"bench %s: %d scrapes, p50 %.2f ms, CPU %.2f ms/scrape\\n\", x, n, \$1 * 1000, c * 1000 / hz / n }'"
+		done
+	done
+	sh_in 'systemctl stop prism-ne-def prism-he-def' >/dev/null 2>&1
+fi
+
 # A clean exit (a sanitizer build's report, a crash, would leave the unit failed).
 for k in all filt priv; do
 	sh_in "systemctl stop prism-ne-$k prism-he-$k" >/dev/null 2>&1
