@@ -318,7 +318,7 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(bcache) X(bonding) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) \
+	X(bcache) X(bonding) X(btrfs) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) \
 	X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) X(loadavg) X(mdadm) \
 	X(meminfo) X(netclass) X(netdev) X(netstat) X(nvme) X(os) X(pressure) X(rapl) \
 	X(sockstat) X(stat) X(systemd) X(tapestats) X(textfile) X(thermal_zone) X(time) \

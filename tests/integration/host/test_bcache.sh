@@ -43,7 +43,7 @@ compare() {
 	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
 }
 put() {	# $1 file, $2 content (printf %s: give the newline)
-	mkdir -p "${1%/*}"
+	[ -d "${1%/*}" ] || mkdir -p "${1%/*}"
 	printf '%s' "$2" >"$1"
 }
 period() {	# $1 dir, 7 values: bypassed hits misses bypass_hits bypass_misses collisions readaheads
