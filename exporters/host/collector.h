@@ -322,7 +322,7 @@ void filesystem_shutdown(void);
 	X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) X(loadavg) X(mdadm) \
 	X(meminfo) X(netclass) X(netdev) X(netstat) X(nvme) X(os) X(pressure) X(rapl) \
 	X(sockstat) X(stat) X(systemd) X(tapestats) X(textfile) X(thermal_zone) X(time) \
-	X(udp_queues) X(uname) X(vmstat) X(xfs)
+	X(udp_queues) X(uname) X(vmstat) X(xfs) X(zfs)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 
