@@ -23,8 +23,10 @@
  * node_exporter 1.5 with a slice panic) fails the whole scrape of the
  * collector: success 0, no bcache series.  btree_read_average_duration_us
  * is exported x 1e-9 as node_exporter does (its "seconds" are off by 1000).
- * Everything is kept by the bcache driver in memory (SRC_SYSFS), except
- * priority_stats, whose cost is CPU, not I/O.
+ * Most values are the bcache driver's in-memory counters, but
+ * root_usage_percent takes the btree root's lock and priority_stats sorts
+ * every bucket under the bucket lock, which may wait behind btree I/O: the
+ * collector is SRC_DEVICE (always on a pool worker, under the deadline).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -494,6 +496,6 @@ static const struct flag bcache_flags[] = {
 };
 
 const struct collector collector_bcache = {
-	.name = "bcache", .default_on = true, .collect = collect_bcache, .src = SRC_SYSFS,
+	.name = "bcache", .default_on = true, .collect = collect_bcache, .src = SRC_DEVICE,
 	COLLECTOR_FLAGS(bcache_flags),
 };
