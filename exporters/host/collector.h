@@ -326,12 +326,12 @@ void filesystem_shutdown(void);
 
 /* Table entries, one per collector file. */
 #define HOST_COLLECTORS(X) \
-	X(arp) X(bonding) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) X(edac) X(entropy) \
-	X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) X(ipvs) X(loadavg) \
-	X(mdadm) X(meminfo) X(netclass) X(netdev) X(netstat) X(nfs) X(nfsd) X(nvme) X(os) \
-	X(powersupplyclass) X(pressure) X(rapl) X(schedstat) X(selinux) X(sockstat) X(softnet) \
-	X(stat) X(systemd) X(tapestats) X(textfile) X(thermal_zone) X(time) X(timex) \
-	X(udp_queues) X(uname) X(vmstat) X(xfs)
+	X(arp) X(bcache) X(bonding) X(btrfs) X(conntrack) X(cpu) X(cpufreq) X(diskstats) X(dmi) \
+	X(edac) X(entropy) X(fibrechannel) X(filefd) X(filesystem) X(hwmon) X(infiniband) \
+	X(ipvs) X(loadavg) X(mdadm) X(meminfo) X(netclass) X(netdev) X(netstat) X(nfs) X(nfsd) \
+	X(nvme) X(os) X(powersupplyclass) X(pressure) X(rapl) X(schedstat) X(selinux) \
+	X(sockstat) X(softnet) X(stat) X(systemd) X(tapestats) X(textfile) X(thermal_zone) \
+	X(time) X(timex) X(udp_queues) X(uname) X(vmstat) X(xfs) X(zfs)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
 

@@ -30,6 +30,7 @@ extern const struct collector collector_cpufreq, collector_hwmon, collector_ther
 extern const struct collector collector_netclass, collector_bonding, collector_infiniband,
 	collector_fibrechannel;
 extern const struct collector collector_powersupplyclass;
+extern const struct collector collector_bcache, collector_btrfs, collector_zfs;
 
 static const struct target {
 	const struct collector *col;
@@ -72,6 +73,9 @@ static const struct target {
 	{ &collector_fibrechannel, "sys/class/fc_host/host0/statistics/rx_frames" },
 	{ &collector_powersupplyclass, "sys/class/power_supply/BAT0/voltage_now" },
 	{ &collector_powersupplyclass, "sys/class/power_supply/BAT0/model_name" },
+	{ &collector_bcache, "sys/fs/bcache/5d4ab8b3-2c3a-4a8a-9b26-0c0e6a3b1f10/bdev0/writeback_rate_debug" },
+	{ &collector_btrfs, "sys/fs/btrfs/0a1b2c3d-1111-2222-3333-444455556666/allocation/system/dup/used_bytes" },
+	{ &collector_zfs, "proc/spl/kstat/zfs/tank/io" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

@@ -13,7 +13,7 @@ HE=$BUILD_DIR/host-exporter
 regen=0
 [ "${1:-}" = "--regenerate" ] && regen=1
 d=$(tmpdir_new)
-colls=(arp bonding conntrack cpu cpufreq diskstats dmi edac entropy fibrechannel filefd filesystem hwmon infiniband ipvs loadavg mdadm meminfo netclass netdev netstat nfs nfsd nvme os powersupplyclass pressure rapl schedstat sockstat softnet stat tapestats textfile thermal_zone time udp_queues uname vmstat xfs)
+colls=(arp bcache bonding btrfs conntrack cpu cpufreq diskstats dmi edac entropy fibrechannel filefd filesystem hwmon infiniband ipvs loadavg mdadm meminfo netclass netdev netstat nfs nfsd nvme os powersupplyclass pressure rapl schedstat sockstat softnet stat tapestats textfile thermal_zone time udp_queues uname vmstat xfs zfs)
 paths=(--path.procfs="$FX/proc" --path.sysfs="$FX/sys" --path.rootfs="$FX/rootfs"
 	--path.udev.data="$FX/udev" --collector.textfile.directory="$FX/textfile"
 	--collector.cpu.info --collector.cpu.info.flags-include='^(aes|avx.?)$'
