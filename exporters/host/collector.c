@@ -58,7 +58,7 @@
 const struct collector *const collectors[] = { HOST_COLLECTORS(HOST_COLLECTOR_REF) };
 const size_t ncollectors = sizeof(collectors) / sizeof(collectors[0]);
 #define NCOLL (sizeof(collectors) / sizeof(collectors[0]))
-bool collector_enabled[NCOLL];
+_Static_assert(NCOLL == HOST_NCOLL, "collectors[] follows HOST_COLLECTORS");
 bool collector_inline[NCOLL];
 
 #define PROC_SUPER_MAGIC 0x9fa0	/* statfs(2) f_type (linux/magic.h) */

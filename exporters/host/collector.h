@@ -334,5 +334,10 @@ void filesystem_shutdown(void);
 	X(time) X(timex) X(udp_queues) X(uname) X(vmstat) X(xfs) X(zfs)
 #define HOST_COLLECTOR_DECL(n) extern const struct collector collector_##n;
 HOST_COLLECTORS(HOST_COLLECTOR_DECL)
+/* Table positions at compile time: COLLECTOR_IDX_<name> indexes collectors[]
+ * and collector_enabled[] (which hostcfg.c holds, so a collector may read
+ * its own switch without calling into collector.c). */
+#define HOST_COLLECTOR_INDEX(n) COLLECTOR_IDX_##n,
+enum { HOST_COLLECTORS(HOST_COLLECTOR_INDEX) HOST_NCOLL };
 
 #endif

@@ -79,13 +79,13 @@ static int dmi_init(const struct flagset *fs, char *err, size_t errlen)
 	bool have[NDMI] = { false };
 	struct rbuf b = { 0 };
 	struct dirent **ents;
-	int ci = collector_find("dmi"), n;
+	int n;
 
 	(void)fs;
 	(void)err;
 	(void)errlen;
 	dmi.err = -ENODATA;
-	if (ci < 0 || !collector_enabled[ci])
+	if (!collector_enabled[COLLECTOR_IDX_dmi])
 		return 0;
 	if (pf_path(dir, sizeof(dir), host_cfg.sysfs, "class/dmi/id") < 0)
 		return 0;

@@ -14,6 +14,7 @@
 #include "collector.h"
 
 struct host_config host_cfg;
+bool collector_enabled[HOST_NCOLL];
 
 /*
  * Filesystem types judged from the mount table, not by statfs(2) or a path
