@@ -73,6 +73,9 @@ unconf=$(sh_in '/usr/sbin/host-exporter --web.listen-address=127.0.0.1:19100 >/d
 unit=$(sh_in 'curl -sf localhost:9100/metrics | grep "^node_scrape_collector_success" | sort')
 lost=$(comm -23 <(echo "$unconf") <(echo "$unit" | grep ' 1$'))
 echo "# unconfined collectors succeeding: $(echo "$unconf" | grep -c .); lost under the unit: ${lost:-none}"
+for c in $(sed -n 's/.*collector="\([a-z_]*\)".*/\1/p' <<<"$lost"); do
+	sh_in "journalctl -u host-exporter --no-pager | grep 'collector=$c' | tail -2" | sed 's/^/# /'
+done
 check "collectors succeeding unconfined succeed under the unit" test -n "$unconf" -a -z "$lost"
 
 # Fresh install: the credentials are still CHANGE_ME.  Both daemons run
