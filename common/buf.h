@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct buf {
 	char *data;	/* owned; NULL until the first append */
@@ -34,5 +35,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 static inline bool buf_failed(const struct buf *b) { return b->failed; }
 /* Takes the data out of the buffer (caller frees); the buffer is left empty. */
 char *buf_steal(struct buf *b, size_t *ret_len);
+
+/* Reads a small file (a /proc or /sys attribute) into b, NUL-terminated,
+ * up to size - 1 bytes; the length read or -errno. */
+ssize_t file_read_small(const char *path, char *b, size_t size);
 
 #endif

@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "metrics_int.h"
 
 struct process_ctx {
@@ -64,34 +65,6 @@ static ssize_t pread_small(int fd, char *b, size_t size)
 			break;
 		len += (size_t)n;
 	}
-	b[len] = '\0';
-	return (ssize_t)len;
-}
-
-/* Reads a small /proc file into b (NUL-terminated); length or -errno. */
-static ssize_t read_small(const char *path, char *b, size_t size)
-{
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		ssize_t n = read(fd, b + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
 	b[len] = '\0';
 	return (ssize_t)len;
 }
@@ -125,7 +98,7 @@ static double read_btime(void)
 
 	if (!b)
 		return -1;
-	if (read_small("/proc/stat", b, size) > 0) {
+	if (file_read_small("/proc/stat", b, size) > 0) {
 		char *p = strstr(b, "\nbtime ");
 
 		if (p)
@@ -206,7 +179,7 @@ static int process_collect(struct metrics_writer *w, void *arg)
 
 	/* /proc/self/stat: fields after the last ')' (comm may hold ')' or ' ') */
 	n = ctx->stat_fd >= 0 ? pread_small(ctx->stat_fd, b, sizeof(b))
-			      : read_small("/proc/self/stat", b, sizeof(b));
+			      : file_read_small("/proc/self/stat", b, sizeof(b));
 	if (n > 0 && (p = strrchr(b, ')'))) {
 		unsigned long long f[25] = {0};	/* f[k] = field k (1-based), from 3 */
 		char *end;
@@ -234,7 +207,7 @@ static int process_collect(struct metrics_writer *w, void *arg)
 		uint64_t maxfds = 0, maxas = 0;
 		bool have_limits = (ctx->limits_fd >= 0
 					    ? pread_small(ctx->limits_fd, lim, sizeof(lim))
-					    : read_small("/proc/self/limits", lim, sizeof(lim))) > 0 &&
+					    : file_read_small("/proc/self/limits", lim, sizeof(lim))) > 0 &&
 				   limits_soft(lim, "Max open files", &maxfds) == 0 &&
 				   limits_soft(lim, "Max address space", &maxas) == 0;
 

@@ -49,34 +49,6 @@ static pthread_once_t sel_once = PTHREAD_ONCE_INIT;
 static char sel_mount[4096];	/* "" = none */
 static bool sel_enabled;
 
-/* A small file into buf (NUL-terminated); its length or -errno. */
-static ssize_t read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 static bool verify_mount(const char *mnt)
 {
 	struct statfs st;
@@ -119,7 +91,7 @@ static void find_mount(char *buf, size_t size)
 		xsnprintf(sel_mount, sizeof(sel_mount), "%s", sel_default_mount);
 		return;
 	}
-	if (read_small(sel_filesystems, buf, size) < 0 || !strstr(buf, "\tselinuxfs\n"))
+	if (file_read_small(sel_filesystems, buf, size) < 0 || !strstr(buf, "\tselinuxfs\n"))
 		return;
 	if (!(f = fopen(sel_mountinfo, "re")))
 		return;
@@ -146,7 +118,7 @@ static void sel_decide(void)
 		return;
 	find_mount(buf, size);
 	if (sel_mount[0]) {
-		n = read_small(sel_attr_current, buf, size);
+		n = file_read_small(sel_attr_current, buf, size);
 		if (n > 0 && buf[n - 1] == '\0')
 			n--;
 		sel_enabled = !(n == 6 && !memcmp(buf, "kernel", 6));
@@ -222,7 +194,7 @@ static int current_mode(void)
 	char path[4200], buf[64];
 
 	xsnprintf(path, sizeof(path), "%s/enforce", sel_mount);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	if (file_read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
 	return go_atoi_or(buf, -1);
 }
