@@ -16,7 +16,8 @@ mariadb-server mariadb-client
 prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
 wrk sysbench python3-locust python3-yaml python3-jinja2 python3-markdown stress-ng valgrind man-db groff-base
 ansible ansible-lint openssh-client ansible-core systemd python3-flask python3-pymysql gunicorn python3-prometheus-client
-debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg"
+debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg
+btrfs-progs"
 
 missing=""
 for p in $PKGS; do
