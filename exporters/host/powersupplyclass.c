@@ -4,8 +4,10 @@
  *  - every entry of class/power_supply is a supply; each regular file of
  *    its directory named like an attribute the library knows is read
  *    (SysReadFile: one read of at most 128 bytes, white space trimmed);
- *    a file that is gone, or whose read fails with EOPNOTSUPP or ENODEV,
- *    is left out; any other failure, or a numeric attribute that is not an
+ *    a file that is gone, or whose read fails with EOPNOTSUPP, ENODEV or
+ *    EINVAL (what a driver answers for a property it cannot give now, e.g.
+ *    a network device's speed), is left out; any other failure (EIO,
+ *    ENODATA, ...), or a numeric attribute that is not an
  *    integer (strconv.ParseInt(v, 0, 64)), fails the scrape before any
  *    series is sent -- also for a supply --collector.powersupply.ignored-
  *    supplies leaves out afterwards, as 1.5 filters after parsing;
@@ -149,7 +151,7 @@ static int str_cmp(const void *key, const void *el)
 /* Errors of a read the library passes over: the attribute is not there. */
 static bool attr_absent(int err)
 {
-	return err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV;
+	return err == -ENOENT || err == -EOPNOTSUPP || err == -ENODEV || err == -EINVAL;
 }
 
 /* One attribute file of a supply's directory. */
