@@ -23,9 +23,8 @@
  * RTNL, which can block behind another netlink user: SRC_DEVICE (a pool
  * worker under the collector deadline).
  *
- * --collector.netclass.netlink and --collector.netclass_rtnl.with-stats are
- * accepted; the netlink mode is not implemented (a warning says so at start)
- * and the attributes are read from sysfs, which gives the same series.
+ * --collector.netclass.netlink switches to the netlink mode of
+ * netclass_netlink.c (with --collector.netclass_rtnl.with-stats there).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +37,7 @@
 
 #include "collector.h"
 #include "log.h"
+#include "netclass_netlink.h"
 #include "sysdir.h"
 #include "util.h"
 
@@ -143,6 +143,8 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 	size_t n, nd = 0;
 	int r;
 
+	if (use_netlink)
+		return netclass_netlink_collect(c, w, dev_ignored, rtnl_with_stats);
 	if ((r = pf_path(base, sizeof(base), c->cfg->sysfs, "class/net")) < 0)
 		return ctx_error(c, r, "%s/class/net: path too long", c->cfg->sysfs);
 	if ((r = sd_list(base, names, ents, &n)) < 0) {
@@ -253,25 +255,10 @@ static const struct flag netclass_flags[] = {
 	  .dst = &ignore_invalid_speed,
 	  .help = "Ignore devices where the speed is invalid. This will be the default behavior in 2.x." },
 	{ .name = "collector.netclass.netlink", .type = FLAG_BOOL, .dst = &use_netlink,
-	  .help = "Use netlink to gather stats instead of /proc/net/dev (accepted; host-exporter "
-		  "reads sysfs, the same series)." },
+	  .help = "Use netlink to gather stats instead of /proc/net/dev." },
 	{ .name = "collector.netclass_rtnl.with-stats", .type = FLAG_BOOL, .dst = &rtnl_with_stats,
-	  .help = "Expose the statistics for each network device, replacing netdev collector "
-		  "(accepted with --collector.netclass.netlink; not implemented)." },
+	  .help = "Expose the statistics for each network device, replacing netdev collector." },
 };
-
-static int netclass_init(const struct flagset *fs, char *err, size_t errlen)
-{
-	(void)fs;
-	(void)err;
-	(void)errlen;
-	if (use_netlink || rtnl_with_stats)
-		log_warn("netlink mode of the netclass collector not implemented; "
-		       "reading /sys/class/net instead", "flag",
-		       use_netlink ? "--collector.netclass.netlink" : "--collector.netclass_rtnl.with-stats",
-		       NULL);
-	return 0;
-}
 
 static void netclass_teardown(void)
 {
@@ -280,5 +267,5 @@ static void netclass_teardown(void)
 
 const struct collector collector_netclass = {
 	.name = "netclass", .default_on = true, .collect = collect_netclass, .src = SRC_DEVICE,
-	COLLECTOR_FLAGS(netclass_flags), .init = netclass_init, .teardown = netclass_teardown,
+	COLLECTOR_FLAGS(netclass_flags), .teardown = netclass_teardown,
 };
