@@ -377,7 +377,7 @@ out:
 static int link_cb(const struct nlmsghdr *h, void *arg)
 {
 	struct dump *d = arg;
-	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct ifinfomsg *ifi = (const void *)((const char *)h + NLMSG_HDRLEN);
 	const struct nlattr *tb[IFLA_MAX + 1];
 	size_t hl = NLMSG_LENGTH(sizeof(*ifi));
 	char name[IFNAMSIZ];
