@@ -4,6 +4,12 @@
  * receive_nohandler from sysfs (class/net/<dev>/statistics/rx_nohandler),
  * which node_exporter 1.5 gets over netlink and /proc/net/dev lacks.  Device
  * include/exclude as --collector.netdev.device-{include,exclude}.
+ *
+ * node_exporter 1.5 reads the statistics over netlink by default
+ * (--collector.netdev.netlink): the same counters as /proc/net/dev once its
+ * legacy names fold the detailed errors as the kernel's /proc file does,
+ * plus rx_nohandler.  With --no-collector.netdev.netlink it reads
+ * /proc/net/dev alone, so there is no receive_nohandler then, here either.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +19,8 @@
 
 #include "collector.h"
 #include "util.h"
+
+static bool use_netlink;	/* --collector.netdev.netlink */
 
 static const char *const fields[] = {
 	"receive_bytes", "receive_packets", "receive_errs", "receive_drop", "receive_fifo",
@@ -73,7 +81,7 @@ int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 		d->nohandler = false;
 	}
 	devs = (struct dev *)(void *)arr->data;
-	for (i = 0; i < ndev; i++) {
+	for (i = 0; i < ndev && use_netlink; i++) {
 		char rel[PATH_MAX], path[PATH_MAX];
 		uint64_t u;
 
@@ -120,6 +128,8 @@ static const struct flag netdev_flags[] = {
 	  .dst = &host_cfg.netdev_filter.exclude.src, .def = "^lo$",
 	  .help = "Regexp of net devices to exclude (mutually exclusive to device-include).",
 	  .check = host_regex_flag_check },
+	{ .name = "collector.netdev.netlink", .type = FLAG_BOOL, .dst = &use_netlink, .def = "true",
+	  .help = "Use netlink to gather stats instead of /proc/net/dev." },
 };
 
 static int netdev_init(const struct flagset *fs, char *err, size_t errlen)
