@@ -19,8 +19,8 @@ NE=/usr/bin/prometheus-node-exporter
 HE=$BUILD_DIR/host-exporter
 
 if [ "${PRISM_BTRFS_INNER:-}" != 1 ]; then
-	[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
-	command -v mkfs.btrfs >/dev/null || { echo "mkfs.btrfs not installed (btrfs-progs; make deps)"; exit 1; }
+	. "$SRC_DIR/tests/lib/need.sh"
+	need "$NE" mkfs.btrfs btrfs losetup unshare
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (loop devices, mount)"; exit 77; }
 	grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null ||
 		{ echo "SKIP: no btrfs in this kernel"; exit 77; }
