@@ -144,6 +144,23 @@ static int nl_socket(struct collector_ctx *c, int proto)
 	return fd;
 }
 
+/* NLMSG_OK/NLMSG_NEXT without signed lengths: h if a whole message fits
+ * in len bytes, else NULL. */
+static struct nlmsghdr *nl_ok(struct nlmsghdr *h, size_t len)
+{
+	return len >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= len ? h : NULL;
+}
+
+static struct nlmsghdr *nl_next(struct nlmsghdr *h, size_t *len)
+{
+	size_t step = NLMSG_ALIGN(h->nlmsg_len);
+
+	if (step >= *len)
+		return NULL;
+	*len -= step;
+	return nl_ok((struct nlmsghdr *)(void *)((char *)h + step), *len);
+}
+
 /*
  * Send req and hand every reply message to cb until NLMSG_DONE (dump) or
  * the first reply (not a dump).  0, the kernel's negative errno, or cb's.
@@ -152,6 +169,7 @@ static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool d
 		   int (*cb)(const struct nlmsghdr *, void *), void *arg)
 {
 	struct rbuf *b = c->rb[0];
+	size_t len;
 	int r;
 
 	if ((r = rbuf_reserve(b, RCVBUF)) < 0)
@@ -168,8 +186,9 @@ static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool d
 		}
 		if (got == 0)
 			return -EPIPE;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)(void *)b->data; NLMSG_OK(h, (size_t)got);
-		     h = NLMSG_NEXT(h, got)) {
+		len = (size_t)got;
+		for (struct nlmsghdr *h = nl_ok((struct nlmsghdr *)(void *)b->data, len); h;
+		     h = nl_next(h, &len)) {
 			if (h->nlmsg_seq != req->nlmsg_seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)

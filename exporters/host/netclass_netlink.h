@@ -12,7 +12,8 @@
 
 #include "collector.h"
 
-/* Write netclass's families for every link whose name ignored() refuses;
+/* Write netclass's families for every link whose name ignored() does not
+ * match (--collector.netclass.ignored-devices);
  * with_stats adds the IFLA_STATS64 counters
  * (--collector.netclass_rtnl.with-stats).  0 or negative errno (described
  * in ctx). */
