@@ -53,7 +53,7 @@ sync
 umount "$d/r1"
 off=$(grep -oba -m1 PRISMBTRFSPRISMBTRFS "$lb" | head -1 | cut -d: -f1)
 [ -n "$off" ] || { echo "file data not found on $lb"; exit 1; }
-printf 'XXXXXXXXXXXXXXXX' | dd of="$lb" bs=1 seek="$off" conv=notrunc status=none
+printf 'XXXXXXXXXXXXXXXX' | dd of="$lb" bs=1 seek="$off" conv=notrunc,fsync status=none
 mount -t btrfs -o "device=$la,device=$lb" "$la" "$d/r1" || exit 1
 btrfs scrub start -B "$d/r1" >"$d/scrub.log" 2>&1
 btrfs device stats "$d/r1" >"$d/stats.txt"
