@@ -14,9 +14,11 @@
 # may be shared, so the figure is CPU per GET, not throughput.  Prints per
 # run: req/s, orderd and mariadbd microseconds of CPU per GET and their
 # ratio, context switches per GET; then per variant the median and spread.
-# Each round also runs the floor-client row (BENCH_FLOOR=0: not): the same
-# query from bench/orderd-floor.c, a bare libmariadb client without HTTP,
-# its CPU per query beside mariadbd's -- what the client side alone costs.
+# Each round also runs a floor row per client protocol in BENCH_FLOOR_MODES
+# (default "binary"; any of binary, text, wait; BENCH_FLOOR=0: none): the
+# same query from bench/orderd-floor.c, a bare libmariadb client without
+# HTTP, its CPU per query beside mariadbd's -- what the client side alone
+# costs with that protocol ("floor-binary" is orderd's own).
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
@@ -56,19 +58,22 @@ if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd
 	-I/usr/include/mariadb -lmariadb -lpthread; then
 	floor=1
 fi
+FLOOR_MODES=${BENCH_FLOOR_MODES:-binary}
 floor_run() {
 	local m0 m1 q t
 	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
-	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" >"$dir/floor.out"; } 2>"$dir/floor.time"
+	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" "$2" >"$dir/floor.out"; } 2>"$dir/floor.time"
 	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
 	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
 	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
-	awk -v rd="$1" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
-		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-client", rd, r / d,
+	awk -v rd="$1" -v mode="$2" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-" mode, rd, r / d,
 			t / r * 1e6, m / hz / r * 1e6, t * hz / m, "-", cm / r }' | tee -a "$dir/rows"
 }
 for round in $(seq "$ROUNDS"); do
-	[ -n "$floor" ] && floor_run "$round"
+	if [ -n "$floor" ]; then
+		for fm in $FLOOR_MODES; do floor_run "$round" "$fm"; done
+	fi
 	for v in "$@"; do
 		label=${v%%=*}
 		IFS=, read -r -a spec <<<"${v#*=}"
@@ -96,7 +101,9 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
-[ -n "$floor" ] && set -- floor-client=x "$@"
+if [ -n "$floor" ]; then
+	for fm in $FLOOR_MODES; do set -- "floor-$fm=x" "$@"; done
+fi
 for v in "$@"; do
 	label=${v%%=*}
 	r=$(awk -v l="$label" '$1 == l { print $6 }' "$dir/rows" | sort -n | tr '\n' ' ')
