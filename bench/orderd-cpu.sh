@@ -18,7 +18,11 @@
 # (default "binary"; any of binary, text, wait; BENCH_FLOOR=0: none): the
 # same query from bench/orderd-floor.c, a bare libmariadb client without
 # HTTP, its CPU per query beside mariadbd's -- what the client side alone
-# costs with that protocol ("floor-binary" is orderd's own).
+# costs with that protocol ("floor-binary" is orderd's own).  And after each
+# variant's GETs, a LABEL-http row (BENCH_HTTP=0: not): the same orderd
+# answering GET /health/liveness, no DB: what its HTTP side alone costs per
+# request (the ratio column is then against mariadbd's CPU per order GET
+# of the row above, so the rows add up).
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
@@ -89,6 +93,11 @@ for round in $(seq "$ROUNDS"); do
 		o0=$(ticks "$pid") m0=$(ticks "$MARIADB_PID") co0=$(csw "$pid") cm0=$(csw "$MARIADB_PID")
 		out=$(wrk -t2 -c"$CONNS" -d"${D}s" -s "$dir/get.lua" "http://127.0.0.1:$port" -- "$max_order")
 		o1=$(ticks "$pid") m1=$(ticks "$MARIADB_PID") co1=$(csw "$pid") cm1=$(csw "$MARIADB_PID")
+		if [ "${BENCH_HTTP:-1}" != 0 ]; then
+			h0=$(ticks "$pid") ch0=$(csw "$pid")
+			hout=$(wrk -t2 -c"$CONNS" -d"${D}s" "http://127.0.0.1:$port/health/liveness")
+			h1=$(ticks "$pid") ch1=$(csw "$pid")
+		fi
 		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null
 		req=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -98,9 +107,18 @@ for round in $(seq "$ROUNDS"); do
 			-v m=$((m1 - m0)) -v co=$((co1 - co0)) -v cm=$((cm1 - cm0)) 'BEGIN {
 			printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", l, rd, r / d,
 				o / hz / r * 1e6, m / hz / r * 1e6, o / m, co / r, cm / r }' | tee -a "$dir/rows"
+		[ "${BENCH_HTTP:-1}" != 0 ] || continue
+		hreq=$(awk '/requests in/ { print $1 }' <<<"$hout")
+		awk -v l="$label-http" -v rd="$round" -v r="$hreq" -v d="$D" -v hz="$HZ" -v o=$((h1 - h0)) \
+			-v mg=$((m1 - m0)) -v rg="$req" -v co=$((ch1 - ch0)) 'BEGIN {
+			printf "%-14s %5d %9.0f %9.1f %9s %7.3f %9.2f %9s\n", l, rd, r / d,
+				o / hz / r * 1e6, "-", (o / r) / (mg / rg), co / r, "-" }' | tee -a "$dir/rows"
 	done
 done
 echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
+if [ "${BENCH_HTTP:-1}" != 0 ]; then
+	for v in "$@"; do set -- "$@" "${v%%=*}-http=x"; done
+fi
 if [ -n "$floor" ]; then
 	for fm in $FLOOR_MODES; do set -- "floor-$fm=x" "$@"; done
 fi
