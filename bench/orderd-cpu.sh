@@ -23,6 +23,15 @@
 # answering GET /health/liveness, no DB: what its HTTP side alone costs per
 # request (the ratio column is then against mariadbd's CPU per order GET
 # of the row above, so the rows add up).
+# What it showed (issue 15, 2026-12-07, load 20-26): floor-binary 0.34 of
+# mariadbd, so orderd <= 0.25 is out of reach for any libmariadb client of
+# this query; text/wait lower the ratio only by costing mariadbd ~30% more.
+# orderd's GET (52-67 us) = floor (27 us) + its HTTP side, which costs 12 us
+# per request while its thread never sleeps (liveness at 50 connections)
+# but 19-29 us when the thread sleeps between requests (liveness at 2
+# connections, 0.7-0.8 context switches each) -- as it does on every GET,
+# waiting for the DB.  What is left needs a GET that does not block its
+# thread (the non-blocking client API multiplexed with the HTTP events).
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
