@@ -29,7 +29,11 @@
 # orderd's CPU per GET <= 1/4 of mariadbd's for the same GETs.
 #
 # Environment: BENCH_DURATION (seconds per wrk run, default 10),
-# BENCH_ORDERS (default 100000), BUILD_DIR, SRC_DIR.
+# BENCH_ORDERS (default 100000), BENCH_POST_ROUNDS (default 1: with N > 1,
+# N - 1 more rounds of the POST rows at 10, 50 and 200 connections, orderd
+# and the seed alternating which goes first, and per concurrency the median
+# [min, max] of the N ratios orderd/seed: one 10 s row swings by 2x or more
+# on a shared machine), BUILD_DIR, SRC_DIR.
 # Exit status: 0 ran (speed never fails it), 77 orderd is not built or a
 # tool is missing, 1 the harness itself failed (the seed's design not
 # answering like orderd is such a failure).
@@ -54,6 +58,8 @@ if ! { [ -x "$GUNICORN" ] && /usr/bin/python3 -c 'import flask, pymysql, prometh
 	exit 77
 fi
 [[ "$D" =~ ^[1-9][0-9]*$ ]] || { echo "orderd-bench: BENCH_DURATION must be whole seconds" >&2; exit 1; }
+POST_ROUNDS=${BENCH_POST_ROUNDS:-1}
+[[ "$POST_ROUNDS" =~ ^[1-9][0-9]?$ ]] || { echo "orderd-bench: BENCH_POST_ROUNDS must be 1 to 99" >&2; exit 1; }
 
 # 1000 connections for wrk plus orderd's own: as many descriptors as allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -286,6 +292,18 @@ for c in 10 50 200; do
 	run "post_$c" orderd "$c" 0.0
 	run "seed_post_$c" seed "$c" 0.0
 done
+# More POST rounds (BENCH_POST_ROUNDS), the first server alternating.
+for ((round = 2; round <= POST_ROUNDS; round++)); do
+	for c in 10 50 200; do
+		if ((round % 2 == 0)); then
+			run "seed_post_${c}_r$round" seed "$c" 0.0
+			run "post_${c}_r$round" orderd "$c" 0.0
+		else
+			run "post_${c}_r$round" orderd "$c" 0.0
+			run "seed_post_${c}_r$round" seed "$c" 0.0
+		fi
+	done
+done
 seed_stop
 seed_start worker
 run warmup_seedw seedw 50 1.0 2
@@ -409,5 +427,16 @@ BEGIN {
 	if (on > 0) printf "  request metrics on vs off (GET, 50 conns): %d vs %d req/s, on/off = %.3f   target within 3%%: %s\n", on / 2, off / 2, on / off, verdict(on / off >= 0.97)
 	printf "  (the absolute figures drift by a third on this shared machine: compare within one run)\n"
 }'
+if ((POST_ROUNDS > 1)); then
+	echo "  POST orderd/seed over $POST_ROUNDS rounds, median [min, max] (target >= 5x at each):"
+	for c in 10 50 200; do
+		rs=$(for ((round = 1; round <= POST_ROUNDS; round++)); do
+			sfx=; ((round > 1)) && sfx=_r$round
+			awk -v a="$(rps "post_$c$sfx")" -v b="$(rps "seed_post_$c$sfx")" 'BEGIN { if (b > 0) printf "%.2f\n", a / b }'
+		done | sort -n | tr '\n' ' ')
+		awk -v c="$c" -v rs="$rs" 'BEGIN { n = split(rs, a, " "); if (n == 0) exit
+			printf "    %3d conns: %.1fx [%.1fx, %.1fx]  (%s)\n", c, a[int((n + 1) / 2)], a[1], a[n], rs }'
+	done
+fi
 echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg); orderd-bench took $SECONDS s"
 exit 0

@@ -14,9 +14,24 @@
 # may be shared, so the figure is CPU per GET, not throughput.  Prints per
 # run: req/s, orderd and mariadbd microseconds of CPU per GET and their
 # ratio, context switches per GET; then per variant the median and spread.
-# Each round also runs the floor-client row (BENCH_FLOOR=0: not): the same
-# query from bench/orderd-floor.c, a bare libmariadb client without HTTP,
-# its CPU per query beside mariadbd's -- what the client side alone costs.
+# Each round also runs a floor row per client protocol in BENCH_FLOOR_MODES
+# (default "binary"; any of binary, text, wait; BENCH_FLOOR=0: none): the
+# same query from bench/orderd-floor.c, a bare libmariadb client without
+# HTTP, its CPU per query beside mariadbd's -- what the client side alone
+# costs with that protocol ("floor-binary" is orderd's own).  And after each
+# variant's GETs, a LABEL-http row (BENCH_HTTP=0: not): the same orderd
+# answering GET /health/liveness, no DB: what its HTTP side alone costs per
+# request (the ratio column is then against mariadbd's CPU per order GET
+# of the row above, so the rows add up).
+# What it showed (issue 15, 2026-12-07, load 20-26): floor-binary 0.34 of
+# mariadbd, so orderd <= 0.25 is out of reach for any libmariadb client of
+# this query; text/wait lower the ratio only by costing mariadbd ~30% more.
+# orderd's GET (52-67 us) = floor (27 us) + its HTTP side, which costs 12 us
+# per request while its thread never sleeps (liveness at 50 connections)
+# but 19-29 us when the thread sleeps between requests (liveness at 2
+# connections, 0.7-0.8 context switches each) -- as it does on every GET,
+# waiting for the DB.  What is left needs a GET that does not block its
+# thread (the non-blocking client API multiplexed with the HTTP events).
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/mariadb.sh"
@@ -56,19 +71,22 @@ if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd
 	-I/usr/include/mariadb -lmariadb -lpthread; then
 	floor=1
 fi
+FLOOR_MODES=${BENCH_FLOOR_MODES:-binary}
 floor_run() {
 	local m0 m1 q t
 	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
-	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" >"$dir/floor.out"; } 2>"$dir/floor.time"
+	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_order" 8 "$D" "$2" >"$dir/floor.out"; } 2>"$dir/floor.time"
 	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
 	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
 	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
-	awk -v rd="$1" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
-		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-client", rd, r / d,
+	awk -v rd="$1" -v mode="$2" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-" mode, rd, r / d,
 			t / r * 1e6, m / hz / r * 1e6, t * hz / m, "-", cm / r }' | tee -a "$dir/rows"
 }
 for round in $(seq "$ROUNDS"); do
-	[ -n "$floor" ] && floor_run "$round"
+	if [ -n "$floor" ]; then
+		for fm in $FLOOR_MODES; do floor_run "$round" "$fm"; done
+	fi
 	for v in "$@"; do
 		label=${v%%=*}
 		IFS=, read -r -a spec <<<"${v#*=}"
@@ -84,6 +102,11 @@ for round in $(seq "$ROUNDS"); do
 		o0=$(ticks "$pid") m0=$(ticks "$MARIADB_PID") co0=$(csw "$pid") cm0=$(csw "$MARIADB_PID")
 		out=$(wrk -t2 -c"$CONNS" -d"${D}s" -s "$dir/get.lua" "http://127.0.0.1:$port" -- "$max_order")
 		o1=$(ticks "$pid") m1=$(ticks "$MARIADB_PID") co1=$(csw "$pid") cm1=$(csw "$MARIADB_PID")
+		if [ "${BENCH_HTTP:-1}" != 0 ]; then
+			h0=$(ticks "$pid") ch0=$(csw "$pid")
+			hout=$(wrk -t2 -c"$CONNS" -d"${D}s" "http://127.0.0.1:$port/health/liveness")
+			h1=$(ticks "$pid") ch1=$(csw "$pid")
+		fi
 		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null
 		req=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -93,10 +116,21 @@ for round in $(seq "$ROUNDS"); do
 			-v m=$((m1 - m0)) -v co=$((co1 - co0)) -v cm=$((cm1 - cm0)) 'BEGIN {
 			printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", l, rd, r / d,
 				o / hz / r * 1e6, m / hz / r * 1e6, o / m, co / r, cm / r }' | tee -a "$dir/rows"
+		[ "${BENCH_HTTP:-1}" != 0 ] || continue
+		hreq=$(awk '/requests in/ { print $1 }' <<<"$hout")
+		awk -v l="$label-http" -v rd="$round" -v r="$hreq" -v d="$D" -v hz="$HZ" -v o=$((h1 - h0)) \
+			-v mg=$((m1 - m0)) -v rg="$req" -v co=$((ch1 - ch0)) 'BEGIN {
+			printf "%-14s %5d %9.0f %9.1f %9s %7.3f %9.2f %9s\n", l, rd, r / d,
+				o / hz / r * 1e6, "-", (o / r) / (mg / rg), co / r, "-" }' | tee -a "$dir/rows"
 	done
 done
 echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
-[ -n "$floor" ] && set -- floor-client=x "$@"
+if [ "${BENCH_HTTP:-1}" != 0 ]; then
+	for v in "$@"; do set -- "$@" "${v%%=*}-http=x"; done
+fi
+if [ -n "$floor" ]; then
+	for fm in $FLOOR_MODES; do set -- "floor-$fm=x" "$@"; done
+fi
 for v in "$@"; do
 	label=${v%%=*}
 	r=$(awk -v l="$label" '$1 == l { print $6 }' "$dir/rows" | sort -n | tr '\n' ' ')

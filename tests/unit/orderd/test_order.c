@@ -337,6 +337,52 @@ static void test_json(void)
 }
 
 /*
+ * The JSON's integers and timestamps are formatted by hand (no printf on the
+ * GET path): they must read exactly as printf's would, at the edges too.
+ */
+static void test_json_numbers(void)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, 99, 100, 2147483647, -2147483648LL,
+				     INT64_MAX, INT64_MIN, INT64_MIN + 1, 1000000000000LL };
+	static const struct order_time t[] = {
+		{ 0, 0, 0, 0, 0, 0 }, { 9999, 12, 31, 23, 59, 59 }, { 10000, 100, 101, 24, 60, 61 },
+		{ 4294967295u, 4294967295u, 7, 8, 9, 10 }, { 1970, 1, 1, 0, 0, 0 },
+	};
+	char want[256], ts[32];
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int64_t w = v[(i + 1) % (sizeof(v) / sizeof(v[0]))];
+		int64_t q = v[i] == INT64_MIN ? 5 : -v[i];
+
+		buf_reset(&b);
+		order_json_item(&b, i % 2 == 0, v[i], w, q, false, "1.00", 4);
+		snprintf(want, sizeof(want),
+			 "%s{\"item_id\":%" PRId64 ",\"product_id\":%" PRId64 ",\"quantity\":%" PRId64
+			 ",\"unit_price\":\"1.00\"}",
+			 i % 2 == 0 ? "" : ",", v[i], w, q);
+		CHECK_STR(b.data, want);
+		buf_reset(&b);
+		order_json_begin(&b, &(struct order_head){ .order_id = v[i], .customer_id = w });
+		snprintf(want, sizeof(want),
+			 "{\"order_id\":%" PRId64 ",\"customer_id\":%" PRId64 ",\"customer\":{\"customer_id\":%" PRId64
+			 ",\"name\":null,\"email\":null},\"status\":null,\"total_amount\":null,"
+			 "\"created_at\":null,\"items\":[",
+			 v[i], w, w);
+		CHECK_STR(b.data, want);
+	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(want, sizeof(want), "%04u-%02u-%02uT%02u:%02u:%02uZ", t[i].year % 10000,
+			 t[i].month % 100, t[i].day % 100, t[i].hour % 100, t[i].minute % 100,
+			 t[i].second % 100);
+		CHECK_INT((int)order_time_format(&t[i], ts), 20);
+		CHECK_STR(ts, want);
+	}
+	buf_done(&b);
+}
+
+/*
  * Robustness: random mutations of valid bodies never crash, never read out
  * of bounds (ASan run), and always end in 0 or -EINVAL with a message; an
  * accepted body always satisfies the documented bounds.
@@ -567,6 +613,7 @@ int main(void)
 	RUN(test_utf8);
 	RUN(test_json);
 	RUN(test_row_json);
+	RUN(test_json_numbers);
 	RUN(test_mutations);
 	RUN(test_parse_not_json);
 	RUN(test_json_read_fixtures);
