@@ -55,6 +55,7 @@ void buf_reset(struct buf *b)
 int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t max = buf_max(b), need, ncap;
+	uintptr_t old;
 	char *p;
 
 	if (b->failed)
@@ -73,11 +74,16 @@ int buf_reserve(struct buf *b, size_t extra)
 		ncap = max + 1;
 	if (ncap < need)
 		ncap = need;
+	old = (uintptr_t)b->data;
 	p = realloc(b->data, ncap);
 	if (!p) {
 		b->failed = true;
 		return -ENOMEM;
 	}
+	/* A big buffer that moved left a hole in the heap: the warm-up's
+	 * holes go back to the kernel once growth stops (mem_trim_idle). */
+	if (old && (uintptr_t)p != old && b->cap >= 4096)
+		mem_trim_request();
 	b->data = p;
 	b->cap = ncap;
 	return 0;
