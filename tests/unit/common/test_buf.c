@@ -159,8 +159,10 @@ static void test_trim(void)
 	long before, after;
 	bool trimmed = false;
 
-	CHECK(!mem_trim_idle());	/* nothing asked: nothing done */
+	/* (earlier cases' buffers may have asked for a trim when they moved:
+	 * no check here that nothing is pending) */
 #ifdef UNDER_SANITIZER
+	(void)mem_trim_idle();	/* callable; the figures below are glibc's */
 	SKIP("the sanitizer's allocator is not glibc's");
 	return;
 #endif
