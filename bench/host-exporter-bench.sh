@@ -11,7 +11,9 @@
 # does).  Also, in the same
 # run: both exporters with their whole default sets (what a user compares;
 # issue 13: CPU, p50, PSS, anonymous memory) and the RSS floor of the dependencies
-# (bench/rss-floor.c, a minimal libmicrohttpd server).  Prints ratios.
+# (bench/rss-floor.c, a minimal libmicrohttpd server; again linked with
+# every library host-exporter loads), and memory again 5 s after the
+# scrapers stopped.  Prints ratios.
 # Never fails on speed.  SCRAPES (default 300) sets the sequential count.
 set -u
 : "${SRC_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -24,6 +26,11 @@ d=$(tmpdir_new)
 mkdir "$d/tf"
 cc -O2 -o "$d/floor" "$SRC_DIR/bench/host-floor.c" || exit 1
 cc -O2 -o "$d/rss-floor" "$SRC_DIR/bench/rss-floor.c" -lmicrohttpd -lpthread || exit 1
+# The same server loading every library host-exporter loads (libsystemd,
+# libpcre2, libyaml, libdeflate...): their relocated data and start-up
+# allocations are anonymous memory no exporter linked with them avoids.
+cc -O2 -o "$d/rss-floor-all" "$SRC_DIR/bench/rss-floor.c" -Wl,--no-as-needed -lmicrohttpd \
+	-lsystemd -ldeflate -lyaml -lcrypt -lgnutls -lm -lprotobuf-c -lpcre2-8 -lpthread || exit 1
 
 colls=(cpu meminfo loadavg stat vmstat diskstats netdev filesystem uname time pressure filefd sockstat netstat os textfile)
 args=(--collector.disable-defaults --collector.textfile.directory="$d/tf")
@@ -50,7 +57,11 @@ rp=$(free_port)
 "$d/rss-floor" "$rp" >"$d/rf.log" 2>&1 &
 rpid=$!
 on_exit "kill $rpid"
-for u in "$hp/metrics" "$np/metrics" "$gp/metrics" "$fp/metrics" "$rp/"; do
+ap=$(free_port)
+"$d/rss-floor-all" "$ap" >"$d/rfa.log" 2>&1 &
+apid=$!
+on_exit "kill $apid"
+for u in "$hp/metrics" "$np/metrics" "$gp/metrics" "$fp/metrics" "$rp/" "$ap/"; do
 	wait_http "http://127.0.0.1:$u" 20 || { echo "server on $u did not start"; exit 1; }
 done
 
@@ -59,13 +70,14 @@ floors=$(for i in 1 2 3 4 5 6 7; do "$d/floor" 300; done)
 floor_orc=$(echo "$floors" | cut -d' ' -f1 | sort -n | head -1)
 floor_kept=$(echo "$floors" | cut -d' ' -f2 | sort -n | head -1)
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $N scrapes per series"
-$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor_orc" "$floor_kept" "$fp" "$fpid" "$rp" "$rpid" "$gp" "$gpid" <<'PY'
+$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor_orc" "$floor_kept" "$fp" "$fpid" "$rp" "$rpid" "$gp" "$gpid" "$ap" "$apid" <<'PY'
 import http.client, os, socket, statistics, sys, threading, time
 
 hp, hpid, np_, npid, N = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 floor_orc, floor_kept = float(sys.argv[6]) / 1e3, float(sys.argv[7]) / 1e3
 fp, fpid, rp, rpid = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
 gp, gpid = int(sys.argv[12]), int(sys.argv[13])
+ap, apid = int(sys.argv[14]), int(sys.argv[15])
 HZ = os.sysconf("SC_CLK_TCK")
 
 def cpu(pid):
@@ -147,6 +159,20 @@ conn = http.client.HTTPConnection("127.0.0.1", rp)
 for _ in range(30 + 4 * N):
     scrape(conn, path="/")
 rf_rss, rf_anon = rss(rpid), rss(rpid, "RssAnon:")
+conn = http.client.HTTPConnection("127.0.0.1", ap)
+for _ in range(30 + 4 * N):
+    scrape(conn, path="/")
+rfa_anon, rfa_pss = rss(apid, "RssAnon:"), rss(apid, "Pss:", "smaps_rollup")
+# Memory once the scrapers stopped: the rows above are read right after the
+# 8-scraper burst; a scraped exporter spends nearly all its time idle
+# between scrapes.  Both sides get the same 5 s (host-exporter hands a
+# burst's surplus back after 1 s quiet, the extra collector threads retire
+# after 3 s idle; Go's scavenger works in the background).
+time.sleep(5)
+for name, pid in (("host-exporter", hpid), ("node_exporter", npid),
+                  ("host-exporter-full", gpid), ("node_exporter-full", fpid)):
+    res[name]["anonq"] = rss(pid, "RssAnon:")
+    res[name]["pssq"] = rss(pid, "Pss:", "smaps_rollup")
 
 h, n, hfull, full = (res["host-exporter"], res["node_exporter"], res["host-exporter-full"],
                      res["node_exporter-full"])
@@ -166,6 +192,8 @@ rows = [
     ("RSS after warm-up (MB)", "rss", None),
     ("  of which anonymous (MB)", "rssanon", None),
     ("PSS after warm-up (MB)", "pss", None),
+    ("anonymous, 5 s after the scrapers (MB)", "anonq", None),
+    ("PSS, 5 s after the scrapers (MB)", "pssq", None),
     ("bytes per scrape, plain", "plain", "%d"),
     ("bytes per scrape, gzip", "gzip", "%d"),
 ]
@@ -178,7 +206,7 @@ print("%-38s %11s %11s %7s | %11s %11s %7s" % ("collectors", "16", "same 16", ""
                                                "defaults", "defaults", ""))
 for label, k, fmt in rows:
     a, b, c, e = h[k], n[k], hfull[k], full[k]
-    if k in ("rss", "rssanon", "pss"):
+    if k in ("rss", "rssanon", "pss", "anonq", "pssq"):
         sa, sb, sc, se = ("%.1f" % (x / 1e6) for x in (a, b, c, e))
     else:
         sa, sb, sc, se = (fmt % x for x in (a, b, c, e))
@@ -187,6 +215,13 @@ for label, k, fmt in rows:
 print("%-38s %11s %11.1f" % ("RSS floor (minimal libmicrohttpd server)", "", rf_rss / 1e6))
 print("%-38s %11s %11.1f" % ("  of which anonymous (MB)", "", rf_anon / 1e6))
 print("host-exporter RSS above that floor: %.1f MB (anon %.1f MB)" % ((h["rss"] - rf_rss) / 1e6, (h["rssanon"] - rf_anon) / 1e6))
+print("floor with host-exporter's libraries: anonymous %.2f MB, PSS %.2f MB; default set above it, "
+      "5 s after the scrapers: anonymous %.2f MB, PSS %.2f MB"
+      % (rfa_anon / 1e6, rfa_pss / 1e6, (hfull["anonq"] - rfa_anon) / 1e6, (hfull["pssq"] - rfa_pss) / 1e6))
+print("default sets 5 s after the scrapers: anonymous 1/%.1f, PSS 1/%.1f; targets 1/5, 1/4 would "
+      "need <= %.2f and <= %.2f MB (the floor above: %.2f, %.2f)"
+      % (full["anonq"] / hfull["anonq"], full["pssq"] / hfull["pssq"], full["anonq"] / 5e6,
+         full["pssq"] / 4e6, rfa_anon / 1e6, rfa_pss / 1e6))
 print("floor, open/read/close each file:        %.3f ms" % floor_orc)
 print("floor, pread on kept descriptors:         %.3f ms (/proc, /sys/devices/system: what host-exporter does)" % floor_kept)
 hcpu = h["cpu_ka"]  # s per 1000 scrapes = ms per scrape

@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "daemon.h"
 
 static size_t buf_max(const struct buf *b)
 {
@@ -52,6 +55,7 @@ void buf_reset(struct buf *b)
 int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t max = buf_max(b), need, ncap;
+	uintptr_t old;
 	char *p;
 
 	if (b->failed)
@@ -70,11 +74,16 @@ int buf_reserve(struct buf *b, size_t extra)
 		ncap = max + 1;
 	if (ncap < need)
 		ncap = need;
+	old = (uintptr_t)b->data;
 	p = realloc(b->data, ncap);
 	if (!p) {
 		b->failed = true;
 		return -ENOMEM;
 	}
+	/* A big buffer that moved left a hole in the heap: the warm-up's
+	 * holes go back to the kernel once growth stops (mem_trim_idle). */
+	if (old && (uintptr_t)p != old && b->cap >= 4096)
+		mem_trim_request();
 	b->data = p;
 	b->cap = ncap;
 	return 0;
@@ -195,4 +204,25 @@ ssize_t file_read_small(const char *path, char *b, size_t size)
 	close(fd);
 	b[len] = '\0';
 	return (ssize_t)len;
+}
+
+/* daemon_now_ns() of the last request; 0: none pending. */
+static _Atomic uint64_t trim_asked;
+
+void mem_trim_request(void)
+{
+	atomic_store_explicit(&trim_asked, daemon_now_ns() | 1, memory_order_relaxed);
+}
+
+bool mem_trim_idle(void)
+{
+	uint64_t t = atomic_load_explicit(&trim_asked, memory_order_relaxed);
+
+	if (!t || daemon_now_ns() - t < MEM_TRIM_QUIET_NS)
+		return false;
+	/* A request made meanwhile stays pending (the CAS fails): trim again later. */
+	if (!atomic_compare_exchange_strong(&trim_asked, &t, 0))
+		return false;
+	malloc_trim(0);
+	return true;
 }

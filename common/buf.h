@@ -40,4 +40,20 @@ char *buf_steal(struct buf *b, size_t *ret_len);
  * up to size - 1 bytes; the length read or -errno. */
 ssize_t file_read_small(const char *path, char *b, size_t size);
 
+/*
+ * Giving memory back after a burst.  Objects kept spare for reuse (scrape
+ * buffers, compressors) are capped; a burst of concurrent requests makes more
+ * and frees the surplus when it ends, but glibc keeps freed pages in its heap
+ * (only the top is trimmed) and the resident set stays at the burst's peak.
+ * Code that frees such a surplus calls mem_trim_request() (one atomic store,
+ * no lock: safe on a request path).  A housekeeping thread calls
+ * mem_trim_idle() now and then (http.c's, every 500 ms): once no request has
+ * come for MEM_TRIM_QUIET_NS it runs malloc_trim(0) (which takes malloc's
+ * arena locks, hence never on a request path) and returns true.
+ * Thread-safe.
+ */
+#define MEM_TRIM_QUIET_NS 1000000000ull
+void mem_trim_request(void);
+bool mem_trim_idle(void);
+
 #endif

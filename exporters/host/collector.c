@@ -449,6 +449,7 @@ static void *worker_main(void *arg)
 	for (int i = 0; i < CTX_RBUFS; i++)
 		rbuf_free(&rb[i]);
 	host_regex_thread_done();
+	mem_trim_request();	/* a retiring extra worker's buffers (buf.h) */
 	return NULL;
 }
 
@@ -460,7 +461,7 @@ static void *worker_main(void *arg)
  * or two scrapes at a time use.  An object a late worker still holds is not
  * given back (its last reference frees it).
  */
-#define SPARE_SCRAPES 4
+#define SPARE_SCRAPES 2	/* one scraper or an HA pair; a burst's surplus is freed */
 static _Atomic(struct scrape *) spare[SPARE_SCRAPES];
 
 static void scrape_give(struct scrape *s)
@@ -473,6 +474,7 @@ static void scrape_give(struct scrape *s)
 				return;
 		}
 	scrape_unref(s);
+	mem_trim_request();	/* a burst's surplus (buf.h) */
 }
 
 static struct scrape *scrape_get(enum metrics_format fmt)

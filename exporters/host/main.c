@@ -172,10 +172,12 @@ int main(int argc, char **argv)
 	if (collectors_setup(app_flags(a)) < 0)
 		goto out;
 	r = 1;
-	/* Few, short allocations per scrape: one malloc arena per pair of
-	 * threads is plenty and keeps the resident set small (glibc would
-	 * otherwise make one per thread, up to 8 per core). */
-	mallopt(M_ARENA_MAX, 2);
+	/* One malloc arena for every thread: scrapes allocate nothing once
+	 * warm (their objects are kept and reused), so there is nothing to
+	 * contend on, while each extra arena kept its own partly used heap
+	 * (with 2: a second 0.75 MB heap after 100 scrapes; measured with
+	 * /proc/PID/smaps, heap 0.8 + arena 0.75 MB -> one 1.2 MB heap). */
+	mallopt(M_ARENA_MAX, 1);
 	registry = metrics_registry_new();
 	if (!registry || metrics_register_process(registry) < 0 ||
 	    metrics_register_build_info(registry, "host_exporter", PRISM_VERSION, PRISM_REVISION) < 0) {

@@ -112,6 +112,8 @@ pid3=$!
 on_exit "kill -9 $pid3"
 check "live exporter answers" wait_http "http://127.0.0.1:$port3/-/healthy" 20
 curl -sf "http://127.0.0.1:$port3/metrics" -o "$d/live-ref.txt"
+anon_kb() { awk '/^Anonymous:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+anon0=$(anon_kb $pid3)
 loops=()
 for w in $(seq 1 8); do
 	( for i in $(seq 1 "$n"); do curl -sf "http://127.0.0.1:$port3/metrics" -o "$d/l$w.$i.txt" || echo fail >"$d/l$w.$i.err"; done ) &
@@ -119,6 +121,23 @@ for w in $(seq 1 8); do
 done
 wait "${loops[@]}"
 check "live concurrent scrapes: all 200" bash -c "! ls '$d'/l*.err 2>/dev/null | grep -q ."
+# Memory after the burst (issue 13): what it made beyond the kept spares is
+# freed and handed back (mem_trim_*) within a second or two: measured
+# 1.5-1.7x the figure after the first scrape (2.6-2.9 MB for 1.7 MB), up to
+# 2.4x at the burst's peak, 2.0-2.2x for good before that was done.  A guard
+# against gross regressions only (a buffer per thread, a leak per scrape):
+# 2.5x, polled for up to 20 s; not under sanitizers (their allocators and
+# shadow memory are not what is measured).
+if [ -z "${SAN:-}" ] && [ -n "$anon0" ]; then
+	limit=$((anon0 * 5 / 2))
+	anon1=$(anon_kb $pid3)
+	for i in $(seq 1 40); do
+		[ "$anon1" -le "$limit" ] && break
+		sleep 0.5
+		anon1=$(anon_kb $pid3)
+	done
+	check "anonymous memory after the burst: $anon1 kB <= 2.5 x $anon0 kB" [ "$anon1" -le "$limit" ]
+fi
 $PY - "$d" "$port3" <<'PY'
 import glob, os, re, sys, time, urllib.request
 d, port = sys.argv[1], sys.argv[2]
