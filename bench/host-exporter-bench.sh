@@ -5,10 +5,13 @@
 # (throughput), CPU seconds per 1000 scrapes (utime+stime from /proc/PID/stat;
 # also gzip-encoded, as Prometheus asks), the latency of a trivial page (the
 # client's and HTTP's share of the latency),
-# RSS after warm-up, bytes per scrape (plain, gzip), and the floor (read the
-# same files in one process, bench/host-floor.c: open/read/close each, and
-# pread on kept /proc and /sys/devices/system descriptors as host-exporter
-# does).  Also, in the same
+# RSS after warm-up, bytes per scrape (plain, gzip), and the floor of each
+# column: what one scrape of that exporter does to the file system (traced
+# with strace at bench time: every file read, directory listed, open that
+# failed, stat and statfs; bench/host-trace-list.py), replayed in one process
+# by bench/host-floor.c (CPU time): open/read/close each and list each
+# directory, and pread/re-list on descriptors kept for every procfs and sysfs
+# path, each plus the gzip (level 1) of the same body.  Also, in the same
 # run: both exporters with their whole default sets (what a user compares;
 # issue 13: CPU, p50, PSS, anonymous memory) and the RSS floor of the dependencies
 # (bench/rss-floor.c, a minimal libmicrohttpd server; again linked with
@@ -24,7 +27,7 @@ NE=/usr/bin/prometheus-node-exporter
 N=${SCRAPES:-300}
 d=$(tmpdir_new)
 mkdir "$d/tf"
-cc -O2 -o "$d/floor" "$SRC_DIR/bench/host-floor.c" || exit 1
+cc -O2 -o "$d/floor" "$SRC_DIR/bench/host-floor.c" -ldeflate || exit 1
 cc -O2 -o "$d/rss-floor" "$SRC_DIR/bench/rss-floor.c" -lmicrohttpd -lpthread || exit 1
 # The same server loading every library host-exporter loads (libsystemd,
 # libpcre2, libyaml, libdeflate...): their relocated data and start-up
@@ -65,16 +68,43 @@ for u in "$hp/metrics" "$np/metrics" "$gp/metrics" "$fp/metrics" "$rp/" "$ap/"; 
 	wait_http "http://127.0.0.1:$u" 20 || { echo "server on $u did not start"; exit 1; }
 done
 
-# The floor is noisy on a shared machine: the best of 7 runs of 300, each.
-floors=$(for i in 1 2 3 4 5 6 7; do "$d/floor" 300; done)
-floor_orc=$(echo "$floors" | cut -d' ' -f1 | sort -n | head -1)
-floor_kept=$(echo "$floors" | cut -d' ' -f2 | sort -n | head -1)
+# The floor of each column: trace one scrape (after warm-up, so kept
+# descriptors show as reads), replay it.  Needs strace (the floor rows are
+# left out without it).
+trace_floor() { # PORT PID NAME -> "ORC KEPT GZIP NFILES NDIRS NFAIL" (best of 5 runs)
+	local port=$1 pid=$2 name=$3 spid ok i
+	command -v strace >/dev/null || { echo "0 0 0 0 0 0"; return; }
+	for i in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; done
+	curl -s -o "$d/$name.body" "http://127.0.0.1:$port/metrics"
+	strace -f -qq -y -ff -o "$d/$name.tr" -p "$pid" -e trace=%file,%desc 2>/dev/null &
+	spid=$!
+	# every thread traced before the scrape (seconds, not a fixed sleep)
+	for i in $(seq 1 100); do
+		ok=1
+		for t in /proc/"$pid"/task/*/status; do
+			grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
+		done
+		[ $ok = 1 ] && break
+		sleep 0.1
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$port/metrics"
+	kill -INT $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	$PY "$SRC_DIR/bench/host-trace-list.py" "$pid" "$d/$name".tr.* >"$d/$name.list"
+	# noisy on a shared machine: the best of 5 runs (each field)
+	for i in 1 2 3 4 5; do "$d/floor" "$d/$name.list" "$d/$name.body" 300; done |
+		sort -n -k2 | head -1
+}
+floor16=$(trace_floor "$hp" "$hpid" he16)
+floorall=$(trace_floor "$gp" "$gpid" hefull)
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $N scrapes per series"
-$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor_orc" "$floor_kept" "$fp" "$fpid" "$rp" "$rpid" "$gp" "$gpid" "$ap" "$apid" <<'PY'
+$PY - "$hp" "$hpid" "$np" "$npid" "$N" "$floor16" "$floorall" "$fp" "$fpid" "$rp" "$rpid" "$gp" "$gpid" "$ap" "$apid" <<'PY'
 import http.client, os, socket, statistics, sys, threading, time
 
 hp, hpid, np_, npid, N = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-floor_orc, floor_kept = float(sys.argv[6]) / 1e3, float(sys.argv[7]) / 1e3
+# floors in ms per scrape: orc, kept, gzip, then counts of files, dirs, failed opens
+fl16 = [float(x) for x in sys.argv[6].split()]
+flall = [float(x) for x in sys.argv[7].split()]
 fp, fpid, rp, rpid = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
 gp, gpid = int(sys.argv[12]), int(sys.argv[13])
 ap, apid = int(sys.argv[14]), int(sys.argv[15])
@@ -222,13 +252,22 @@ print("default sets 5 s after the scrapers: anonymous 1/%.1f, PSS 1/%.1f; target
       "need <= %.2f and <= %.2f MB (the floor above: %.2f, %.2f)"
       % (full["anonq"] / hfull["anonq"], full["pssq"] / hfull["pssq"], full["anonq"] / 5e6,
          full["pssq"] / 4e6, rfa_anon / 1e6, rfa_pss / 1e6))
-print("floor, open/read/close each file:        %.3f ms" % floor_orc)
-print("floor, pread on kept descriptors:         %.3f ms (/proc, /sys/devices/system: what host-exporter does)" % floor_kept)
-hcpu = h["cpu_ka"]  # s per 1000 scrapes = ms per scrape
-print("host-exporter keep-alive vs the kept-descriptor floor: p50 %.2fx (%.2fx without the "
-      "trivial page's client+HTTP time), CPU per scrape %.2fx; vs open/read/close: CPU %.2fx"
-      % (h["p50_ka"] / floor_kept, (h["p50_ka"] - h["p50_triv"]) / floor_kept, hcpu / floor_kept,
-         hcpu / floor_orc))
+def floor_rows(fl):
+    return (fl[0] + fl[2]) / 1e3, (fl[1] + fl[2]) / 1e3
+o16, k16 = floor_rows(fl16)
+oall, kall = floor_rows(flall)
+print("floor from one traced scrape (files read, dirs listed, failed opens): %d/%d/%d | %d/%d/%d"
+      % (fl16[3], fl16[4], fl16[5], flall[3], flall[4], flall[5]))
+print("%-38s %11.3f %11s %7s | %11.3f" % ("floor CPU ms/scrape, open/read/close+gz", o16, "", "", oall))
+print("%-38s %11.3f %11s %7s | %11.3f" % ("floor CPU ms/scrape, kept fds+gz", k16, "", "", kall))
+if o16 and oall:
+    for label, hh, nn, o, k in (("16 collectors", h, n, o16, k16), ("default sets", hfull, full, oall, kall)):
+        print("%s (gzip, keep-alive): host-exporter %.3f ms CPU/scrape = %.2fx the open/read/close "
+              "floor, %.2fx the kept-descriptor floor; node_exporter %.3f ms = %.1fx the kept floor "
+              "(10x lower needs <= %.3f ms)" % (label, hh["cpu_gz"], hh["cpu_gz"] / o, hh["cpu_gz"] / k,
+                                               nn["cpu_gz"], nn["cpu_gz"] / k, nn["cpu_gz"] / 10))
+else:
+    print("floor: strace not installed, not measured")
 print("default sets (issue 13 targets: CPU/scrape and p50 >=10x lower, PSS <=1/4, anonymous <=1/5):"
       " CPU %.1fx, p50 %.1fx, PSS 1/%.1f, anonymous 1/%.1f"
       % (full["cpu_gz"] / hfull["cpu_gz"], full["p50_gz"] / hfull["p50_gz"],

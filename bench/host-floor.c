@@ -1,15 +1,33 @@
 /*
- * host-floor: the floor for host-exporter's scrape cost — read the same
- * /proc and /sys files its default collectors read (and statfs the same
- * mounts), in one process, N times; prints the mean time per iteration in
- * microseconds, twice:
+ * host-floor: the floor for one host-exporter scrape — do what a scrape of
+ * the exporter does to the file system, and nothing else, in one process,
+ * N times, and gzip the bytes it sends; prints the mean time per iteration
+ * in microseconds of CPU time (user + system):
  *
- *   orc   open, read, close every file (what a reader without kept
- *         descriptors pays; node_exporter's way);
- *   kept  pread from offset 0 on descriptors kept open for the /proc files
- *         and the /sys/devices/system attributes (the kernel regenerates
- *         them on every read from 0), open/read/close for the others — what
- *         host-exporter does (procfile.c).
+ *   ORC_US KEPT_US GZIP_US NFILES NDIRS NFAIL
+ *
+ *   orc   open, read, close every file; open, list and close every
+ *         directory (what a reader without kept descriptors pays:
+ *         node_exporter's way);
+ *   kept  pread from offset 0 on descriptors kept open for every file that
+ *         is on procfs or sysfs (the kernel regenerates those on every read
+ *         from 0: fs/seq_file.c, fs/kernfs/file.c), lseek to 0 and list
+ *         again on kept directory descriptors there; open/read/close for
+ *         the rest (regular files: os-release, udev data, textfiles);
+ *   gzip  libdeflate at level 1 (host-exporter's) of the scrape's body.
+ *
+ * Both also try every open that failed in the trace (a collector looking
+ * for /proc/mdstat on a host without md: every reader pays the path walk),
+ * stat(2) every path stat'ed and statfs(2) every mount.
+ *
+ * LIST is what one scrape of the exporter did, taken from strace at bench
+ * time (bench/host-exporter-bench.sh), one entry a line:
+ *   F path    a file read whole (opened in the scrape or read on a kept
+ *             descriptor)
+ *   D path    a directory listed
+ *   N path    an open that failed (tried again, nothing read)
+ *   T path    stat(2)
+ *   S path    statfs(2)
  *
  * Reads are sized as a sensible reader sizes them: 4 KiB first, the buffer
  * doubled only when a read fills it.  The size matters: /proc/sys handlers
@@ -17,19 +35,33 @@
  * buffer of the requested count, so one 1 MiB read of /proc/sys/fs/file-nr
  * costs ~100 us where a 4 KiB read costs ~0.6 us.
  *
- * usage: host-floor [N]   (default 1000) -> "ORC_US KEPT_US"
+ * usage: host-floor LIST BODY [N]   (N default 300)
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
+#include <libdeflate.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAXF 256
+#define MAXE 4096
+#define PROC_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
 
+struct ent {
+	char kind;
+	char *path;
+	int fd;		/* kept descriptor (kept pass), or -1 */
+};
+
+static struct ent ents[MAXE];
+static int nents;
 static char *buf;
 static size_t cap = 4096;
 
@@ -46,153 +78,172 @@ static void slurp_fd(int fd, int use_pread)
 			if (!buf)
 				exit(1);
 		}
-		n = use_pread ? pread(fd, buf + off, cap - off, (off_t)off) : read(fd, buf + off, cap - off);
+		n = use_pread ? pread(fd, buf + off, 4096, (off_t)off) : read(fd, buf + off, 4096);
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
 }
 
-static void slurp(const char *path)
+static void list_fd(int fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char d[4096] __attribute__((aligned(8)));
 
-	if (fd < 0)
-		return;
-	slurp_fd(fd, 0);
-	close(fd);
+	while (getdents64(fd, d, sizeof(d)) > 0)
+		;
 }
 
+/* CPU time, not wall time: comparable with the exporters' utime+stime and
+ * steady on a loaded machine. */
 static double now_us(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
-static char files[MAXF][320];
-static int nfiles;
-static char mounts[64][256];
-static int nm;
-
-static void add(const char *fmt, const char *a, const char *b)
+static bool keepable(int fd)
 {
-	if (nfiles < MAXF)
-		snprintf(files[nfiles++], sizeof(files[0]), fmt, a, b);
+	struct statfs st;
+
+	return fstatfs(fd, &st) == 0 && (st.f_type == PROC_MAGIC || st.f_type == SYSFS_MAGIC);
 }
 
-/* The directories a scrape lists, each time (process_open_fds, the CPU
- * and clocksource collectors). */
-static void walk_dirs(void)
+static void one(struct ent *e, bool kept)
 {
-	static const char *const dirs[] = { "/proc/self/fd", "/sys/devices/system/cpu",
-					    "/sys/devices/system/clocksource" };
+	struct statfs sf;
+	struct stat st;
+	int fd;
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *d = opendir(dirs[i]);
-
-		while (d && readdir(d))
-			;
-		if (d)
-			closedir(d);
+	switch (e->kind) {
+	case 'F':
+		if (kept && e->fd >= 0) {
+			slurp_fd(e->fd, 1);
+			return;
+		}
+		fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0) {
+			slurp_fd(fd, 0);
+			close(fd);
+		}
+		return;
+	case 'D':
+		if (kept && e->fd >= 0) {
+			lseek(e->fd, 0, SEEK_SET);
+			list_fd(e->fd);
+			return;
+		}
+		fd = open(e->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			list_fd(fd);
+			close(fd);
+		}
+		return;
+	case 'N':
+		fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0)
+			close(fd);
+		return;
+	case 'T':
+		(void)stat(e->path, &st);
+		return;
+	case 'S':
+		(void)statfs(e->path, &sf);
+		return;
 	}
 }
 
 int main(int argc, char **argv)
 {
-	/* What host-exporter's 16 collectors read on this kernel (strace of a
-	 * scrape), its process_* metrics included (/proc/self/...). */
-	static const char *const fixed[] = {
-		"/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/vmstat",
-		"/proc/diskstats", "/proc/net/dev", "/proc/net/netstat", "/proc/net/snmp",
-		"/proc/net/snmp6", "/proc/net/sockstat", "/proc/net/sockstat6", "/proc/pressure/cpu",
-		"/proc/pressure/io", "/proc/pressure/memory", "/proc/sys/fs/file-nr", "/proc/1/mounts",
-		"/proc/self/stat", "/proc/self/limits",
-		"/etc/os-release", "/sys/devices/system/cpu/isolated",
-		"/sys/devices/system/clocksource/clocksource0/available_clocksource",
-		"/sys/devices/system/clocksource/clocksource0/current_clocksource",
-	};
-	int n = argc > 1 ? atoi(argv[1]) : 1000, kfd[MAXF];
-	DIR *d;
-	struct dirent *de;
+	int n = argc > 3 ? atoi(argv[3]) : 300, nf = 0, nd = 0, nn = 0;
+	struct libdeflate_compressor *z;
+	char line[4200], *body, *out;
+	size_t blen = 0, bcap = 1 << 16;
+	double t0, orc, kept, gz;
 	FILE *f;
-	char line[1024];
-	double t0, orc, kept;
 
+	if (argc < 3 || n < 1) {
+		fprintf(stderr, "usage: host-floor LIST BODY [N]\n");
+		return 2;
+	}
 	buf = malloc(cap);
-	if (!buf)
-		return 1;
-	for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
-		add("%s%s", fixed[k], "");
-	d = opendir("/sys/class/net");
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "lo") != 0)
-			add("/sys/class/net/%s/statistics/%s", de->d_name, "rx_nohandler");
-	if (d)
-		closedir(d);
-	d = opendir("/sys/devices/system/cpu");
-	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, "cpu", 3) && de->d_name[3] >= '0' && de->d_name[3] <= '9') {
-			add("/sys/devices/system/cpu/%s/topology/%s", de->d_name, "core_id");
-			add("/sys/devices/system/cpu/%s/topology/%s", de->d_name, "physical_package_id");
-			/* absent on VMs: the exporter still tries them */
-			add("/sys/devices/system/cpu/%s/thermal_throttle/%s", de->d_name, "core_throttle_count");
-			add("/sys/devices/system/cpu/%s/thermal_throttle/%s", de->d_name, "package_throttle_count");
-		}
-	if (d)
-		closedir(d);
-	/* the mounts the default excludes keep: a rough filter is enough */
-	f = fopen("/proc/1/mounts", "r");
-	while (f && fgets(line, sizeof(line), f) && nm < 64) {
-		char dev[256], mp[256], type[64];
-
-		if (sscanf(line, "%255s %255s %63s", dev, mp, type) != 3)
-			continue;
-		if (!strncmp(mp, "/dev", 4) || !strncmp(mp, "/proc", 5) || !strncmp(mp, "/sys", 4) ||
-		    !strncmp(mp, "/run", 4) || strstr("proc sysfs cgroup2 cgroup devpts mqueue tracefs debugfs overlay", type))
-			continue;
-		snprintf(mounts[nm++], sizeof(mounts[0]), "%s", mp);
+	f = fopen(argv[1], "r");
+	if (!f || !buf) {
+		perror(argv[1]);
+		return 2;
 	}
-	if (f)
-		fclose(f);
+	while (fgets(line, sizeof(line), f) && nents < MAXE) {
+		size_t l = strlen(line);
 
-	/* open/read/close everything; the directories walked per scrape too */
+		if (l < 3 || line[1] != ' ' || !strchr("FDNTS", line[0]))
+			continue;
+		if (line[l - 1] == '\n')
+			line[--l] = '\0';
+		ents[nents].kind = line[0];
+		ents[nents].path = strdup(line + 2);
+		ents[nents].fd = -1;
+		nf += line[0] == 'F';
+		nd += line[0] == 'D';
+		nn += line[0] == 'N';
+		nents++;
+	}
+	fclose(f);
+	f = fopen(argv[2], "r");
+	body = malloc(bcap);
+	if (!f || !body) {
+		perror(argv[2]);
+		return 2;
+	}
+	for (size_t got; (got = fread(body + blen, 1, bcap - blen, f)) > 0;) {
+		blen += got;
+		if (blen == bcap && !(body = realloc(body, bcap *= 2)))
+			return 1;
+	}
+	fclose(f);
+
 	t0 = now_us();
-	for (int i = 0; i < n; i++) {
-		struct statfs st;
-
-		for (int k = 0; k < nfiles; k++)
-			slurp(files[k]);
-		walk_dirs();
-		for (int k = 0; k < nm; k++)
-			statfs(mounts[k], &st);
-	}
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < nents; k++)
+			one(&ents[k], false);
 	orc = (now_us() - t0) / n;
 
-	/* kept descriptors for /proc (not /proc/self: the exporter reads its
-	 * own files through the shared library, afresh) and for the CPU and
-	 * clocksource attributes under /sys/devices/system; afresh for the
-	 * rest (os-release, network device attributes) */
-	for (int k = 0; k < nfiles; k++)
-		kfd[k] = (!strncmp(files[k], "/proc/", 6) && strncmp(files[k], "/proc/self/", 11)) ||
-				 !strncmp(files[k], "/sys/devices/system/", 20)
-				 ? open(files[k], O_RDONLY | O_CLOEXEC) : -1;
-	t0 = now_us();
-	for (int i = 0; i < n; i++) {
-		struct statfs st;
+	for (int k = 0; k < nents; k++) {
+		struct ent *e = &ents[k];
 
-		for (int k = 0; k < nfiles; k++) {
-			if (kfd[k] >= 0)
-				slurp_fd(kfd[k], 1);
-			else
-				slurp(files[k]);
+		if (e->kind != 'F' && e->kind != 'D')
+			continue;
+		e->fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+				      (e->kind == 'D' ? O_DIRECTORY : 0));
+		if (e->fd >= 0 && !keepable(e->fd)) {
+			close(e->fd);
+			e->fd = -1;
 		}
-		walk_dirs();
-		for (int k = 0; k < nm; k++)
-			statfs(mounts[k], &st);
 	}
+	t0 = now_us();
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < nents; k++)
+			one(&ents[k], true);
 	kept = (now_us() - t0) / n;
-	printf("%.1f %.1f\n", orc, kept);
+	/* HOST_FLOOR_TOP=1: the kept pass's cost per entry, on stderr */
+	if (getenv("HOST_FLOOR_TOP"))
+		for (int k = 0; k < nents; k++) {
+			t0 = now_us();
+			for (int i = 0; i < n; i++)
+				one(&ents[k], true);
+			fprintf(stderr, "%8.2f %c%s %s\n", (now_us() - t0) / n, ents[k].kind,
+				ents[k].fd >= 0 ? "k" : " ", ents[k].path);
+		}
+
+	z = libdeflate_alloc_compressor(1);
+	out = malloc(libdeflate_gzip_compress_bound(z, blen));
+	if (!z || !out)
+		return 1;
+	t0 = now_us();
+	for (int i = 0; i < n; i++)
+		if (libdeflate_gzip_compress(z, body, blen, out, libdeflate_gzip_compress_bound(z, blen)) == 0)
+			return 1;
+	gz = (now_us() - t0) / n;
+	printf("%.1f %.1f %.1f %d %d %d\n", orc, kept, gz, nf, nd, nn);
 	return 0;
 }

@@ -117,8 +117,9 @@ static void lm_add(const char *line, size_t len, uint64_t h, const char *src, si
 	for (size_t i = 0; i < LM_SLOTS; i++) {
 		struct line_memo *empty = NULL;
 
+		/* failure: acquire, as lm_find's load (empty is read below) */
 		if (atomic_compare_exchange_strong_explicit(&lm_slot[i], &empty, m, memory_order_release,
-							    memory_order_relaxed))
+							    memory_order_acquire))
 			return;
 		if (empty->h == h && empty->len == len && strcmp(empty->src, src) == 0 &&
 		    memcmp(empty->line, line, len) == 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "sysdir.h"
@@ -30,8 +31,8 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* names: [type byte][name NUL] packed; the entries point into it once
-	 * it no longer grows. */
+	/* names: [type byte][d_ino, 8 bytes][name NUL] packed; the entries
+	 * point into it once it no longer grows. */
 	for (;;) {
 		ssize_t got = getdents64(fd, dbuf, sizeof(dbuf));
 
@@ -57,11 +58,12 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 				t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK :
 				    S_ISREG(st.st_mode) ? DT_REG : DT_FIFO;
 			}
-			if ((r = rbuf_reserve(names, len + nl + 2)) < 0)
+			if ((r = rbuf_reserve(names, len + nl + 10)) < 0)
 				goto out;
 			names->data[len] = (char)t;
-			memcpy(names->data + len + 1, d->d_name, nl + 1);
-			len += nl + 2;
+			memcpy(names->data + len + 1, &d->d_ino, 8);
+			memcpy(names->data + len + 9, d->d_name, nl + 1);
+			len += nl + 10;
 			cnt++;
 		}
 	}
@@ -70,8 +72,9 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 	e = (struct sd_ent *)(void *)ents->data;
 	for (off = 0; off < len; e++) {
 		e->type = (unsigned char)names->data[off];
-		e->name = names->data + off + 1;
-		off += strlen(e->name) + 2;
+		memcpy(&e->ino, names->data + off + 1, 8);
+		e->name = names->data + off + 9;
+		off += strlen(e->name) + 10;
 	}
 	e = (struct sd_ent *)(void *)ents->data;
 	qsort(e, cnt, sizeof(*e), ent_cmp);
@@ -81,11 +84,9 @@ out:
 	return r;
 }
 
-int sd_read_attr(const char *dir, const char *name, char *out)
+static int open_attr(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
-	ssize_t got;
-	char *s, *e;
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
@@ -93,18 +94,14 @@ int sd_read_attr(const char *dir, const char *name, char *out)
 	/* O_NOFOLLOW: the library reads only regular files of a listing;
 	 * O_NONBLOCK: a FIFO in a fixture tree must not hang the scrape. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	do
-		got = read(fd, out, SD_ATTR_MAX);
-	while (got < 0 && errno == EINTR);
-	if (got < 0) {
-		int err = -errno;
+	return fd < 0 ? -errno : fd;
+}
 
-		close(fd);
-		return err;
-	}
-	close(fd);
+/* bytes.TrimSpace of the got bytes read into out */
+static void trim_attr(char *out, ssize_t got)
+{
+	char *s, *e;
+
 	out[got] = '\0';
 	/* bytes.TrimSpace (ASCII white space; sysfs values are ASCII) */
 	for (s = out; *s && strchr(" \t\n\r\v\f", *s); s++)
@@ -114,7 +111,147 @@ int sd_read_attr(const char *dir, const char *name, char *out)
 	*e = '\0';
 	if (s != out)
 		memmove(out, s, (size_t)(e - s) + 1);
+}
+
+/* One read of at most SD_ATTR_MAX bytes: pread from offset 0 on a kept
+ * (sysfs) descriptor, read(2) on a fresh one (pread would fail with ESPIPE
+ * on a FIFO of a fixture tree). */
+static ssize_t read_attr_fd(int fd, char *out, bool kept)
+{
+	ssize_t got;
+
+	do
+		got = kept ? pread(fd, out, SD_ATTR_MAX, 0) : read(fd, out, SD_ATTR_MAX);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : got;
+}
+
+int sd_read_attr(const char *dir, const char *name, char *out)
+{
+	ssize_t got;
+	int fd = open_attr(dir, name);
+
+	if (fd < 0)
+		return fd;
+	got = read_attr_fd(fd, out, false);
+	close(fd);
+	if (got < 0)
+		return (int)got;
+	trim_attr(out, got);
 	return 0;
+}
+
+#define SYSFS_MAGIC 0x62656572	/* statfs(2) */
+
+bool sd_keep_begin(struct sd_keep *k, const char *classdir)
+{
+	struct statfs st;
+	bool idle = false;
+
+	if (!atomic_compare_exchange_strong(&k->busy, &idle, true))
+		return false;
+	if (statfs(classdir, &st) < 0 || st.f_type != SYSFS_MAGIC) {
+		atomic_store(&k->busy, false);
+		return false;
+	}
+	if (!k->gen)	/* first use: no descriptor open yet */
+		for (size_t i = 0; i < SD_KEEP_DEVS; i++)
+			for (size_t a = 0; a < SD_KEEP_ATTRS; a++)
+				k->dev[i].fd[a] = -1;
+	k->gen++;
+	if (!k->gen)
+		k->gen = 1;
+	return true;
+}
+
+static void kdev_close(struct sd_kdev *d)
+{
+	for (size_t a = 0; a < SD_KEEP_ATTRS; a++)
+		if (d->fd[a] >= 0) {
+			close(d->fd[a]);
+			d->fd[a] = -1;
+		}
+	d->name[0] = '\0';
+}
+
+struct sd_kdev *sd_keep_dev(struct sd_keep *k, const struct sd_ent *e)
+{
+	struct sd_kdev *free_slot = NULL;
+	size_t nl = strlen(e->name);
+
+	if (nl >= sizeof(k->dev[0].name))
+		return NULL;
+	for (size_t i = 0; i < SD_KEEP_DEVS; i++) {
+		struct sd_kdev *d = &k->dev[i];
+
+		if (!d->name[0]) {
+			if (!free_slot)
+				free_slot = d;
+			continue;
+		}
+		if (strcmp(d->name, e->name) != 0)
+			continue;
+		if (d->ino != e->ino)	/* another device under this name */
+			kdev_close(d);
+		else {
+			d->gen = k->gen;
+			return d;
+		}
+		free_slot = d;
+		break;
+	}
+	if (!free_slot)
+		return NULL;
+	memcpy(free_slot->name, e->name, nl + 1);
+	free_slot->ino = e->ino;
+	free_slot->gen = k->gen;
+	return free_slot;
+}
+
+int sd_keep_read(struct sd_kdev *d, unsigned idx, const char *dir, const char *name, char *out)
+{
+	ssize_t got;
+
+	if (!d || idx >= SD_KEEP_ATTRS)
+		return sd_read_attr(dir, name, out);
+	if (d->fd[idx] >= 0) {
+		got = read_attr_fd(d->fd[idx], out, true);
+		if (got != -ENODEV)
+			goto done;
+		/* the node is gone: what does the path name now? */
+		close(d->fd[idx]);
+		d->fd[idx] = -1;
+	}
+	/* not kept when the open fails: an attribute that appears later is
+	 * found by the next scrape */
+	if ((d->fd[idx] = open_attr(dir, name)) < 0) {
+		int r = d->fd[idx];
+
+		d->fd[idx] = -1;
+		return r;
+	}
+	got = read_attr_fd(d->fd[idx], out, true);
+done:
+	if (got < 0)
+		return (int)got;
+	trim_attr(out, got);
+	return 0;
+}
+
+void sd_keep_end(struct sd_keep *k)
+{
+	for (size_t i = 0; i < SD_KEEP_DEVS; i++)
+		if (k->dev[i].name[0] && k->dev[i].gen != k->gen)
+			kdev_close(&k->dev[i]);
+	atomic_store(&k->busy, false);
+}
+
+void sd_keep_free(struct sd_keep *k)
+{
+	if (!k->gen)
+		return;
+	for (size_t i = 0; i < SD_KEEP_DEVS; i++)
+		kdev_close(&k->dev[i]);
 }
 
 static int digit_val(char c)

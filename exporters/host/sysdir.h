@@ -10,6 +10,8 @@
 #ifndef HOST_SYSDIR_H
 #define HOST_SYSDIR_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "collector.h"
@@ -17,6 +19,7 @@
 /* One entry of a listing. */
 struct sd_ent {
 	const char *name;
+	uint64_t ino;		/* d_ino: on sysfs, the kernfs node of the entry */
 	unsigned char type;	/* DT_DIR, DT_LNK, DT_REG, ... (never DT_UNKNOWN) */
 };
 
@@ -32,6 +35,52 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n);
  * 0 or negative errno (of open or read). */
 #define SD_ATTR_MAX 128
 int sd_read_attr(const char *dir, const char *name, char *out);
+
+/*
+ * Kept attribute descriptors for the devices of one sysfs class directory
+ * (netclass: 22 attributes per device; an open walks the class symlink and
+ * the device path, which cost more than the read).  Only on a real sysfs:
+ * there an attribute regenerates on every pread from offset 0
+ * (fs/kernfs/file.c), and a removed device's kept descriptors answer
+ * ENODEV.  Fixture trees (regular files, replaced by rename) are read
+ * afresh.
+ *
+ * A device's descriptors are tied to its entry in the class listing of the
+ * same scrape: name and d_ino (the kernfs node of the class symlink, new for
+ * every device that is added, kept by a rename).  A device renamed, removed
+ * or replaced under the same name gets a new slot or is closed: the next
+ * scrape reads the device the name names now, as a fresh open would.  A
+ * read that fails with ENODEV is retried once with a fresh open.
+ *
+ * Thread-safety: one scrape uses the table at a time (a try-lock: a
+ * concurrent scrape reads afresh instead of waiting).
+ */
+#define SD_KEEP_DEVS 32
+#define SD_KEEP_ATTRS 24
+struct sd_kdev {
+	char name[32];		/* "" = free */
+	uint64_t ino;
+	uint32_t gen;		/* scrape that last listed it */
+	int fd[SD_KEEP_ATTRS];	/* -1: not open */
+};
+struct sd_keep {
+	_Atomic bool busy;
+	uint32_t gen;
+	struct sd_kdev dev[SD_KEEP_DEVS];
+};
+/* Take the table for this scrape if classdir is on sysfs and nobody holds
+ * it: true, then sd_keep_end() is due. */
+bool sd_keep_begin(struct sd_keep *k, const char *classdir);
+/* The slot for the listed entry e (new or revalidated), NULL when full or
+ * the name is too long (then read afresh). */
+struct sd_kdev *sd_keep_dev(struct sd_keep *k, const struct sd_ent *e);
+/* sd_read_attr of <dir>/<name> through slot d's descriptor idx (d may be
+ * NULL: afresh). */
+int sd_keep_read(struct sd_kdev *d, unsigned idx, const char *dir, const char *name, char *out);
+/* Close the descriptors of devices this scrape did not list; release. */
+void sd_keep_end(struct sd_keep *k);
+/* Close everything (teardown). */
+void sd_keep_free(struct sd_keep *k);
 
 /* Go's strconv.ParseInt(s, 0, 64): sign, 0x/0o/0b/0 prefixes, underscores
  * between digits; 0 or -EINVAL/-ERANGE. */

@@ -71,6 +71,11 @@ static int glob_cdev(const struct dirent *d)
 	       d->d_name[14] <= '9';
 }
 
+static int glob_either(const struct dirent *d)
+{
+	return glob_zone(d) || glob_cdev(d);
+}
+
 /* <dir>/<file> into path; -ENAMETOOLONG described. */
 static int join(struct collector_ctx *c, char *path, const char *dir, const char *file)
 {
@@ -159,11 +164,14 @@ static int collect_thermal_zone(struct collector_ctx *c, struct metrics_writer *
 	if ((r = pf_path(base, sizeof(base), c->cfg->sysfs, "class/thermal")) < 0)
 		return ctx_error(c, r, "%s/class/thermal: path too long", c->cfg->sysfs);
 
-	/* zones: all read, then sent */
-	n = sa_list(base, glob_zone, &ents);
+	/* zones: all read, then sent.  One listing serves the zones and the
+	 * cooling devices (it was listed once for each glob). */
+	n = sa_list(base, glob_either, &ents);
 	for (int i = 0; i < n; i++) {
 		int64_t temp;
 
+		if (!glob_zone(ents[i]))
+			continue;
 		if ((r = join(c, dir, base, ents[i]->d_name)) < 0)
 			break;
 		if ((r = read_zone(c, dir, type, sizeof(type), &temp)) < 0)
@@ -175,28 +183,27 @@ static int collect_thermal_zone(struct collector_ctx *c, struct metrics_writer *
 		if ((r = add_rec(c, &used, ents[i]->d_name + 12, type, temp, 0)) < 0)
 			break;
 	}
-	if (n > 0)
-		sa_free_list(ents, n);
 	if (r < 0)
-		return r;
+		goto out;
 	for (off = 0; off < used;) {
 		const struct rec *z = (const void *)(c->rb[1]->data + off);
 		const char *lv[2] = { r_type(z), r_name(z) };
 
 		if (off == 0 && (r = writer_family(w, "node_thermal_zone_temp", METRIC_GAUGE,
 						   "Zone temperature in Celsius", zl)) < 0)
-			return r;
+			goto out;
 		if ((r = writer_sample(w, lv, (double)z->a / 1000.0)) < 0)
-			return r;
+			goto out;
 		off += r_size(z);
 	}
 
 	/* cooling devices: the same */
 	used = 0;
-	n = sa_list(base, glob_cdev, &ents);
 	for (int i = 0; i < n; i++) {
 		int64_t cur, max;
 
+		if (!glob_cdev(ents[i]))
+			continue;
 		if ((r = join(c, dir, base, ents[i]->d_name)) < 0 ||
 		    (r = req_str(c, dir, "type", type, sizeof(type))) < 0 ||
 		    (r = req_i64(c, dir, "max_state", &max)) < 0 ||
@@ -206,6 +213,7 @@ static int collect_thermal_zone(struct collector_ctx *c, struct metrics_writer *
 	}
 	if (n > 0)
 		sa_free_list(ents, n);
+	n = 0;
 	if (r < 0)
 		return r;
 	for (int pass = 0; pass < 2 && used; pass++) {
@@ -224,6 +232,10 @@ static int collect_thermal_zone(struct collector_ctx *c, struct metrics_writer *
 		}
 	}
 	return 0;
+out:
+	if (n > 0)
+		sa_free_list(ents, n);
+	return r;
 }
 
 const struct collector collector_thermal_zone = {

@@ -16,24 +16,22 @@
 
 #include "collector.h"
 #include "daemon.h"
+#include "sysdir.h"
 #include "util.h"
 
-static int clocksources(struct collector_ctx *c, struct metrics_writer *w, bool current)
+/* One listing of devices/system/clocksource serves both families (it was
+ * listed twice per scrape; getdents64 into the worker's buffers, no
+ * malloc per entry and no fstat as scandir(3) makes). */
+static int clocksources(struct collector_ctx *c, struct metrics_writer *w,
+			const struct sd_ent *e, size_t n, bool current)
 {
 	static const char *const labels[] = { "clocksource", "device", NULL };
-	char dir[PATH_MAX];
-	struct dirent **ents = NULL;
 	struct rbuf *b = c->rb[0];
-	int n, i, r = 0;
+	int r = 0;
 	bool fam = false;
 
-	if (pf_path(dir, sizeof(dir), c->cfg->sysfs, "devices/system/clocksource") < 0)
-		return 0;
-	n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return 0;	/* no clocksource directory: nothing to report */
-	for (i = 0; i < n && r >= 0; i++) {
-		const char *name = ents[i]->d_name;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const char *name = e[i].name;
 		char rel[NAME_MAX + 64], *cur, *tok, *save = NULL;
 
 		if (strncmp(name, "clocksource", 11) != 0 || !name[11])
@@ -61,9 +59,6 @@ static int clocksources(struct collector_ctx *c, struct metrics_writer *w, bool 
 			(void)writer_sample(w, lv, 1);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
 	return r;
 }
 
@@ -72,7 +67,10 @@ int collect_time(struct collector_ctx *c, struct metrics_writer *w)
 	static const char *const tzl[] = { "time_zone", NULL };
 	uint64_t ns = daemon_realtime_ns();
 	time_t now = (time_t)(ns / 1000000000u);
+	char dir[PATH_MAX];
+	struct sd_ent *e;
 	struct tm tm;
+	size_t n = 0;
 	int r;
 
 	r = wr_one(w, "node_time_seconds", METRIC_GAUGE, "System time in seconds since epoch (1970).",
@@ -88,10 +86,16 @@ int collect_time(struct collector_ctx *c, struct metrics_writer *w)
 
 		r = writer_sample(w, lv, (double)tm.tm_gmtoff);
 	}
+	if (r < 0)
+		return r;
+	/* no clocksource directory: nothing to report */
+	if (pf_path(dir, sizeof(dir), c->cfg->sysfs, "devices/system/clocksource") < 0 ||
+	    sd_list(dir, c->rb[1], c->rb[2], &n) < 0)
+		return 0;
+	e = (struct sd_ent *)(void *)c->rb[2]->data;
+	r = clocksources(c, w, e, n, false);
 	if (r >= 0)
-		r = clocksources(c, w, false);
-	if (r >= 0)
-		r = clocksources(c, w, true);
+		r = clocksources(c, w, e, n, true);
 	return r;
 }
 

@@ -1,0 +1,96 @@
+#!/bin/bash
+# netclass keeps its sysfs attribute descriptors open between scrapes
+# (sysdir.h sd_keep): on a real sysfs, devices appearing, disappearing,
+# renamed or replaced under the same name between two scrapes must show at
+# the next scrape exactly as node_exporter 1.5 shows them.  Runs in its own
+# network and mount namespace (unshare; root) with a sysfs mounted there,
+# so the devices are the test's own (ifb, else bridge devices); both
+# exporters read it with --path.sysfs and only netclass.
+if [ -z "${PRISM_IN_NETNS:-}" ]; then
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null ||
+		{ echo "needs root, unshare and ip"; exit 77; }
+	PRISM_IN_NETNS=1 exec unshare -n -m --propagation private "$BASH" "$0" "$@"
+fi
+. "$SRC_DIR/tests/lib/common.sh"
+NE=/usr/bin/prometheus-node-exporter
+HE=$BUILD_DIR/host-exporter
+[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
+d=$(tmpdir_new)
+ip link set lo up || { echo "cannot set up lo in a new network namespace"; exit 1; }
+mkdir "$d/sys"
+mount -t sysfs sysfs "$d/sys" || { echo "cannot mount sysfs in a new mount namespace"; exit 1; }
+on_exit "umount -l '$d/sys'"
+
+kind=
+for k in ifb bridge; do
+	ip link add probe0 type $k 2>/dev/null && { ip link del probe0; kind=$k; break; }
+done
+[ -n "$kind" ] || { echo "no ifb or bridge link type here"; exit 1; }
+mkdev() { ip link add "$1" type $kind && ip link set "$1" mtu "$2"; }
+
+read -r hp np < <(free_ports 2 | tr '\n' ' ')
+"$HE" --web.listen-address="127.0.0.1:$hp" --collector.disable-defaults --collector.netclass \
+	--path.sysfs="$d/sys" --log.level=warn >"$d/he.log" 2>&1 &
+hpid=$!
+on_exit "kill $hpid"
+"$NE" --web.listen-address="127.0.0.1:$np" --collector.disable-defaults --collector.netclass \
+	--path.sysfs="$d/sys" --log.level=warn >"$d/ne.log" 2>&1 &
+on_exit "kill $!"
+wait_http "http://127.0.0.1:$hp/metrics" 60 || { cat "$d/he.log"; fail "host-exporter did not start"; finish; }
+wait_http "http://127.0.0.1:$np/metrics" 60 || { fail "node_exporter did not start"; finish; }
+
+series() { # PORT: the node_network_* samples, sorted
+	curl -sf --max-time 30 "http://127.0.0.1:$1/metrics" | grep '^node_network_' | sort
+}
+value() { # FILE DEVICE: node_network_mtu_bytes of DEVICE
+	sed -n "s/^node_network_mtu_bytes{device=\"$2\"} //p" "$1"
+}
+# descriptors host-exporter holds on attributes of DEVICE's node (any
+# device without an argument)
+kept_fds() {
+	local n=0 f
+	for f in /proc/$hpid/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in "$d/sys/devices/virtual/net/${1:-}"*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
+step() { # NAME: scrape both, compare, keep host-exporter's as $d/NAME
+	series "$hp" >"$d/$1"
+	series "$np" >"$d/$1.ne"
+	check "$1: node_network_* as node_exporter's" diff -u "$d/$1.ne" "$d/$1"
+}
+
+mkdev a0 1400 && mkdev b0 1500 || { fail "could not create $kind devices"; finish; }
+step first
+check "first: a0 and b0 read (mtu 1400, 1500)" [ "$(value "$d/first" a0) $(value "$d/first" b0)" = "1400 1500" ]
+series "$hp" >/dev/null
+check "descriptors kept between scrapes (22 attributes of each of a0, b0, lo)" [ "$(kept_fds)" -ge 60 ]
+
+ip link set a0 mtu 1234
+step changed
+check "changed: a0's new mtu read through its kept descriptor" [ "$(value "$d/changed" a0)" = 1234 ]
+
+# a0 renamed to a9 and a new a0 created: the kept descriptors of "a0" now
+# belong to a9's node; the listing's d_ino tells them apart
+ip link set a0 name a9 && mkdev a0 1300
+step renamed
+check "renamed: a9 keeps 1234, the new a0 has 1300" \
+	[ "$(value "$d/renamed" a9) $(value "$d/renamed" a0)" = "1234 1300" ]
+
+ip link del b0
+step removed
+check "removed: no b0 series" [ -z "$(grep 'device="b0"' "$d/removed")" ]
+check "removed: b0's descriptors closed" [ "$(kept_fds b0/)" = 0 ]
+
+mkdev b0 1280
+step readded
+check "re-added: b0 with its new mtu 1280" [ "$(value "$d/readded" b0)" = 1280 ]
+
+# a device removed and one created under its name between two scrapes,
+# the listing's entry otherwise alike
+ip link del a9 && ip link del a0 && mkdev a0 1111
+step replaced
+check "replaced: a0 is the new device (1111), a9 gone" \
+	[ "$(value "$d/replaced" a0) $(grep -c 'device="a9"' "$d/replaced")" = "1111 0" ]
+check "host-exporter logged no error" [ -z "$(grep -i 'level=error' "$d/he.log")" ]
+finish
