@@ -17,7 +17,7 @@ prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-ex
 wrk sysbench python3-locust python3-yaml python3-jinja2 python3-markdown stress-ng valgrind man-db groff-base
 ansible ansible-lint openssh-client ansible-core systemd python3-flask python3-pymysql gunicorn python3-prometheus-client
 debootstrap systemd-container debhelper dpkg-dev lintian apt-utils gnupg
-btrfs-progs"
+btrfs-progs strace"
 
 missing=""
 for p in $PKGS; do
