@@ -42,18 +42,21 @@ HE=$BUILD_DIR/host-exporter
 declare -A _peer_re _peer_port _peer_pid _peer_used
 _peer_pending=()
 
-# _peer_ports: two free loopback ports none of this test's pairs got before
-# (a port free_ports saw free may not be bound yet by the pair that has it).
+# _peer_ports: two free loopback ports none of this test's pairs got before.
+# They come from a pool filled 16 at a time: one python3 start (a second on
+# a loaded machine) serves eight pairs.
+_peer_pool=()
 _peer_ports() {
-	local got
-	while :; do
-		mapfile -t got < <(free_ports 2)
-		[ "${#got[@]}" = 2 ] || continue
-		[ -z "${_peer_used[${got[0]}]:-}" ] && [ -z "${_peer_used[${got[1]}]:-}" ] && break
+	local p
+	_peer_p=()
+	while [ "${#_peer_p[@]}" -lt 2 ]; do
+		[ "${#_peer_pool[@]}" -gt 0 ] || mapfile -t _peer_pool < <(free_ports 16)
+		p=${_peer_pool[0]}
+		_peer_pool=("${_peer_pool[@]:1}")
+		[ -n "$p" ] && [ -z "${_peer_used[$p]:-}" ] || continue
+		_peer_used[$p]=1
+		_peer_p+=("$p")
 	done
-	_peer_used[${got[0]}]=1
-	_peer_used[${got[1]}]=1
-	_peer_p=("${got[@]}")
 }
 
 # peer_start LABEL RE COLLECTORS [FLAGS...]: start the pair LABEL, both with
@@ -179,13 +182,19 @@ peer_stop() {
 }
 
 # peer_gather: every pair started since the last gather answers (or is one
-# failed check), is scraped into $d/{ne,he}-LABEL.txt and stopped.
+# failed check), is scraped into $d/{ne,he}-LABEL.txt and stopped.  The
+# pairs are waited for and scraped all at once.
 peer_gather() {
-	local label
+	local i label pids=()
 	for label in "${_peer_pending[@]}"; do
-		if ! peer_wait "$label"; then
-			fail "$label: both exporters answered"
-		elif ! peer_scrape "$label"; then
+		{ peer_wait "$label" && peer_scrape "$label"; } >"$d/gather-$label.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		label=${_peer_pending[$i]}
+		if ! wait "${pids[$i]}"; then
+			cat "$d/gather-$label.out"
+			rm -f "$d/he-$label.txt"
 			fail "$label: both exporters answered"
 		fi
 	done
