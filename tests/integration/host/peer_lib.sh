@@ -19,7 +19,7 @@
 #
 # A test that rewrites one tree between scrapes keeps its pair running:
 #
-#   peer_start fx RE COLLECTORS --path.sysfs=$S
+#   peer_start fx RE COLLECTORS --path.sysfs=$S; peer_keep fx
 #   peer_wait fx || ...
 #   change the tree; peer_compare fx CASE       scrape into CASE's files, check
 #   peer_scrape_he fx CASE                      host-exporter alone (a case that
@@ -80,6 +80,14 @@ peer_start() {
 	_peer_pending+=("$label")
 }
 
+# peer_keep LABEL: the next peer_gather leaves this pair alone (the test
+# scrapes it itself: peer_wait, peer_compare, peer_scrape_he, peer_stop).
+peer_keep() {
+	local l rest=()
+	for l in "${_peer_pending[@]}"; do [ "$l" = "$1" ] || rest+=("$l"); done
+	_peer_pending=("${rest[@]}")
+}
+
 # _peer_alive PID: the process runs (a zombie does not: kill -0 would say it
 # does until it is reaped).  One read of /proc/PID/stat.
 _peer_alive() {
@@ -102,14 +110,18 @@ _peer_up() {
 	return 1
 }
 
-# peer_wait LABEL: both of the pair answer; else their logs' last lines and 1.
+# peer_wait LABEL [WHO...]: both of the pair answer (WHO: ne, he; "he" for
+# a tree whose first scrape kills node_exporter 1.5); else their logs' last
+# lines and 1.
 peer_wait() {
-	local who ok=0
-	for who in ne he; do
-		_peer_up "$who-$1" && continue
+	local label=$1 who ok=0
+	shift
+	[ $# -gt 0 ] || set -- ne he
+	for who in "$@"; do
+		_peer_up "$who-$label" && continue
 		ok=1
-		echo "# $1: $who did not answer; the end of its log:"
-		tail -n 5 "$d/$who-$1.log" | sed 's/^/#   /'
+		echo "# $label: $who did not answer; the end of its log:"
+		tail -n 5 "$d/$who-$label.log" | sed 's/^/#   /'
 	done
 	return $ok
 }
@@ -148,6 +160,11 @@ peer_scrape() {
 	echo "# $out: a scrape failed; the end of the logs:"
 	tail -n 5 "$d/ne-$label.log" "$d/he-$label.log" | sed 's/^/#   /'
 	return 1
+}
+
+# peer_running LABEL: host-exporter of the pair still runs.
+peer_running() {
+	_peer_alive "${_peer_pid[he-$1]}"
 }
 
 # peer_scrape_he LABEL OUT: host-exporter's side alone.
