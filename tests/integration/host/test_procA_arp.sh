@@ -4,6 +4,7 @@
 # file), with --collector.arp.device-include / -exclude (both at once too:
 # node_exporter 1.5 applies both), and live.
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {

@@ -6,6 +6,7 @@
 # stats file, a bad address, a missing ip_vs beside the stats, no module
 # at all = no data) and live (no ip_vs here: both say no data).
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {

@@ -4,6 +4,7 @@
 # an unknown key, a key alone, a non-number, a repeated line, CRLF, empty,
 # missing = no data) and live (no NFS client here: both no data).
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 seqs() { local i out=; for ((i = $1; i < $1 + $2; i++)); do out+=" $i"; done; echo "${out# }"; }

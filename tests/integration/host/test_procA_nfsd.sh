@@ -5,6 +5,7 @@
 # unknown line as newer kernels add, th with one value, a non-number,
 # CRLF, empty, missing = no data) and live (no nfsd here: both no data).
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 seqs() { local i out=; for ((i = $1; i < $1 + $2; i++)); do out+=" $i"; done; echo "${out# }"; }

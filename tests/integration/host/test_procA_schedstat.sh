@@ -4,6 +4,7 @@
 # 64 bits, "cpu" inside another word, CRLF, an empty file, a missing file:
 # no data) and live (this kernel has no CONFIG_SCHEDSTATS: both say no data).
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {

@@ -6,6 +6,7 @@
 # pointing at a tree that has sys/fs/selinux (ignored by both).  The
 # enabled branch's parsers are unit-tested in tests/unit/host/test_selinux.c.
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 t=$d/tree

@@ -4,6 +4,7 @@
 # 15 on this kernel), odd files (too few columns, a non-hex or a >32-bit
 # value, a blank line, CRLF, an empty file, a missing file), then live.
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 row() {	# $1 processed $2 dropped $3 squeezed $4 total columns

@@ -6,6 +6,7 @@
 # offset must agree within what the kernel adds between the two reads
 # (maxerror grows by 500 ppm of elapsed time and is capped at 16 s).
 . "$SRC_DIR/tests/lib/common.sh"
+d=$(tmpdir_new)
 . "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 peer_start live 'node_timex_' timex
