@@ -3,9 +3,12 @@
  * collectors read their files themselves (pf_read from --path.procfs etc.),
  * so the parse step is fuzzed through a file: at start the fixture trees
  * (tests/fixtures/host/) are copied to a temporary root; each input's first
- * byte picks one file of the table below, the rest becomes that file's
- * content, its collector runs against the root as a scrape would, and the
- * file gets its fixture content back.  No collector code changes for this.
+ * line names one row of the table below ("COLLECTOR:FILE\n", e.g.
+ * "cpu:proc/stat\n"), the rest becomes that file's content, its collector
+ * runs against the root as a scrape would, and the file gets its fixture
+ * content back.  Rows are found by name, not by position, so a row added
+ * anywhere leaves every seed on its target; an input naming no row is
+ * skipped.  No collector code changes for this.
  * Invariants:
  *  - a collector returns 0 or a negative errno (the log falls back to
  *    strerror when it did not describe it);
@@ -78,6 +81,25 @@ static const struct target {
 	{ &collector_zfs, "proc/spl/kstat/zfs/tank/io" },
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
+
+/* The row an input names on its first line (COLLECTOR:FILE); NULL if none. */
+static const struct target *target_of(const uint8_t *data, size_t size, size_t *ret_skip)
+{
+	const uint8_t *nl = memchr(data, '\n', size < 512 ? size : 512);
+
+	if (!nl)
+		return NULL;
+	for (size_t i = 0; i < NTARGETS; i++) {
+		size_t cn = strlen(targets[i].col->name), fn = strlen(targets[i].file);
+
+		if ((size_t)(nl - data) == cn + 1 + fn && memcmp(data, targets[i].col->name, cn) == 0 &&
+		    data[cn] == ':' && memcmp(data + cn + 1, targets[i].file, fn) == 0) {
+			*ret_skip = cn + 1 + fn + 1;
+			return &targets[i];
+		}
+	}
+	return NULL;
+}
 
 static char root[256];
 static char *orig[NTARGETS];
@@ -154,18 +176,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tf_parse p = { 0 };
 	struct metrics_writer *w;
 	struct buf b;
-	size_t ti;
+	size_t ti, skip;
 	int r;
 
 	if (!root[0]) {
 		setup();
 		atexit(cleanup);
 	}
-	if (size < 1)
+	t = target_of(data, size, &skip);
+	if (!t)
 		return 0;
-	ti = data[0] % NTARGETS;
-	t = &targets[ti];
-	write_file(t->file, data + 1, size - 1);
+	ti = (size_t)(t - targets);
+	write_file(t->file, data + skip, size - skip);
 	for (int i = 0; i < CTX_RBUFS; i++)
 		c.rb[i] = &rb[i];
 	buf_init(&b, 0);

@@ -12,36 +12,11 @@
 # agree (values as numbers).  An empty value file kills node_exporter 1.5
 # (slice bounds panic), so that case checks only host-exporter.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_bcache_
 S=$d/sys
 
-start() {	# $1 sysfs, then extra flags; sets p1 p2
-	local sys=$1
-	shift
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.bcache \
-		--path.sysfs="$sys" "$@" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.bcache \
-		--path.sysfs="$sys" "$@" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-scrape() {
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_bcache_|^node_scrape_collector_success' |
-		awk '/^#/ { print; next } { $NF = sprintf("%.17g", $NF); print }' | sort
-}
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
 put() {	# $1 file, $2 content (printf %s: give the newline)
 	[ -d "${1%/*}" ] || mkdir -p "${1%/*}"
 	printf '%s' "$2" >"$1"
@@ -120,10 +95,17 @@ Quantiles:	[1 2 3]
 }
 
 tree full
-start "$S" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+S=$d/sys2 tree full	# the priorityStats pair's tree: one cache without priority_stats fails it
+rm -r "$d/sys2/fs/bcache/aa11-bb22/cache3"
+peer_start fx "$re" bcache --path.sysfs="$S"
+peer_start prio "$re" bcache --path.sysfs="$d/sys2" --collector.bcache.priorityStats
+peer_keep fx
+peer_keep prio
+peer_start live "$re" bcache --path.sysfs=/sys
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 for c in full nodir nowrd garbage isdir badwrd; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 s='node_scrape_collector_success{collector="bcache"}'
 h=$d/he-full.txt
@@ -139,22 +121,18 @@ for c in nowrd garbage isdir badwrd; do
 	check "$c: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-$c.txt' && ! grep -q '^node_bcache' '$d/he-$c.txt'"
 done
 tree empty
-scrape "$p2" >"$d/he-empty.txt"
+peer_scrape_he fx empty
 check "empty file: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-empty.txt' && ! grep -q '^node_bcache' '$d/he-empty.txt'"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-tree full
-rm -r "$S/fs/bcache/aa11-bb22/cache3"
-start "$S" --collector.bcache.priorityStats || { fail "priorityStats: exporters did not start"; finish; }
-compare prio
+peer_stop fx
+peer_wait prio || { fail "priorityStats: exporters did not start"; finish; }
+peer_compare prio prio
 check "prio: priority stats exported" grep -qx 'node_bcache_priority_stats_unused_percent{cache_device="cache0",uuid="5d4ab8b3-2c3a-4a8a-9b26-0c0e6a3b1f10"} 99' "$d/he-prio.txt"
 for c in badprio noprio; do
-	tree "$c"
-	compare "$c"
+	S=$d/sys2 tree "$c"
+	peer_compare prio "$c"
 	check "$c: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-$c.txt' && ! grep -q '^node_bcache' '$d/he-$c.txt'"
 done
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-start /sys || { fail "live: exporters did not start"; finish; }
-compare live
+peer_stop prio
+peer_gather
+peer_same live
 finish

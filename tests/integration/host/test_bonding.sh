@@ -6,13 +6,9 @@
 # no bonding at all; node_bonding_* series, HELP/TYPE and
 # node_scrape_collector_success must agree.  Then both live on /sys.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
-FILTER='^(# (HELP|TYPE) )?node_bonding_|^node_scrape_collector_success'
-COLLECTOR=bonding
-. "$SRC_DIR/tests/integration/host/sysfs_compare.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_bonding_
 
 bond() {	# $1 tree $2 master, then slave=state ... (state "-": no mii_status; prefix old: slave_)
 	local t=$1 m=$2 dir s
@@ -53,11 +49,14 @@ tree() {	# $1 case
 	echo "$t"
 }
 
-for c in full twice empty nomodule gonemaster goneslave updown notadir; do
-	start "$c" "$(tree "$c")"
+cases="full twice empty nomodule gonemaster goneslave updown notadir"
+for c in $cases; do
+	peer_start "$c" "$re" bonding --path.sysfs="$(tree "$c")"
 done
-start live /sys
-collect
+peer_start live "$re" bonding --path.sysfs=/sys
+peer_gather
+for c in $cases; do peer_same "$c"; done
+peer_same_names live	# carrier counts may move: names, labels and success
 
 # the cases must have shown something (two empty outputs would agree)
 h=$d/he-full.txt

@@ -5,10 +5,9 @@
 # node_entropy_* series, HELP/TYPE and node_scrape_collector_success must
 # agree.  Then both live on this host's /proc.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re='node_(nf_conntrack|entropy)_'
 
 tree() {	# $1 case: a full tree, then the case's change
 	local t=$d/$1
@@ -41,33 +40,14 @@ tree() {	# $1 case: a full tree, then the case's change
 	echo "$t"
 }
 
-compare() {	# $1 label, $2 procfs
-	local p1 p2 pid1 pid2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.conntrack \
-		--collector.entropy --path.procfs="$2" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.conntrack \
-		--collector.entropy --path.procfs="$2" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
-		{ fail "$1: exporters did not start"; return; }
-	curl -s "http://127.0.0.1:$p1/metrics" | grep -E '^(# (HELP|TYPE) )?node_(nf_conntrack|entropy)_|^node_scrape_collector_success' | sort >"$d/ne-$1.txt"
-	curl -s "http://127.0.0.1:$p2/metrics" | grep -E '^(# (HELP|TYPE) )?node_(nf_conntrack|entropy)_|^node_scrape_collector_success' | sort >"$d/he-$1.txt"
-	kill $pid1 $pid2
-	if [ "$1" = live ]; then	# counters move between the two scrapes: names and success only
-		check "$1: same series names and success as node_exporter" \
-			diff <(sed 's/ [^ ]*$//' "$d/ne-$1.txt") <(sed 's/ [^ ]*$//' "$d/he-$1.txt")
-	else
-		check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-	fi
-}
 
-for c in full wide18 old16 nostat nomodule badhex shortrow badcount spaces nopool norandom; do
-	compare "$c" "$(tree "$c")"
+cases="full wide18 old16 nostat nomodule badhex shortrow badcount spaces nopool norandom"
+for c in $cases; do
+	peer_start "$c" "$re" "conntrack entropy" --path.procfs="$(tree "$c")"
 done
+peer_start live "$re" "conntrack entropy" --path.procfs=/proc
+peer_gather
+for c in $cases; do peer_same "$c"; done
 # the cases must have shown something (two empty outputs would agree)
 check "full: entries 123" grep -q '^node_nf_conntrack_entries 123$' "$d/he-full.txt"
 check "full: found summed over CPUs (0xa + 0xB)" grep -q '^node_nf_conntrack_stat_found 21$' "$d/he-full.txt"
@@ -77,5 +57,5 @@ check "nomodule: no data (success 0 as node_exporter 1.5, no metrics)" bash -c "
 check "badhex: success 0" grep -q '^node_scrape_collector_success{collector="conntrack"} 0$' "$d/he-badhex.txt"
 check "nopool: entropy success 0, available bits kept" \
 	bash -c "grep -q '^node_scrape_collector_success{collector=\"entropy\"} 0$' '$d/he-nopool.txt' && grep -q '^node_entropy_available_bits 3754$' '$d/he-nopool.txt'"
-compare live /proc
+peer_same_names live	# counters move between the two scrapes: names and success only
 finish

@@ -11,10 +11,9 @@
 # I:, G:, a line without "="), a disk without a record; then the whole
 # directory gone, and live on this host.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re='node_disk_(info|filesystem_info|device_mapper_info|ata_[a-z_]*)[{ ]'
 mkdir -p "$d/proc" "$d/udev"
 c17='1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17'
 for dev in '8 0 sda' '8 16 sdb' '8 32 sdc' '8 48 sdd' '8 64 sde' '253 0 dm-0' '253 1 dm-1' \
@@ -44,27 +43,14 @@ records() {
 		'E:ID_WWN=nvme.1d0f-766f6c' 'E:ID_PATH=pci-0000:00:04.0-nvme-1' >"$U/b259:0"
 }
 
-p1=$(free_port)
-p2=$(free_port)
-args=(--collector.disable-defaults --collector.diskstats --path.procfs="$d/proc" --path.udev.data="$d/udev"
-	--collector.diskstats.device-exclude='^(ram|loop)\d+$')
 records
-"$NE" --web.listen-address="127.0.0.1:$p1" "${args[@]}" >"$d/ne.log" 2>&1 &
-pid1=$!
-"$HE" --web.listen-address="127.0.0.1:$p2" "${args[@]}" >"$d/he.log" 2>&1 &
-pid2=$!
-on_exit "kill $pid1 $pid2 2>/dev/null"
-wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
-	{ cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
-
-re='^(# (HELP|TYPE) )?node_disk_(info|filesystem_info|device_mapper_info|ata_[a-z_]*)[{ ]|^node_scrape_collector_success'
-scrape() { curl -s --max-time 20 "http://127.0.0.1:$1/metrics" | grep -E "$re" | sort; }
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
-compare full
+peer_start fx "$re" diskstats --path.procfs="$d/proc" --path.udev.data="$d/udev" \
+	--collector.diskstats.device-exclude='^(ram|loop)\d+$'
+peer_keep fx
+# live: this host's /proc/diskstats and udev database
+peer_start live "$re" diskstats
+peer_wait fx || { echo "exporters did not start"; exit 1; }
+peer_compare fx full
 h=$d/he-full.txt
 check "full: ATA families for sda" bash -c "grep -qx 'node_disk_ata_rotation_rate_rpm{device=\"sda\"} 5400' '$h' &&
 	grep -qx 'node_disk_ata_write_cache{device=\"sda\"} 1' '$h' && grep -qx 'node_disk_ata_write_cache_enabled{device=\"sda\"} 1' '$h'"
@@ -76,21 +62,10 @@ check "full: filesystem info" grep -qx 'node_disk_filesystem_info{device="dm-0",
 check "full: last key wins, CR dropped, = in a value" grep -q '^node_disk_info{device="sde",major="8",minor="64",model="second=half",' "$h"
 check "full: no filesystem info for an empty ID_FS_TYPE" bash -c "! grep -q 'filesystem_info{device=\"sde\"' '$h'"
 mv "$d/udev" "$d/udev.gone"
-compare noudev
+peer_compare fx noudev
 check "noudev: info with empty labels, no udev families" bash -c "grep -qx 'node_disk_info{device=\"sda\",major=\"8\",minor=\"0\",model=\"\",path=\"\",revision=\"\",serial=\"\",wwn=\"\"} 1' '$d/he-noudev.txt' &&
 	! grep -q 'node_disk_\(ata\|device_mapper\|filesystem\)' '$d/he-noudev.txt'"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-
-# live: this host's /proc/diskstats and udev database (counters move: names only)
-p1=$(free_port)
-p2=$(free_port)
-"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.diskstats >"$d/ne.log" 2>&1 &
-pid1=$!
-"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.diskstats >"$d/he.log" 2>&1 &
-pid2=$!
-on_exit "kill $pid1 $pid2 2>/dev/null"
-wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
-	{ fail "live: exporters did not start"; finish; }
-compare live
+peer_stop fx
+peer_gather
+peer_same live
 finish

@@ -6,7 +6,7 @@
 # then both must send no series and success 1).
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {	# $1 case: two CPUs with every file, one with scaling_cur_freq only, one without cpufreq
 	local t=$d/$1 c f
@@ -56,25 +56,29 @@ tree() {	# $1 case: two CPUs with every file, one with scaling_cur_freq only, on
 	echo "$t"
 }
 
+re='node_cpu_(scaling_)?frequency_'
 cases=()
 for c in full nodriver nocur garbage negative plus empty badlatency spaces huge overflow isdir \
 	notdir offline stats nocpufreq nocpus; do
-	cases+=("$c" "--collector.cpufreq --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" cpufreq --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(live --collector.cpufreq)	# this host's /sys
-hw_cases 'node_cpu_(scaling_)?frequency_' "${cases[@]}"
-hw_has full 'node_cpu_frequency_hertz{cpu="10"} 1800010000'
-hw_has full 'node_cpu_scaling_frequency_hertz{cpu="2"} 1000000'
-hw_has full 'node_cpu_frequency_min_hertz{cpu="0"} 800000000'
-hw_has full 'node_cpu_scaling_frequency_max_hertz{cpu="1"} 3500000000'
-hw_has full 'node_scrape_collector_success{collector="cpufreq"} 1'
-hw_has nocur 'node_cpu_frequency_hertz{cpu="1"} 1800001000'
-hw_has spaces 'node_cpu_frequency_hertz{cpu="0"} 42000'
-hw_has huge 'node_cpu_frequency_hertz{cpu="0"} 1.8446744073709552e+22'
+peer_start live "$re" cpufreq	# this host's /sys
+cases+=(live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
+peer_has full 'node_cpu_frequency_hertz{cpu="10"} 1800010000'
+peer_has full 'node_cpu_scaling_frequency_hertz{cpu="2"} 1000000'
+peer_has full 'node_cpu_frequency_min_hertz{cpu="0"} 800000000'
+peer_has full 'node_cpu_scaling_frequency_max_hertz{cpu="1"} 3500000000'
+peer_has full 'node_scrape_collector_success{collector="cpufreq"} 1'
+peer_has nocur 'node_cpu_frequency_hertz{cpu="1"} 1800001000'
+peer_has spaces 'node_cpu_frequency_hertz{cpu="0"} 42000'
+peer_has huge 'node_cpu_frequency_hertz{cpu="0"} 1.8446744073709552e+22'
 for c in nodriver garbage negative plus empty badlatency overflow isdir notdir; do
-	hw_has "$c" 'node_scrape_collector_success{collector="cpufreq"} 0'
+	peer_has "$c" 'node_scrape_collector_success{collector="cpufreq"} 0'
 	check "$c: no cpufreq series after the failure" bash -c "! grep -q '^node_cpu' '$d/he-$c.txt'"
 done
-hw_has nocpufreq 'node_scrape_collector_success{collector="cpufreq"} 1'
-hw_has nocpus 'node_scrape_collector_success{collector="cpufreq"} 1'
+peer_has nocpufreq 'node_scrape_collector_success{collector="cpufreq"} 1'
+peer_has nocpus 'node_scrape_collector_success{collector="cpufreq"} 1'
 finish

@@ -6,7 +6,7 @@
 # this host's /sys.
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 mc() {	# dir ce ce_noinfo ue ue_noinfo
 	mkdir -p "$1"
@@ -49,23 +49,27 @@ tree() {
 }
 
 base
+re='node_edac_'
 cases=()
 for c in full noue badcsrow spaces negative oddname oddcsrow nomc noedac; do
-	cases+=("$c" "--collector.edac --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" edac --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(live --collector.edac)	# this host's /sys
-hw_cases 'node_edac_' "${cases[@]}"
-hw_has full 'node_edac_correctable_errors_total{controller="0"} 5'
-hw_has full 'node_edac_csrow_correctable_errors_total{controller="0",csrow="unknown"} 1'
-hw_has full 'node_edac_csrow_uncorrectable_errors_total{controller="10",csrow="unknown"} 7'
-hw_has full 'node_edac_csrow_correctable_errors_total{controller="0",csrow="12"} 15'
-hw_has full '# TYPE node_edac_uncorrectable_errors_total counter'
-hw_has full 'node_scrape_collector_success{collector="edac"} 1'
-hw_has noue 'node_edac_correctable_errors_total{controller="10"} 0'
-hw_has noue 'node_scrape_collector_success{collector="edac"} 0'
-hw_has badcsrow 'node_edac_csrow_correctable_errors_total{controller="0",csrow="1"} 4'
-hw_has badcsrow 'node_scrape_collector_success{collector="edac"} 0'
-hw_has oddname 'node_edac_correctable_errors_total{controller="3"} 1'
-hw_has oddcsrow 'node_scrape_collector_success{collector="edac"} 0'
-hw_has noedac 'node_scrape_collector_success{collector="edac"} 1'
+peer_start live "$re" edac	# this host's /sys
+cases+=(live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
+peer_has full 'node_edac_correctable_errors_total{controller="0"} 5'
+peer_has full 'node_edac_csrow_correctable_errors_total{controller="0",csrow="unknown"} 1'
+peer_has full 'node_edac_csrow_uncorrectable_errors_total{controller="10",csrow="unknown"} 7'
+peer_has full 'node_edac_csrow_correctable_errors_total{controller="0",csrow="12"} 15'
+peer_has full '# TYPE node_edac_uncorrectable_errors_total counter'
+peer_has full 'node_scrape_collector_success{collector="edac"} 1'
+peer_has noue 'node_edac_correctable_errors_total{controller="10"} 0'
+peer_has noue 'node_scrape_collector_success{collector="edac"} 0'
+peer_has badcsrow 'node_edac_csrow_correctable_errors_total{controller="0",csrow="1"} 4'
+peer_has badcsrow 'node_scrape_collector_success{collector="edac"} 0'
+peer_has oddname 'node_edac_correctable_errors_total{controller="3"} 1'
+peer_has oddcsrow 'node_scrape_collector_success{collector="edac"} 0'
+peer_has noedac 'node_scrape_collector_success{collector="edac"} 1'
 finish

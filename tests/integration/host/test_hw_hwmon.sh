@@ -11,7 +11,7 @@
 # agree.  Then live on this host's /sys.
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 put() { mkdir -p "$(dirname "$1")"; printf '%b' "$2" >"$1"; }
 
@@ -106,32 +106,36 @@ tree() {	# $1 case: a copy of the base tree, changed
 }
 
 base
+re='node_hwmon_'
 cases=()
 for c in full devicefile devicefile2 dupname dangling danglingfirst empty nohwmon notdir; do
-	cases+=("$c" "--collector.hwmon --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" hwmon --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(live --collector.hwmon)	# this host's /sys
-hw_cases 'node_hwmon_' "${cases[@]}"
-hw_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp1"} 45'
-hw_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp2"} -1.5'
-hw_has full 'node_hwmon_chip_names{chip="platform_coretemp_0",chip_name="coretemp"} 1'
-hw_has full 'node_hwmon_sensor_label{chip="platform_coretemp_0",label="Package id 0",sensor="temp1"} 1'
-hw_has full 'node_hwmon_in_volts{chip="nct6775",sensor="in0"} 1.1040000000000001'
-hw_has full 'node_hwmon_power_watt{chip="nct6775",sensor="power1"} 15'
-hw_has full 'node_hwmon_energy_joule_total{chip="nct6775",sensor="energy1"} 123.456789'
-hw_has full 'node_hwmon_humidity{chip="nct6775",sensor="humidity1"} 0.045499999999999999'
-hw_has full 'node_hwmon_fan_rpm{chip="nct6775",sensor="fan1"} 1200'
-hw_has full 'node_hwmon_temp_celsius{chip="hwmon2",sensor="temp1"} 20'
-hw_has full 'node_hwmon_temp_max_celsius{chip="pci0000:00_0000:00:18_3",sensor="temp1"} 70'
-hw_has full 'node_hwmon_temp_celsius{chip="acpi_tz",sensor="temp1"} 27.800000000000001'
-hw_has full '# TYPE node_hwmon_energy_joule_total counter'
-hw_has full 'node_scrape_collector_success{collector="hwmon"} 1'
-hw_has devicefile 'node_scrape_collector_success{collector="hwmon"} 0'
-hw_has devicefile 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp1"} 45'
-hw_has devicefile2 'node_scrape_collector_success{collector="hwmon"} 1'
-hw_has nohwmon 'node_scrape_collector_success{collector="hwmon"} 0'
-hw_has dangling 'node_scrape_collector_success{collector="hwmon"} 0'
-hw_has danglingfirst 'node_scrape_collector_success{collector="hwmon"} 1'
-hw_has dupname 'node_hwmon_temp_celsius{chip="acpi_tz",sensor="temp1"} 27.800000000000001'
-hw_has empty 'node_scrape_collector_success{collector="hwmon"} 1'
+peer_start live "$re" hwmon	# this host's /sys
+cases+=(live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
+peer_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp1"} 45'
+peer_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp2"} -1.5'
+peer_has full 'node_hwmon_chip_names{chip="platform_coretemp_0",chip_name="coretemp"} 1'
+peer_has full 'node_hwmon_sensor_label{chip="platform_coretemp_0",label="Package id 0",sensor="temp1"} 1'
+peer_has full 'node_hwmon_in_volts{chip="nct6775",sensor="in0"} 1.1040000000000001'
+peer_has full 'node_hwmon_power_watt{chip="nct6775",sensor="power1"} 15'
+peer_has full 'node_hwmon_energy_joule_total{chip="nct6775",sensor="energy1"} 123.456789'
+peer_has full 'node_hwmon_humidity{chip="nct6775",sensor="humidity1"} 0.045499999999999999'
+peer_has full 'node_hwmon_fan_rpm{chip="nct6775",sensor="fan1"} 1200'
+peer_has full 'node_hwmon_temp_celsius{chip="hwmon2",sensor="temp1"} 20'
+peer_has full 'node_hwmon_temp_max_celsius{chip="pci0000:00_0000:00:18_3",sensor="temp1"} 70'
+peer_has full 'node_hwmon_temp_celsius{chip="acpi_tz",sensor="temp1"} 27.800000000000001'
+peer_has full '# TYPE node_hwmon_energy_joule_total counter'
+peer_has full 'node_scrape_collector_success{collector="hwmon"} 1'
+peer_has devicefile 'node_scrape_collector_success{collector="hwmon"} 0'
+peer_has devicefile 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp1"} 45'
+peer_has devicefile2 'node_scrape_collector_success{collector="hwmon"} 1'
+peer_has nohwmon 'node_scrape_collector_success{collector="hwmon"} 0'
+peer_has dangling 'node_scrape_collector_success{collector="hwmon"} 0'
+peer_has danglingfirst 'node_scrape_collector_success{collector="hwmon"} 1'
+peer_has dupname 'node_hwmon_temp_celsius{chip="acpi_tz",sensor="temp1"} 27.800000000000001'
+peer_has empty 'node_scrape_collector_success{collector="hwmon"} 1'
 finish

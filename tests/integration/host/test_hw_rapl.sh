@@ -8,7 +8,7 @@
 # no class/powercap.  Then live on this host's /sys.
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 zone() {	# dir name energy
 	mkdir -p "$1"
@@ -49,23 +49,28 @@ tree() {
 }
 
 base
+re='node_rapl_'
 cases=()
 for c in full nomax badmax noenergy badenergy empty nopowercap; do
-	cases+=("$c" "--collector.rapl --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" rapl --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(zonelabel "--collector.rapl --collector.rapl.enable-zone-label --path.sysfs=$(tree zonelabel)")
-cases+=(live --collector.rapl)	# this host's /sys
-hw_cases 'node_rapl_' "${cases[@]}"
+peer_start zonelabel "$re" rapl --collector.rapl.enable-zone-label --path.sysfs="$(tree zonelabel)"
+cases+=(zonelabel)
+peer_start live "$re" rapl	# this host's /sys
+cases+=(live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
 p=$d/full/class/powercap
-hw_has full "node_rapl_package_joules_total{index=\"0\",path=\"$p/intel-rapl:0\"} 123.456789"
-hw_has full "node_rapl_package_joules_total{index=\"1\",path=\"$p/intel-rapl:1\"} 4.1999999999999998e-05"
-hw_has full "node_rapl_dram_joules_total{index=\"1\",path=\"$p/intel-rapl:1:0\"} 9.9999999999999995e-07"
-hw_has full "node_rapl_uncore_x_y_joules_total{index=\"0\",path=\"$p/intel-rapl:3\"} 3.0000000000000001e-06"
-hw_has full '# TYPE node_rapl_core_joules_total counter'
-hw_has full 'node_scrape_collector_success{collector="rapl"} 1'
-hw_has noenergy "node_rapl_package_joules_total{index=\"0\",path=\"$d/noenergy/class/powercap/intel-rapl:0\"} 123.456789"
-hw_has noenergy 'node_scrape_collector_success{collector="rapl"} 0'
-hw_has badmax 'node_scrape_collector_success{collector="rapl"} 0'
-hw_has nopowercap 'node_scrape_collector_success{collector="rapl"} 0'
-hw_has zonelabel "node_rapl_joules_total{index=\"1\",path=\"$d/zonelabel/class/powercap/intel-rapl:1:0\",rapl_zone=\"dram\"} 9.9999999999999995e-07"
+peer_has full "node_rapl_package_joules_total{index=\"0\",path=\"$p/intel-rapl:0\"} 123.456789"
+peer_has full "node_rapl_package_joules_total{index=\"1\",path=\"$p/intel-rapl:1\"} 4.1999999999999998e-05"
+peer_has full "node_rapl_dram_joules_total{index=\"1\",path=\"$p/intel-rapl:1:0\"} 9.9999999999999995e-07"
+peer_has full "node_rapl_uncore_x_y_joules_total{index=\"0\",path=\"$p/intel-rapl:3\"} 3.0000000000000001e-06"
+peer_has full '# TYPE node_rapl_core_joules_total counter'
+peer_has full 'node_scrape_collector_success{collector="rapl"} 1'
+peer_has noenergy "node_rapl_package_joules_total{index=\"0\",path=\"$d/noenergy/class/powercap/intel-rapl:0\"} 123.456789"
+peer_has noenergy 'node_scrape_collector_success{collector="rapl"} 0'
+peer_has badmax 'node_scrape_collector_success{collector="rapl"} 0'
+peer_has nopowercap 'node_scrape_collector_success{collector="rapl"} 0'
+peer_has zonelabel "node_rapl_joules_total{index=\"1\",path=\"$d/zonelabel/class/powercap/intel-rapl:1:0\",rapl_zone=\"dram\"} 9.9999999999999995e-07"
 finish

@@ -7,7 +7,7 @@
 # zones), no class/thermal.  Then live on this host's /sys.
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 base() {
 	local t=$d/base/class/thermal z
@@ -59,24 +59,28 @@ tree() {
 }
 
 base
+re='node_(thermal_zone|cooling_device)_'
 cases=()
 for c in full notype nopolicy notemp badtemp plustemp badpassive modedir badmode nocur badmax \
 	nodevices nozones nothermal; do
-	cases+=("$c" "--collector.thermal_zone --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" thermal_zone --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(live --collector.thermal_zone)	# this host's /sys
-hw_cases 'node_(thermal_zone|cooling_device)_' "${cases[@]}"
-hw_has full 'node_thermal_zone_temp{type="acpitz",zone="1"} 42.006999999999998'
-hw_has full 'node_thermal_zone_temp{type="x86_pkg_temp",zone="10"} -2.5'
-hw_has full 'node_cooling_device_cur_state{name="1",type="intel_powerclamp"} -1'
-hw_has full 'node_cooling_device_max_state{name="1",type="intel_powerclamp"} 50'
-hw_has full 'node_scrape_collector_success{collector="thermal_zone"} 1'
-hw_has plustemp 'node_thermal_zone_temp{type="x86_pkg_temp",zone="10"} 5'
+peer_start live "$re" thermal_zone	# this host's /sys
+cases+=(live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
+peer_has full 'node_thermal_zone_temp{type="acpitz",zone="1"} 42.006999999999998'
+peer_has full 'node_thermal_zone_temp{type="x86_pkg_temp",zone="10"} -2.5'
+peer_has full 'node_cooling_device_cur_state{name="1",type="intel_powerclamp"} -1'
+peer_has full 'node_cooling_device_max_state{name="1",type="intel_powerclamp"} 50'
+peer_has full 'node_scrape_collector_success{collector="thermal_zone"} 1'
+peer_has plustemp 'node_thermal_zone_temp{type="x86_pkg_temp",zone="10"} 5'
 for c in notype nopolicy notemp badtemp badpassive modedir; do
-	hw_has "$c" 'node_scrape_collector_success{collector="thermal_zone"} 0'
+	peer_has "$c" 'node_scrape_collector_success{collector="thermal_zone"} 0'
 	check "$c: no zone sent" bash -c "! grep -q '^node_thermal_zone_temp' '$d/he-$c.txt'"
 done
-hw_has badmax 'node_scrape_collector_success{collector="thermal_zone"} 0'
-hw_has badmax 'node_thermal_zone_temp{type="x86_pkg_temp",zone="0"} 41.006999999999998'
-hw_has nothermal 'node_scrape_collector_success{collector="thermal_zone"} 1'
+peer_has badmax 'node_scrape_collector_success{collector="thermal_zone"} 0'
+peer_has badmax 'node_thermal_zone_temp{type="x86_pkg_temp",zone="0"} 41.006999999999998'
+peer_has nothermal 'node_scrape_collector_success{collector="thermal_zone"} 1'
 finish

@@ -6,13 +6,9 @@
 # "14.0625 Gb/sec"; then missing and broken files; node_infiniband_* series,
 # HELP/TYPE and node_scrape_collector_success must agree.  Then live on /sys.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
-FILTER='^(# (HELP|TYPE) )?node_infiniband_|^node_scrape_collector_success'
-COLLECTOR=infiniband
-. "$SRC_DIR/tests/integration/host/sysfs_compare.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_infiniband_
 
 CTRS="excessive_buffer_overrun_errors link_downed link_error_recovery local_link_integrity_errors
 multicast_rcv_packets multicast_xmit_packets port_rcv_constraint_errors port_rcv_data port_rcv_discards
@@ -72,11 +68,14 @@ tree() {	# $1 case
 	echo "$t"
 }
 
-for c in full noports noclass emptyclass nohca nofw noboard nostate badstate badrate mbrate badport badctr nocounters somectr; do
-	start "$c" "$(tree "$c")"
+cases="full noports noclass emptyclass nohca nofw noboard nostate badstate badrate mbrate badport badctr nocounters somectr"
+for c in $cases; do
+	peer_start "$c" "$re" infiniband --path.sysfs="$(tree "$c")"
 done
-start live /sys
-collect
+peer_start live "$re" infiniband --path.sysfs=/sys
+peer_gather
+for c in $cases; do peer_same "$c"; done
+peer_same_names live	# carrier counts may move: names, labels and success
 
 # the cases must have shown something (two empty outputs would agree)
 h=$d/he-full.txt

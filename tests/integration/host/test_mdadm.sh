@@ -13,46 +13,22 @@
 # NodeRAIDDegraded and NodeRAIDDiskFailure are evaluated by promtool on our
 # series of the full case, and both exporters run live on this host's /proc.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
 FX=$SRC_DIR/tests/fixtures/host/mdadm
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 command -v promtool >/dev/null || { echo "promtool not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_md_
 mkdir -p "$d/proc"
 
-start() {	# $1 procfs; sets p1 p2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.mdadm \
-		--path.procfs="$1" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.mdadm \
-		--path.procfs="$1" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-
-# The collector's series, sorted, values as %.17g numbers.
-scrape() {	# $1 port
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_md_|^node_scrape_collector_success' |
-		awk '/^#/ { print; next } { $NF = sprintf("%.17g", $NF); print }' | sort
-}
-
-compare() {	# $1 label
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
-
-start "$d/proc" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+peer_start fx "$re" mdadm --path.procfs="$d/proc"
+peer_keep fx
+peer_start live "$re" mdadm --path.procfs=/proc	# this host's /proc (no md driver here: both say no data)
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 full=$(cat "$FX/mdstat.full")
 hdr='Personalities : [raid1] [raid0]'
 tail='unused devices: <none>'
 rm -f "$d/proc/mdstat"
-compare missing
+peer_compare fx missing
 for c in full empty header badstatus nofinish atend fewfields tab overflow negative; do
 	case $c in
 	full) printf '%s\n' "$full" ;;
@@ -66,7 +42,7 @@ for c in full empty header badstatus nofinish atend fewfields tab overflow negat
 	overflow) printf '%s\nmd0 : active raid1 sda1[0] sdb1[1]\n      1024 blocks [99999999999999999999/2] [UU]\n\n%s\n' "$hdr" "$tail" ;;
 	negative) printf '%s\nmd0 : active raid0 sda1[0] sdb1[1]\n      -1024 blocks 64k chunks\n\n%s\n' "$hdr" "$tail" ;;
 	esac >"$d/proc/mdstat"
-	compare "$c"
+	peer_compare fx "$c"
 done
 
 # the cases must have shown something (two empty outputs would agree)
@@ -132,9 +108,7 @@ check "negative: blocks -1024" grep -qx 'node_md_blocks{device="md0"} -1024' "$d
 check "node-mixin: NodeRAIDDegraded fires for md6 and md7, NodeRAIDDiskFailure for the arrays with (F) disks" \
 	bash -c "cd '$d' && promtool test rules test.yml"
 
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-# live: this host's /proc (no md driver here: both say no data)
-start /proc || { fail "live: exporters did not start"; finish; }
-compare live
+peer_stop fx
+peer_gather
+peer_same live
 finish

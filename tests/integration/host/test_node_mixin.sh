@@ -9,23 +9,13 @@
 # (no md arrays, bonds or systemd here) must at least belong to a collector
 # host-exporter has; their fixture tests compare them.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 mkdir "$d/tf"
 
-p1=$(free_port)
-"$NE" --web.listen-address="127.0.0.1:$p1" --collector.textfile.directory="$d/tf" >"$d/ne.log" 2>&1 &
-pid1=$!
-p2=$(free_port)
-"$HE" --web.listen-address="127.0.0.1:$p2" --collector.textfile.directory="$d/tf" >"$d/he.log" 2>&1 &
-pid2=$!
-on_exit "kill $pid1 $pid2 2>/dev/null"
-wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
-	{ fail "exporters did not start"; finish; }
-curl -s "http://127.0.0.1:$p1/metrics" >"$d/ne.prom"
-curl -s "http://127.0.0.1:$p2/metrics" >"$d/he.prom"
+peer_start all '' defaults --collector.textfile.directory="$d/tf"
+peer_gather
+[ -f "$d/he-all.txt" ] || finish
 
 # The series of one name, sorted: NAME{labels} without the value.
 series() {	# $1 file, $2 name
@@ -36,7 +26,7 @@ names=$(grep -v '^#' "$SRC_DIR/tests/fixtures/host/node-mixin-names.txt")
 check "the name list is there ($(echo "$names" | wc -w) names)" [ "$(echo "$names" | wc -w)" -ge 40 ]
 nhere=0
 for n in $names; do
-	if [ -z "$(series "$d/ne.prom" "$n")" ]; then
+	if [ -z "$(series "$d/ne-all.txt" "$n")" ]; then
 		# node_md_disks -> mdadm, node_systemd_* -> systemd, node_bonding_* -> bonding
 		case $n in
 		node_md_*) c=mdadm ;;
@@ -58,9 +48,9 @@ for n in $names; do
 	if [ "$n" = node_exporter_build_info ]; then
 		# read only for label_values(node_exporter_build_info, instance):
 		# one series, whatever its labels (ours say exporter="host-exporter")
-		check "$n: exported (one series)" [ "$(series "$d/he.prom" "$n" | wc -l)" -eq 1 ]
+		check "$n: exported (one series)" [ "$(series "$d/he-all.txt" "$n" | wc -l)" -eq 1 ]
 	else
-		check "$n: same series as node_exporter" diff <(series "$d/ne.prom" "$n") <(series "$d/he.prom" "$n")
+		check "$n: same series as node_exporter" diff <(series "$d/ne-all.txt" "$n") <(series "$d/he-all.txt" "$n")
 	fi
 done
 check "most names are exported by node_exporter here ($nhere)" [ "$nhere" -ge 30 ]

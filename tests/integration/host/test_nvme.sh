@@ -8,33 +8,11 @@
 # 5000-byte model (one read of 4096 bytes).  node_nvme_info, HELP/TYPE and
 # node_scrape_collector_success must agree; then both live on /sys.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_nvme_
 S=$d/sys
 
-start() {	# $1 sysfs; sets p1 p2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.nvme \
-		--path.sysfs="$1" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.nvme \
-		--path.sysfs="$1" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-scrape() {
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_nvme_|^node_scrape_collector_success' | sort
-}
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
 ctrl() {	# $1 dir, $2 fw, $3 model, $4 serial, $5 state
 	mkdir -p "$1"
 	printf '%s' "$2" >"$1/firmware_rev"
@@ -64,10 +42,13 @@ tree() {
 }
 
 tree full
-start "$S" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+peer_start fx "$re" nvme --path.sysfs="$S"
+peer_keep fx
+peer_start live "$re" nvme --path.sysfs=/sys
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 for c in full noclass emptyclass nostate classfile attrdir strayfile dangling long; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 s='node_scrape_collector_success{collector="nvme"}'
 check "full: both controllers with trimmed values" bash -c "
@@ -79,8 +60,7 @@ for c in noclass nostate classfile attrdir strayfile dangling; do
 done
 check "emptyclass: success 1" grep -qxF "$s 1" "$d/he-emptyclass.txt"
 check "long: the model cut at 128 bytes" grep -q "model=\"$(head -c 128 /dev/zero | tr '\0' m)\"" "$d/he-long.txt"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-start /sys || { fail "live: exporters did not start"; finish; }
-compare live
+peer_stop fx
+peer_gather
+peer_same live
 finish

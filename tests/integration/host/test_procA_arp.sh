@@ -4,7 +4,8 @@
 # file), with --collector.arp.device-include / -exclude (both at once too:
 # node_exporter 1.5 applies both), and live.
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {
 	local t=$d/$1
@@ -36,16 +37,16 @@ tree() {
 
 cases="full headeronly short blank extra crlf missing"
 for c in $cases; do
-	procA_start "$c" 'node_arp_' arp -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_arp_' arp --path.procfs="$(tree "$c")"
 done
 t=$(tree full)
-procA_start include 'node_arp_' arp -- --path.procfs="$t" --collector.arp.device-include='^eth'
-procA_start exclude 'node_arp_' arp -- --path.procfs="$t" --collector.arp.device-exclude='^eth'
-procA_start both 'node_arp_' arp -- --path.procfs="$t" --collector.arp.device-include='^(eth|wlan)' --collector.arp.device-exclude='lan'
-procA_start none 'node_arp_' arp -- --path.procfs="$t" --collector.arp.device-include='^nothing$'
-procA_start live 'node_arp_' arp --
-procA_gather
-for c in $cases include exclude both none live; do procA_same "$c"; done
+peer_start include 'node_arp_' arp --path.procfs="$t" --collector.arp.device-include='^eth'
+peer_start exclude 'node_arp_' arp --path.procfs="$t" --collector.arp.device-exclude='^eth'
+peer_start both 'node_arp_' arp --path.procfs="$t" --collector.arp.device-include='^(eth|wlan)' --collector.arp.device-exclude='lan'
+peer_start none 'node_arp_' arp --path.procfs="$t" --collector.arp.device-include='^nothing$'
+peer_start live 'node_arp_' arp
+peer_gather
+for c in $cases include exclude both none live; do peer_same "$c"; done
 check "full: eth0 has 3" grep -q '^node_arp_entries{device="eth0"} 3$' "$d/he-full.txt"
 check "full: 3 devices" test "$(grep -c '^node_arp_entries' "$d/he-full.txt")" = 3
 check "extra: the last column is the device" grep -q '^node_arp_entries{device="eth1"} 1$' "$d/he-extra.txt"

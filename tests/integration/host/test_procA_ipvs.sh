@@ -6,7 +6,8 @@
 # stats file, a bad address, a missing ip_vs beside the stats, no module
 # at all = no data) and live (no ip_vs here: both say no data).
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {
 	local t=$d/$1
@@ -60,15 +61,15 @@ E
 
 cases="full shortstats badstats fewstats badaddr badweight shortline nobackends nomodule"
 for c in $cases; do
-	procA_start "$c" 'node_ipvs_' ipvs -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_ipvs_' ipvs --path.procfs="$(tree "$c")"
 done
 t=$(tree full)
-procA_start remote 'node_ipvs_' ipvs -- --path.procfs="$t" --collector.ipvs.backend-labels=remote_port,remote_address
-procA_start proto 'node_ipvs_' ipvs -- --path.procfs="$t" --collector.ipvs.backend-labels=proto,,
-procA_start none 'node_ipvs_' ipvs -- --path.procfs="$t" --collector.ipvs.backend-labels=
-procA_start live 'node_ipvs_' ipvs --
-procA_gather
-for c in $cases remote proto none live; do procA_same "$c"; done
+peer_start remote 'node_ipvs_' ipvs --path.procfs="$t" --collector.ipvs.backend-labels=remote_port,remote_address
+peer_start proto 'node_ipvs_' ipvs --path.procfs="$t" --collector.ipvs.backend-labels=proto,,
+peer_start none 'node_ipvs_' ipvs --path.procfs="$t" --collector.ipvs.backend-labels=
+peer_start live 'node_ipvs_' ipvs
+peer_gather
+for c in $cases remote proto none live; do peer_same "$c"; done
 check "full: connections total (0x16AA370)" grep -q '^node_ipvs_connections_total 23765872$' "$d/he-full.txt"
 check "full: IPv6 backend compressed" grep -q 'remote_address="2620::2"' "$d/he-full.txt"
 check "full: IPv4-mapped as dotted quad" grep -q 'remote_address="192.168.0.1",remote_port="80"' "$d/he-full.txt"

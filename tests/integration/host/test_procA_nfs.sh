@@ -4,7 +4,8 @@
 # an unknown key, a key alone, a non-number, a repeated line, CRLF, empty,
 # missing = no data) and live (no NFS client here: both no data).
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 seqs() { local i out=; for ((i = $1; i < $1 + $2; i++)); do out+=" $i"; done; echo "${out# }"; }
 
@@ -38,11 +39,11 @@ tree() {
 
 cases="full oldv4 widev4 badcount shortv2 unknown keyonly notnum repeat crlf empty missing"
 for c in $cases; do
-	procA_start "$c" 'node_nfs_' nfs -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_nfs_' nfs --path.procfs="$(tree "$c")"
 done
-procA_start live 'node_nfs_' nfs --
-procA_gather
-for c in $cases live; do procA_same "$c"; done
+peer_start live 'node_nfs_' nfs
+peer_gather
+for c in $cases live; do peer_same "$c"; done
 check "full: 99 procedures" test "$(grep -c '^node_nfs_requests_total' "$d/he-full.txt")" = 99
 check "full: v4 Clone is the 59th" grep -q '^node_nfs_requests_total{method="Clone",proto="4"} 358$' "$d/he-full.txt"
 check "full: tcp packets" grep -q '^node_nfs_packets_total{protocol="tcp"} 69$' "$d/he-full.txt"

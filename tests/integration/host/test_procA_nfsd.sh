@@ -5,7 +5,8 @@
 # unknown line as newer kernels add, th with one value, a non-number,
 # CRLF, empty, missing = no data) and live (no nfsd here: both no data).
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 seqs() { local i out=; for ((i = $1; i < $1 + $2; i++)); do out+=" $i"; done; echo "${out# }"; }
 
@@ -50,11 +51,11 @@ tree() {
 
 cases="old new proc4three shortops unknown thshort notnum crlf empty missing"
 for c in $cases; do
-	procA_start "$c" 'node_nfsd_' nfsd -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_nfsd_' nfsd --path.procfs="$(tree "$c")"
 done
-procA_start live 'node_nfsd_' nfsd --
-procA_gather
-for c in $cases live; do procA_same "$c"; done
+peer_start live 'node_nfsd_' nfsd
+peer_gather
+for c in $cases live; do peer_same "$c"; done
 check "old: 71 requests series (17 + 21 + 33)" test "$(grep -c '^node_nfsd_requests_total' "$d/he-old.txt")" = 71
 check "old: v4 RelLockOwner is op 37" grep -q '^node_nfsd_requests_total{method="RelLockOwner",proto="4"} 437$' "$d/he-old.txt"
 check "old: v4 Read is op 25 (the PutPubFH/PutRootFH slots skipped)" grep -q '^node_nfsd_requests_total{method="Read",proto="4"} 425$' "$d/he-old.txt"

@@ -4,7 +4,8 @@
 # 64 bits, "cpu" inside another word, CRLF, an empty file, a missing file:
 # no data) and live (this kernel has no CONFIG_SCHEDSTATS: both say no data).
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 tree() {
 	local t=$d/$1
@@ -34,11 +35,11 @@ tree() {
 
 cases="v15 extra twospace overflow inword short crlf empty missing"
 for c in $cases; do
-	procA_start "$c" 'node_schedstat_' schedstat -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_schedstat_' schedstat --path.procfs="$(tree "$c")"
 done
-procA_start live 'node_schedstat_' schedstat --
-procA_gather
-for c in $cases live; do procA_same "$c"; done
+peer_start live 'node_schedstat_' schedstat
+peer_gather
+for c in $cases live; do peer_same "$c"; done
 check "v15: running seconds from ns" grep -q '^node_schedstat_running_seconds_total{cpu="0"} 2045936.7781630389' "$d/he-v15.txt"
 check "v15: timeslices" grep -q '^node_schedstat_timeslices_total{cpu="1"} 80017510$' "$d/he-v15.txt"
 check "extra: cpu12 kept" grep -q '^node_schedstat_waiting_seconds_total{cpu="12"} 8.0000000020000002$' "$d/he-extra.txt"

@@ -6,17 +6,18 @@
 # pointing at a tree that has sys/fs/selinux (ignored by both).  The
 # enabled branch's parsers are unit-tested in tests/unit/host/test_selinux.c.
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 t=$d/tree
 mkdir -p "$t/sys/fs/selinux" "$t/proc"
 printf '1' >"$t/sys/fs/selinux/enforce"
 printf 'nodev\tselinuxfs\n' >"$t/proc/filesystems"
-procA_start live 'node_selinux_' selinux --
-procA_start tree 'node_selinux_' selinux -- --path.sysfs="$t/sys" --path.procfs="$t/proc"
-procA_gather
-procA_same live
-procA_same tree
+peer_start live 'node_selinux_' selinux
+peer_start tree 'node_selinux_' selinux --path.sysfs="$t/sys" --path.procfs="$t/proc"
+peer_gather
+peer_same live
+peer_same tree
 check "live: enabled 0" grep -q '^node_selinux_enabled 0$' "$d/he-live.txt"
 check "live: no mode series when disabled" bash -c "! grep -q '^node_selinux_.*mode' '$d/he-live.txt'"
 check "live: success 1" grep -q '^node_scrape_collector_success{collector="selinux"} 1$' "$d/he-live.txt"

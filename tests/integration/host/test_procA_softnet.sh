@@ -4,7 +4,8 @@
 # 15 on this kernel), odd files (too few columns, a non-hex or a >32-bit
 # value, a blank line, CRLF, an empty file, a missing file), then live.
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 row() {	# $1 processed $2 dropped $3 squeezed $4 total columns
 	local i out="$1 $2 $3"
@@ -35,11 +36,11 @@ tree() {
 
 cases="cols9 cols11 cols13 cols15 cols8 badhex big prefix blank crlf empty missing"
 for c in $cases; do
-	procA_start "$c" 'node_softnet_' softnet -- --path.procfs="$(tree "$c")"
+	peer_start "$c" 'node_softnet_' softnet --path.procfs="$(tree "$c")"
 done
-procA_start live 'node_softnet_' softnet --
-procA_gather
-for c in $cases; do procA_same "$c"; done
+peer_start live 'node_softnet_' softnet
+peer_gather
+for c in $cases; do peer_same "$c"; done
 check "cols9: processed of cpu 1 (0xb000)" grep -q '^node_softnet_processed_total{cpu="1"} 45056$' "$d/he-cols9.txt"
 check "cols13: twelve CPUs, cpu 11 dropped 11" grep -q '^node_softnet_dropped_total{cpu="11"} 11$' "$d/he-cols13.txt"
 check "cols15: 32-bit max kept" grep -q '^node_softnet_processed_total{cpu="0"} 4294967295$' "$d/he-cols15.txt"
@@ -48,7 +49,7 @@ for c in cols8 badhex big prefix blank missing; do
 	check "$c: success 0 and no series" bash -c "grep -q '^node_scrape_collector_success{collector=\"softnet\"} 0$' '$d/he-$c.txt' && ! grep -q '^node_softnet_' '$d/he-$c.txt'"
 done
 check "empty: success 1, no series" bash -c "grep -q '^node_scrape_collector_success{collector=\"softnet\"} 1$' '$d/he-empty.txt' && ! grep -q '^node_softnet_' '$d/he-empty.txt'"
-procA_same_names live
+peer_same_names live
 if [ -f "$d/he-live.txt" ]; then
 	check "live: a series per CPU" test "$(grep -c '^node_softnet_dropped_total' "$d/he-live.txt")" = "$(wc -l </proc/net/softnet_stat)"
 fi

@@ -6,11 +6,12 @@
 # offset must agree within what the kernel adds between the two reads
 # (maxerror grows by 500 ppm of elapsed time and is capped at 16 s).
 . "$SRC_DIR/tests/lib/common.sh"
-. "$SRC_DIR/tests/integration/host/procA_lib.sh"
+d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
-procA_start live 'node_timex_' timex --
-procA_gather
-procA_same_names live
+peer_start live 'node_timex_' timex
+peer_gather
+peer_same_names live
 if [ -f "$d/he-live.txt" ]; then
 	stable='node_timex_(sync_status|status|loop_time_constant|tick_seconds|pps_[a-z_]*|tai_offset_seconds) '
 	check "live: the stable values equal node_exporter's" \

@@ -10,36 +10,11 @@
 # A value that is no number kills node_exporter 1.5 (nil dereference), so
 # that case checks only host-exporter: success 0, no series, still serving.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_tape_
 S=$d/sys
 
-start() {	# $1 sysfs, then extra flags; sets p1 p2
-	local sys=$1
-	shift
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.tapestats \
-		--path.sysfs="$sys" "$@" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.tapestats \
-		--path.sysfs="$sys" "$@" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-scrape() {
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_tape_|^node_scrape_collector_success' |
-		awk '/^#/ { print; next } { $NF = sprintf("%.17g", $NF); print }' | sort
-}
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
 tape() {	# $1 dir, then 10 values in st.rst order
 	local t=$1 f
 	shift
@@ -68,10 +43,16 @@ tree() {
 }
 
 tree full
-start "$S" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+S=$d/sys2 tree full	# the ignored-devices pair's tree
+peer_start fx "$re" tapestats --path.sysfs="$S"
+peer_start ignored "$re" tapestats --path.sysfs="$d/sys2" --collector.tapestats.ignored-devices='^st1'
+peer_keep fx
+peer_keep ignored
+peer_start live "$re" tapestats --path.sysfs=/sys
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 for c in full noclass nostats unreadable; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 s='node_scrape_collector_success{collector="tapestats"}'
 h=$d/he-full.txt
@@ -83,18 +64,15 @@ for c in noclass nostats unreadable; do
 	check "$c: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-$c.txt' && ! grep -q '^node_tape' '$d/he-$c.txt'"
 done
 tree garbage
-scrape "$p2" >"$d/he-garbage.txt"
+peer_scrape_he fx garbage
 check "garbage: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-garbage.txt' && ! grep -q '^node_tape' '$d/he-garbage.txt'"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-tree full
-start "$S" --collector.tapestats.ignored-devices='^st1' || { fail "ignored: exporters did not start"; finish; }
-compare ignored
+peer_stop fx
+peer_wait ignored || { fail "ignored: exporters did not start"; finish; }
+peer_compare ignored ignored
 check "ignored: st12 gone, st0 kept" bash -c "! grep -q 'device=\"st12\"' '$d/he-ignored.txt' && grep -q 'device=\"st0\"' '$d/he-ignored.txt'"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
+peer_stop ignored
 out=$("$HE" --collector.tapestats.ignored-devices='(' 2>&1); rc=$?
 check "a bad ignored-devices regex: exit 2 naming the flag" bash -c "[ $rc = 2 ] && grep -q 'collector.tapestats.ignored-devices' <<<'$out'"
-start /sys || { fail "live: exporters did not start"; finish; }
-compare live
+peer_gather
+peer_same live
 finish

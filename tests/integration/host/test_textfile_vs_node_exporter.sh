@@ -6,10 +6,8 @@
 # histogram buckets, a histogram sample without a _bucket/_sum/_count suffix),
 # and expose the same series, types and values for the files both accept.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 t=$d/tf
 mkdir "$t"
 printf 'c01_ok{a="1"} 1\n' >"$t/c01.prom"
@@ -55,29 +53,21 @@ printf '# TYPE c43_h histogram\nc43_h_bucket{le="0.5",x="a"} 1\nc43_h_bucket{le=
 printf 'c44_sparse{a="1"} 1\nc44_other 2\nc44_sparse{b="2"} 3\n' >"$t/c44.prom"
 stricter="c39.prom c40.prom"
 
-p1=$(free_port)
-"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.textfile \
-	--collector.textfile.directory="$t" >"$d/ne.log" 2>&1 &
-on_exit "kill $!"
-p2=$(free_port)
-"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.textfile \
-	--collector.textfile.directory="$t" >"$d/he.log" 2>&1 &
-on_exit "kill $!"
-wait_http "http://127.0.0.1:$p1/metrics" 20 && wait_http "http://127.0.0.1:$p2/metrics" 20 || { echo "exporters did not start"; exit 1; }
-curl -s "http://127.0.0.1:$p1/metrics" >"$d/ne.txt"
-curl -s "http://127.0.0.1:$p2/metrics" >"$d/he.txt"
+peer_start tf '' textfile --collector.textfile.directory="$t"
+peer_gather
+[ -f "$d/he-tf.txt" ] || finish
 
 for f in "$t"/*.prom; do
 	b=$(basename "$f")
-	n=$(grep -c "^node_textfile_mtime_seconds{file=\"$f\"}" "$d/ne.txt")
-	h=$(grep -c "^node_textfile_mtime_seconds{file=\"$f\"}" "$d/he.txt")
+	n=$(grep -c "^node_textfile_mtime_seconds{file=\"$f\"}" "$d/ne-tf.txt")
+	h=$(grep -c "^node_textfile_mtime_seconds{file=\"$f\"}" "$d/he-tf.txt")
 	if [[ " $stricter " == *" $b "* ]]; then
 		check "$b: node_exporter accepts, host-exporter rejects (stricter)" [ "$n$h" = 10 ]
 	else
 		check "$b: same verdict as node_exporter (accepted: $n)" [ "$n" = "$h" ]
 	fi
 done
-$PY - "$d/he.txt" "$d/ne.txt" <<'PY'
+$PY - "$d/he-tf.txt" "$d/ne-tf.txt" <<'PY'
 import math, re, sys
 def parse(path):
     fams, types = {}, {}

@@ -3,10 +3,9 @@
 # missing files) and live: node_udp_queues{ip,queue}, HELP/TYPE and
 # node_scrape_collector_success must agree.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_udp_
 hdr='   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops'
 l4a='  123: 0100007F:0035 00000000:0000 07 00000010:00000200 00:00000000 00000000   101        0 21007 2 0000000000000000 0'
 l4b='  456: 00000000:0044 00000000:0000 07 000000FF:00000001 00:00000000 00000000     0        0 22000 2 0000000000000000 0'
@@ -26,28 +25,14 @@ tree() {
 	esac
 	echo "$t"
 }
-compare() {	# $1 label, $2 procfs
-	local p1 p2 pid1 pid2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.udp_queues \
-		--path.procfs="$2" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.udp_queues \
-		--path.procfs="$2" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
-		{ fail "$1: exporters did not start"; return; }
-	curl -s "http://127.0.0.1:$p1/metrics" | grep -E '^(# (HELP|TYPE) )?node_udp_|^node_scrape_collector_success' | sort >"$d/ne-$1.txt"
-	curl -s "http://127.0.0.1:$p2/metrics" | grep -E '^(# (HELP|TYPE) )?node_udp_|^node_scrape_collector_success' | sort >"$d/he-$1.txt"
-	kill $pid1 $pid2
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
-for c in full no6 none headeronly badqueue short; do
-	compare "$c" "$(tree "$c")"
+cases="full no6 none headeronly badqueue short"
+for c in $cases; do
+	peer_start "$c" "$re" udp_queues --path.procfs="$(tree "$c")"
 done
-compare live /proc
+peer_start live "$re" udp_queues --path.procfs=/proc
+peer_gather
+for c in $cases; do peer_same "$c"; done
+peer_same live
 check "full: v4 tx summed (0x10 + 0xff)" grep -q '^node_udp_queues{ip="v4",queue="tx"} 271$' "$d/he-full.txt"
 check "full: v6 rx" grep -q '^node_udp_queues{ip="v6",queue="rx"} 4096$' "$d/he-full.txt"
 check "no6: v4 only" bash -c "grep -q 'ip=\"v4\"' '$d/he-no6.txt' && ! grep -q 'ip=\"v6\"' '$d/he-no6.txt'"

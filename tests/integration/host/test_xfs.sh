@@ -11,35 +11,12 @@
 # node_xfs_* series, HELP/TYPE and node_scrape_collector_success must agree
 # (values compared as numbers).  Then both live on /sys.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
 FX=$SRC_DIR/tests/fixtures/host/xfs
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_xfs_
 S=$d/sys
 
-start() {	# $1 sysfs; sets p1 p2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.xfs \
-		--path.sysfs="$1" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.xfs \
-		--path.sysfs="$1" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-scrape() {
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_xfs_|^node_scrape_collector_success' |
-		awk '/^#/ { print; next } { $NF = sprintf("%.17g", $NF); print }' | sort
-}
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
 tree() {
 	local x=$S/fs/xfs
 	rm -rf "$S"
@@ -65,11 +42,14 @@ tree() {
 }
 
 tree full
-start "$S" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+peer_start fx "$re" xfs --path.sysfs="$S"
+peer_keep fx
+peer_start live "$re" xfs --path.sysfs=/sys
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 cases=(full noxfs vnodes7 onefield garbage toobig negative count counttrans xpc2 unknown statsdir)
 for c in "${cases[@]}"; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 s='node_scrape_collector_success{collector="xfs"}'
 h=$d/he-full.txt
@@ -83,8 +63,7 @@ check "noxfs: success 1, no series" bash -c "grep -qxF '$s 1' '$d/he-noxfs.txt' 
 for c in garbage toobig negative count counttrans xpc2 unknown statsdir; do
 	check "$c: success 0, no series" bash -c "grep -qxF '$s 0' '$d/he-$c.txt' && ! grep -q '^node_xfs' '$d/he-$c.txt'"
 done
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-start /sys || { fail "live: exporters did not start"; finish; }
-compare live
+peer_stop fx
+peer_gather
+peer_same live
 finish

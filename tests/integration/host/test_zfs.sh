@@ -12,38 +12,14 @@
 # only once all pools were read).  An io value line shorter than its header
 # kills node_exporter 1.5 (index out of range): host-exporter alone there.
 . "$SRC_DIR/tests/lib/common.sh"
-NE=/usr/bin/prometheus-node-exporter
-HE=$BUILD_DIR/host-exporter
-[ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
+re=node_zfs_
 P=$d/proc
 
-start() {	# $1 procfs; sets p1 p2
-	p1=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p1" --collector.disable-defaults --collector.zfs \
-		--path.procfs="$1" >"$d/ne.log" 2>&1 &
-	pid1=$!
-	p2=$(free_port)
-	"$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults --collector.zfs \
-		--path.procfs="$1" >"$d/he.log" 2>&1 &
-	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
-	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30
-}
-scrape() {
-	curl -s --max-time 20 "http://127.0.0.1:$1/metrics" |
-		grep -E '^(# (HELP|TYPE) )?node_zfs_|^node_scrape_collector_success' |
-		awk '/^#/ { print; next } { $NF = sprintf("%.17g", $NF); print }' | sort
-}
-compare() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
-	check "$1: same output as node_exporter" diff -u "$d/ne-$1.txt" "$d/he-$1.txt"
-}
 s='node_scrape_collector_success{collector="zfs"}'
 compare_failed() {
-	scrape "$p1" >"$d/ne-$1.txt"
-	scrape "$p2" >"$d/he-$1.txt"
+	peer_scrape fx "$1"
 	check "$1: success 0 in both, no pool series here" bash -c "grep -qxF '$s 0' '$d/ne-$1.txt' &&
 		grep -qxF '$s 0' '$d/he-$1.txt' && ! grep -q '^node_zfs_zpool' '$d/he-$1.txt'"
 }
@@ -93,14 +69,17 @@ tree() {
 }
 
 tree full
-start "$P" || { cat "$d/ne.log" "$d/he.log"; echo "exporters did not start"; exit 1; }
+peer_start fx "$re" zfs --path.procfs="$P"
+peer_keep fx
+peer_start live "$re" zfs --path.procfs=/proc
+peer_wait fx || { echo "exporters did not start"; exit 1; }
 for c in full nozfs emptydir nostate; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 for c in badvalue noheader; do
 	tree "$c"
-	compare "$c"
+	peer_compare fx "$c"
 done
 check "badvalue: success 0, the line before the bad one kept (as node_exporter)" bash -c "grep -qxF '$s 0' '$d/he-badvalue.txt' &&
 	grep -qx 'node_zfs_zil_zil_commit_count 77' '$d/he-badvalue.txt' && ! grep -q zil_itx_count '$d/he-badvalue.txt'"
@@ -116,10 +95,9 @@ check "full: kstats, pools, datasets and states" bash -c "
 check "nozfs: no data (success 0), no series" bash -c "grep -qxF '$s 0' '$d/he-nozfs.txt' && ! grep -q '^node_zfs' '$d/he-nozfs.txt'"
 check "emptydir: success 1, no series" bash -c "grep -qxF '$s 1' '$d/he-emptydir.txt' && ! grep -q '^node_zfs' '$d/he-emptydir.txt'"
 tree shortio
-scrape "$p2" >"$d/he-shortio.txt"
+peer_scrape_he fx shortio
 check "shortio: success 0, no pool series" bash -c "grep -qxF '$s 0' '$d/he-shortio.txt' && ! grep -q '^node_zfs_zpool' '$d/he-shortio.txt'"
-kill "$pid1" "$pid2" 2>/dev/null
-wait "$pid1" "$pid2" 2>/dev/null
-start /proc || { fail "live: exporters did not start"; finish; }
-compare live
+peer_stop fx
+peer_gather
+peer_same live
 finish
