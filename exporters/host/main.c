@@ -7,6 +7,7 @@
  * and teardown in their table entries (collector.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -152,7 +153,7 @@ out:
 static void malloc_tune_exec(char **argv)
 {
 	const char *t = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD");
-	char v[512];
+	char v[512], path[PATH_MAX];
 	int n;
 
 	if (t && strstr(t, "glibc.malloc.tcache_count"))
@@ -163,8 +164,16 @@ static void malloc_tune_exec(char **argv)
 	n = snprintf(v, sizeof(v), "%s%s" TCACHE_OFF, t ? t : "", t && *t ? ":" : "");
 	if (n < 0 || (size_t)n >= sizeof(v) || setenv("GLIBC_TUNABLES", v, 1) < 0)
 		return;
-	execv("/proc/self/exe", argv);
-	/* No /proc: carry on with the cache (and not ask again in a child). */
+	/* By its path, not /proc/self/exe: the kernel names the process
+	 * (comm: ps, pgrep, top) after the file executed. */
+	n = (int)readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+		return;	/* no /proc: carry on with the cache */
+	path[n] = '\0';
+	if (strstr(path, " (deleted)"))
+		return;	/* replaced by an upgrade: not the same program */
+	execv(path, argv);
+	/* Failed: carry on with the cache (and not ask again in a child). */
 }
 
 int main(int argc, char **argv)

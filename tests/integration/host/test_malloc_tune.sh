@@ -26,6 +26,7 @@ start() {
 	check "$1: answers" wait_http "http://127.0.0.1:$port/metrics" 20
 	check "$1: the started pid serves (exec kept it)" curl -sf "http://127.0.0.1:$port/metrics" -o "$d/$1.txt"
 	check "$1: the pid is host-exporter" [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$HE")" ]
+	check "$1: named host-exporter (ps, pgrep)" [ "$(cat "/proc/$pid/comm")" = host-exporter ]
 }
 # GLIBC_TUNABLES as the running process was exec'd with it.  glibc 2.36
 # parses the value in place: each ':' becomes a NUL in the memory that
