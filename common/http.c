@@ -55,7 +55,7 @@
 #define CACHE_PER_THREAD 8
 #define CACHE_KEEP_BYTES (1u << 20)	/* buffers larger than this are not kept */
 #define CACHE_BIG_BYTES (16u << 10)	/* larger ones are shared, not per thread */
-#define BIG_SLOTS 2	/* one scraper, or an HA pair of Prometheus servers */
+#define BIG_SLOTS 1	/* one scrape at a time (see above) */
 
 struct segment {
 	const char *s;
@@ -1311,7 +1311,7 @@ static bool accepts_gzip(const char *ae)
  * and puts it back, lock-free; only more compressions at once than ZSLOTS
  * ever allocate another (freed on return when the slots are full).
  */
-#define ZSLOTS 2	/* as BIG_SLOTS; a surplus is freed (mem_trim_request) */
+#define ZSLOTS 1	/* as BIG_SLOTS; a surplus is freed (mem_trim_request) */
 static _Atomic(struct libdeflate_compressor *) zslots[10][ZSLOTS];	/* [level] */
 
 static struct libdeflate_compressor *z_take(int level)

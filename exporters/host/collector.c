@@ -461,7 +461,7 @@ static void *worker_main(void *arg)
  * or two scrapes at a time use.  An object a late worker still holds is not
  * given back (its last reference frees it).
  */
-#define SPARE_SCRAPES 2	/* one scraper or an HA pair; a burst's surplus is freed */
+#define SPARE_SCRAPES 1	/* one scrape at a time; an overlap's surplus is freed */
 static _Atomic(struct scrape *) spare[SPARE_SCRAPES];
 
 static void scrape_give(struct scrape *s)

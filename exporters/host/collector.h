@@ -252,6 +252,8 @@ bool device_filter_ignored(const struct device_filter *f, const char *name);
 /* Compile r->src (if set): 0 or -EINVAL with a message in err. */
 int host_regex_compile(struct host_regex *r, char *err, size_t errlen);
 void host_regex_free(struct host_regex *r);
+/* The match memo's current table size in slots (0: none); for tests. */
+size_t host_regex_memo_slots(const struct host_regex *r);
 /* Frees the calling thread's match data (call before a thread exits). */
 void host_regex_thread_done(void);
 

@@ -490,8 +490,17 @@ static void md_key_init(void)
  * see the same subjects every scrape; perf put PCRE2 (JIT included) at ~5%
  * of a scrape's CPU before.  Bounded: past MEMO_MAX subjects (device churn:
  * veth pairs) the regex runs every time.
+ *
+ * Sized to use: a table starts with MEMO_MIN slots and, half full, is
+ * replaced by one twice its size holding the same entries (published by
+ * compare-and-swap; a lookup in the old one still answers right, and an
+ * entry added to it meanwhile is only added again to the new one).  Old
+ * tables stay until the regex is freed (lookups may be in them): at most
+ * as much again as the last one.  Eleven 1024-slot tables were 90 kB of
+ * host-exporter's anonymous memory; most filters see a few devices.
  */
-#define MEMO_SLOTS 1024u	/* power of two */
+#define MEMO_MIN 16u		/* power of two */
+#define MEMO_SLOTS 1024u	/* the largest table */
 #define MEMO_MAX 512u
 
 struct memo_ent {
@@ -500,10 +509,59 @@ struct memo_ent {
 	char s[];
 };
 
-struct regex_memo {
-	_Atomic unsigned n;
-	_Atomic(struct memo_ent *) slot[MEMO_SLOTS];
+struct memo_tab {
+	unsigned size;		/* power of two */
+	struct memo_tab *prev;	/* the table it replaced */
+	_Atomic(struct memo_ent *) slot[];
 };
+
+struct regex_memo {
+	_Atomic unsigned n;	/* entries made (a few may be made twice) */
+	_Atomic(struct memo_tab *) tab;
+};
+
+static struct memo_tab *memo_tab_new(unsigned size)
+{
+	struct memo_tab *t = calloc(1, sizeof(*t) + size * sizeof(t->slot[0]));
+
+	if (t)
+		t->size = size;
+	return t;
+}
+
+/* Replace t (of m) by a table twice its size with the same entries; the
+ * loser of a race frees its copy.  Failing only keeps the full table. */
+static void memo_grow(struct regex_memo *m, struct memo_tab *t)
+{
+	struct memo_tab *g = memo_tab_new(t->size * 2);
+
+	if (!g)
+		return;
+	g->prev = t;
+	for (unsigned i = 0; i < t->size; i++) {
+		struct memo_ent *e = atomic_load_explicit(&t->slot[i], memory_order_acquire);
+		uint64_t k;
+
+		if (!e)
+			continue;
+		k = e->h;
+		while (atomic_load_explicit(&g->slot[k & (g->size - 1)], memory_order_relaxed))
+			k++;
+		atomic_store_explicit(&g->slot[k & (g->size - 1)], e, memory_order_relaxed);
+	}
+	if (!atomic_compare_exchange_strong_explicit(&m->tab, &t, g, memory_order_release,
+						     memory_order_relaxed))
+		free(g);
+}
+
+size_t host_regex_memo_slots(const struct host_regex *r)
+{
+	struct memo_tab *t;
+
+	if (!r->memo || !(t = atomic_load_explicit(&r->memo->tab, memory_order_acquire)))
+		return 0;
+	return t->size;
+}
 
 /* A word at a time (the byte-wise FNV it replaced was ~3% of a scrape's
  * CPU: ~500 subjects of ~20 bytes); not cryptographic, the tables compare
@@ -545,6 +603,16 @@ int host_regex_compile(struct host_regex *r, char *err, size_t errlen)
 	}
 	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
 	r->memo = calloc(1, sizeof(*r->memo));	/* optional: NULL = no memo */
+	if (r->memo) {
+		struct memo_tab *t = memo_tab_new(MEMO_MIN);
+
+		if (t) {
+			atomic_init(&r->memo->tab, t);
+		} else {
+			free(r->memo);
+			r->memo = NULL;
+		}
+	}
 	return 0;
 }
 
@@ -553,8 +621,24 @@ void host_regex_free(struct host_regex *r)
 	if (!r)
 		return;
 	if (r->memo) {
-		for (size_t i = 0; i < MEMO_SLOTS; i++)
-			free(atomic_load(&r->memo->slot[i]));
+		struct memo_tab *t = atomic_load(&r->memo->tab), *prev;
+
+		/* An entry is in its first table and may be in newer ones:
+		 * freed from the oldest table that holds it. */
+		for (; t; t = prev) {
+			prev = t->prev;
+			for (unsigned i = 0; i < t->size; i++) {
+				struct memo_ent *e = atomic_load(&t->slot[i]);
+				bool older = false;
+
+				for (struct memo_tab *o = prev; e && o && !older; o = o->prev)
+					for (unsigned k = 0; k < o->size && !older; k++)
+						older = atomic_load(&o->slot[k]) == e;
+				if (!older)
+					free(e);
+			}
+			free(t);
+		}
 		free(r->memo);
 		r->memo = NULL;
 	}
@@ -585,17 +669,20 @@ bool host_regex_match(const struct host_regex *r, const char *s)
 bool host_regex_match_n(const struct host_regex *r, const char *s, size_t len)
 {
 	struct regex_memo *m = r->memo;
+	struct memo_tab *t;
 	uint64_t h;
 	struct memo_ent *e, *mine = NULL;
-	bool res;
+	bool res = false;
 
 	if (!r->re)
 		return false;
 	if (!m)
 		return regex_run(r, s, len);
 	h = pf_hash(s, len);
-	for (size_t k = 0; k < MEMO_SLOTS; k++) {
-		_Atomic(struct memo_ent *) *slot = &m->slot[(h + k) & (MEMO_SLOTS - 1)];
+again:
+	t = atomic_load_explicit(&m->tab, memory_order_acquire);
+	for (size_t k = 0; k < t->size; k++) {
+		_Atomic(struct memo_ent *) *slot = &t->slot[(h + k) & (t->size - 1)];
 
 		e = atomic_load_explicit(slot, memory_order_acquire);
 		if (e) {
@@ -610,10 +697,18 @@ bool host_regex_match_n(const struct host_regex *r, const char *s, size_t len)
 		}
 		/* Not known: match, then try to publish in this empty slot. */
 		if (!mine) {
+			unsigned n;
+
 			res = regex_run(r, s, len);
-			if (atomic_fetch_add(&m->n, 1) >= MEMO_MAX) {
+			if ((n = atomic_fetch_add(&m->n, 1)) >= MEMO_MAX) {
 				atomic_fetch_sub(&m->n, 1);
 				return res;
+			}
+			/* Half full: publish in a table twice the size. */
+			if (n + 1 > t->size / 2 && t->size < MEMO_SLOTS) {
+				atomic_fetch_sub(&m->n, 1);
+				memo_grow(m, t);
+				goto again;
 			}
 			mine = malloc(sizeof(*mine) + len + 1);
 			if (!mine) {
@@ -634,7 +729,7 @@ bool host_regex_match_n(const struct host_regex *r, const char *s, size_t len)
 			return e->match;
 		}
 	}
-	/* Table full of other subjects (cannot happen below MEMO_MAX). */
+	/* Table full of other subjects (a lookup in a replaced table). */
 	if (mine) {
 		res = mine->match;
 		atomic_fetch_sub(&m->n, 1);

@@ -120,6 +120,23 @@ static void test_regex(void)
 	/* The match memo: answers stay right when asked again, for more
 	 * subjects than it keeps (the rest run the regex), and a hash
 	 * collision cannot mix subjects (same length, different text). */
+	/* It is sized to use: a few subjects keep the smallest table (16
+	 * slots), 500 need the largest (1024). */
+	{
+		struct host_regex few = { r.src, NULL, NULL };
+
+		CHECK_INT(host_regex_compile(&few, err, sizeof(err)), 0);
+		CHECK_INT((int)host_regex_memo_slots(&few), 16);
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < 8; i++) {
+				char name[32];
+
+				snprintf(name, sizeof(name), i % 2 ? "sd%c1" : "sd%c", 'a' + i);
+				CHECK(host_regex_match(&few, name) == (i % 2 == 1));
+			}
+		CHECK_INT((int)host_regex_memo_slots(&few), 16);
+		host_regex_free(&few);
+	}
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < 1500; i++) {
 			char name[32];
@@ -127,6 +144,7 @@ static void test_regex(void)
 			snprintf(name, sizeof(name), i % 2 ? "sd%c%d" : "dm-%c%d", 'a' + i % 26, i);
 			CHECK(host_regex_match(&r, name) == (i % 2 == 1));
 		}
+	CHECK_INT((int)host_regex_memo_slots(&r), 1024);
 	CHECK(host_regex_match(&r, "sda1"));
 	CHECK(!host_regex_match(&r, "sda"));
 	CHECK(!host_regex_match(&r, "sda1\n"));
