@@ -14,7 +14,7 @@
 # live on this host's /sys (usually no supply: no series, as 1.5).
 . "$SRC_DIR/tests/lib/common.sh"
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 put() { mkdir -p "$(dirname "$1")"; printf '%b' "$2" >"$1"; }
 
@@ -132,41 +132,44 @@ tree() {
 }
 
 base
-p=--collector.powersupplyclass
+re='node_power_supply_'
 cases=()
 for c in full badnum badavg overflow notdir dangling emptyclass noclass; do
-	cases+=("$c" "$p --path.sysfs=$(tree "$c")")
+	peer_start "$c" "$re" powersupplyclass --path.sysfs="$(tree "$c")"
+	cases+=("$c")
 done
-cases+=(ignored "$p --path.sysfs=$(tree ignored) --collector.powersupply.ignored-supplies=^(AC|ucsi)")
-cases+=(ignoreall "$p --path.sysfs=$(tree ignoreall) --collector.powersupply.ignored-supplies=")
-cases+=(badignored "$p --path.sysfs=$(tree badignored) --collector.powersupply.ignored-supplies=^AC$")
-cases+=(live "$p")	# this host's /sys
-hw_cases 'node_power_supply_' "${cases[@]}"
+peer_start ignored "$re" powersupplyclass --path.sysfs="$(tree ignored)" '--collector.powersupply.ignored-supplies=^(AC|ucsi)'
+peer_start ignoreall "$re" powersupplyclass --path.sysfs="$(tree ignoreall)" --collector.powersupply.ignored-supplies=
+peer_start badignored "$re" powersupplyclass --path.sysfs="$(tree badignored)" '--collector.powersupply.ignored-supplies=^AC$'
+peer_start live "$re" powersupplyclass	# this host's /sys
+cases+=(ignored ignoreall badignored live)
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
 
 ok='node_scrape_collector_success{collector="powersupplyclass"} 1'
 bad='node_scrape_collector_success{collector="powersupplyclass"} 0'
-hw_has full "$ok"
-hw_has full 'node_power_supply_info{power_supply="AC",type="Mains"} 1'
-hw_has full 'node_power_supply_info{capacity_level="Normal",charge_type="Fast",health="Good",manufacturer="SMP",model_name="02DL005",power_supply="BAT0",scope="System",serial_number="4195",status="Discharging",technology="Li-poly",type="Battery"} 1'
-hw_has full 'node_power_supply_info{model_name="ab�c�d�",power_supply="ucsi-source-psy-USBC000:001",scope="Device",type="USB",usb_type="[C] PD PD_PPS"} 1'
-hw_has full 'node_power_supply_capacity{power_supply="BAT0"} 84'
-hw_has full 'node_power_supply_current_ampere{power_supply="BAT0"} -1.524'
-hw_has full 'node_power_supply_temp_alert_min_celsius{power_supply="BAT0"} -4.5'
-hw_has full 'node_power_supply_charge_counter{power_supply="BAT0"} 2.5'
+peer_has full "$ok"
+peer_has full 'node_power_supply_info{power_supply="AC",type="Mains"} 1'
+peer_has full 'node_power_supply_info{capacity_level="Normal",charge_type="Fast",health="Good",manufacturer="SMP",model_name="02DL005",power_supply="BAT0",scope="System",serial_number="4195",status="Discharging",technology="Li-poly",type="Battery"} 1'
+peer_has full 'node_power_supply_info{model_name="ab�c�d�",power_supply="ucsi-source-psy-USBC000:001",scope="Device",type="USB",usb_type="[C] PD PD_PPS"} 1'
+peer_has full 'node_power_supply_capacity{power_supply="BAT0"} 84'
+peer_has full 'node_power_supply_current_ampere{power_supply="BAT0"} -1.524'
+peer_has full 'node_power_supply_temp_alert_min_celsius{power_supply="BAT0"} -4.5'
+peer_has full 'node_power_supply_charge_counter{power_supply="BAT0"} 2.5'
 check "full: the *_avg attributes are not exported" \
 	bash -c "! grep -q '_avg' '$d/he-full.txt'"
 check "full: a directory or link among the attributes is not read" \
 	bash -c "! grep -q 'power_supply_\(capacity\|present\){power_supply=\"ucsi' '$d/he-full.txt'"
 for c in badnum badavg overflow notdir badignored dangling noclass; do
-	hw_has "$c" "$bad"
+	peer_has "$c" "$bad"
 	check "$c: no series" bash -c "! grep -q '^node_power_supply_' '$d/he-$c.txt'"
 done
-hw_has emptyclass "$ok"
-hw_has ignored "$ok"
+peer_has emptyclass "$ok"
+peer_has ignored "$ok"
 check "ignored: only BAT0 left" bash -c \
 	"grep '^node_power_supply_info' '$d/he-ignored.txt' | grep -c . | grep -qx 1 &&
 	 grep -q '^node_power_supply_info{.*power_supply=\"BAT0\"' '$d/he-ignored.txt'"
-hw_has ignoreall "$ok"
+peer_has ignoreall "$ok"
 check "ignoreall: the empty pattern leaves out every supply" \
 	bash -c "! grep -q '^node_power_supply_' '$d/he-ignoreall.txt'"
 finish

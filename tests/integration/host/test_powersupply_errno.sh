@@ -19,7 +19,7 @@ if [ "${PRISM_PSU_INNER:-}" != 1 ]; then
 	PRISM_PSU_INNER=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
 fi
 d=$(tmpdir_new)
-. "$SRC_DIR/tests/integration/host/hw_lib.sh"
+. "$SRC_DIR/tests/integration/host/peer_lib.sh"
 
 einval=/sys/class/net/lo/speed
 einval2=/sys/class/net/lo/duplex
@@ -53,21 +53,24 @@ mount --bind "$einval" "$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/
 	{ echo "bind mount failed"; exit 1; }
 on_exit "umount -l '$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity' '$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/status'"
 check "einval tree: capacity fails to read" bash -c "! cat '$d/einval/class/power_supply/BAT0/capacity' 2>/dev/null"
-cases=(einval "--collector.powersupplyclass --path.sysfs=$d/einval")
+peer_start einval node_power_supply_ powersupplyclass --path.sysfs="$d/einval"
+cases=(einval)
 if [ -n "$eio" ]; then
 	supply "$d/eio"
 	mount --bind "$eio" "$d/eio/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity" || exit 1
 	on_exit "umount -l '$d/eio/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity'"
-	cases+=(eio "--collector.powersupplyclass --path.sysfs=$d/eio")
+	peer_start eio node_power_supply_ powersupplyclass --path.sysfs="$d/eio"
+	cases+=(eio)
 fi
-hw_cases 'node_power_supply_' "${cases[@]}"
-hw_has einval 'node_scrape_collector_success{collector="powersupplyclass"} 1'
-hw_has einval 'node_power_supply_info{power_supply="BAT0",technology="Li-ion",type="Battery"} 1'
-hw_has einval 'node_power_supply_voltage_volt{power_supply="BAT0"} 12.167'
-hw_has einval 'node_power_supply_online{power_supply="AC"} 1'
+peer_gather
+for c in "${cases[@]}"; do peer_same "$c"; done
+peer_has einval 'node_scrape_collector_success{collector="powersupplyclass"} 1'
+peer_has einval 'node_power_supply_info{power_supply="BAT0",technology="Li-ion",type="Battery"} 1'
+peer_has einval 'node_power_supply_voltage_volt{power_supply="BAT0"} 12.167'
+peer_has einval 'node_power_supply_online{power_supply="AC"} 1'
 check "einval: no capacity series" bash -c "! grep -q '^node_power_supply_capacity' '$d/he-einval.txt'"
 if [ -n "$eio" ]; then
-	hw_has eio 'node_scrape_collector_success{collector="powersupplyclass"} 0'
+	peer_has eio 'node_scrape_collector_success{collector="powersupplyclass"} 0'
 	check "eio: no series" bash -c "! grep -q '^node_power_supply_' '$d/he-eio.txt'"
 fi
 finish
