@@ -40,6 +40,16 @@
 # concurrency the median [min, max] of the N ratios orderd/seed, orderd/floor,
 # seed/floor and floor/seed: one 10 s row swings by 2x or more on a shared
 # machine), BUILD_DIR, SRC_DIR, CC (builds the floor; default cc).
+# What the POST floor showed (issue 15, 2026-12-07, BENCH_POST_ROUNDS=3,
+# load 26-28 on 2 CPUs): floor/seed 6.0x [4.1x, 7.3x] at 10 connections,
+# 9.3x at 50, 7.7x at 200 -- 5x the seed's design is within reach of a
+# client bound by the same commit, barely at 10; orderd reached 0.73
+# [0.67, 0.76] of the floor at 10 (orderd/seed 4.4x), 0.52 at 50, 0.65 at
+# 200.  The floor alone with 8, 10 and 16 threads (orderd-floor post, 8 s
+# each, twice) committed 2344-3065, 2699-3092 and 2962-3114 per second:
+# orderd's 8 workers cost it 0-15% at 10 connections; the rest of the gap
+# is orderd's own work per POST (0.31 ms CPU against the floor client's
+# 0.20, on CPUs the database and wrk share).
 # Exit status: 0 ran (speed never fails it), 77 orderd is not built or a
 # tool is missing, 1 the harness itself failed (the seed's design not
 # answering like orderd is such a failure).
