@@ -19,10 +19,22 @@
  *   wait    text, sent with mysql_send_query; the client waits for the
  *           reply itself with one blocking recv(MSG_PEEK) on the socket
  *           (O_NONBLOCK cleared, SO_RCVTIMEO bounding it), then
- *           mysql_read_query_result finds the reply there -- 3 system calls.
+ *           mysql_read_query_result finds the reply there -- 3 system calls;
+ *   post    orderd's POST transaction instead of a GET, on a connection set
+ *           up like orderd's writer (autocommit=0, READ COMMITTED,
+ *           time_zone '+00:00'), prepared statements as orderd sends them:
+ *           the customer's SELECT, the order's INSERT, one multi-row
+ *           INSERT of its 1-3 items, COMMIT -- 4 round trips, one commit
+ *           waiting for the server's redo log flush (its durability
+ *           settings, whatever they are).  MAX_ORDER is then the highest
+ *           customer id (customers exist, as in the bench's POSTs).  The
+ *           POST floor: what any client of this server reaches doing the
+ *           same transaction at the same concurrency, without HTTP.
  *
  * usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [MODE];
- * prints "queries N".
+ * prints "queries N" (mode post: "transactions N"), then
+ * "p50_us N p99_us N": the latency of one GET or one transaction, each
+ * timed from its first send to its last reply.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +54,51 @@ static const char sql[] =
 	"FROM orders o LEFT JOIN customer c ON c.customer_id = o.customer_id "
 	"LEFT JOIN order_items i ON i.order_id = o.order_id WHERE o.order_id = ?";
 
-enum mode { M_BINARY, M_TEXT, M_WAIT };
+enum mode { M_BINARY, M_TEXT, M_WAIT, M_POST };
 
 static const char *my_cnf;
 static enum mode mode;
 static long max_order;
 static double seconds;
 static atomic_long queries;
+
+/*
+ * Latencies in microseconds, counted per thread in buckets of 10 us up to
+ * LAT_FINE us, then of 1 ms up to LAT_MAX us (the last one: beyond).
+ */
+#define LAT_FINE 20000
+#define LAT_MAX 5000000
+#define LAT_NB (LAT_FINE / 10 + (LAT_MAX - LAT_FINE) / 1000 + 1)
+static atomic_long lat_total[LAT_NB];
+
+static int lat_bucket(double us)
+{
+	if (us < LAT_FINE)
+		return (int)(us / 10);
+	if (us < LAT_MAX)
+		return LAT_FINE / 10 + (int)((us - LAT_FINE) / 1000);
+	return LAT_NB - 1;
+}
+
+/* The upper bound of bucket b, in microseconds. */
+static long lat_upper(int b)
+{
+	if (b < LAT_FINE / 10)
+		return (b + 1) * 10L;
+	return LAT_FINE + (b - LAT_FINE / 10 + 1) * 1000L;
+}
+
+static long lat_quantile(double q, long n)
+{
+	long want = (long)(q * (double)n + 0.999999), seen = 0;
+
+	for (int b = 0; b < LAT_NB; b++) {
+		seen += atomic_load(&lat_total[b]);
+		if (seen >= want && seen > 0)
+			return lat_upper(b);
+	}
+	return 0;
+}
 
 static double now(void)
 {
@@ -97,6 +147,146 @@ static void text_query(MYSQL *my, int fd, long long id)
 	mysql_free_result(res);
 }
 
+#define POST_ITEMS 3
+static const char post_customer_sql[] = "SELECT name, email FROM customer WHERE customer_id = ?";
+static const char post_order_sql[] =
+	"INSERT INTO orders (customer_id, total_amount, status, idempotency_key, request_hash, "
+	"created_at) VALUES (?, ?, 'pending', ?, ?, ?)";
+
+struct post {
+	MYSQL *my;
+	MYSQL_STMT *cust, *order, *items[POST_ITEMS + 1], *commit;
+	long long cust_id, it_order, it_prod[POST_ITEMS], it_qty[POST_ITEMS];
+	char total[24], it_price[POST_ITEMS][24], name[256], email[256];
+	unsigned long total_len, it_price_len[POST_ITEMS], name_len, email_len;
+	MYSQL_TIME created;
+	MYSQL_BIND cust_p, cust_r[2], order_p[5], items_p[4 * POST_ITEMS];
+};
+
+static MYSQL_STMT *prepare(MYSQL *my, const char *q)
+{
+	MYSQL_STMT *st = mysql_stmt_init(my);
+
+	if (!st || mysql_stmt_prepare(st, q, strlen(q)))
+		die(my);
+	return st;
+}
+
+static void stmt_run(MYSQL_STMT *st)
+{
+	if (mysql_stmt_execute(st)) {
+		fprintf(stderr, "orderd-floor: %s\n", mysql_stmt_error(st));
+		exit(1);
+	}
+}
+
+static void post_prepare(struct post *p)
+{
+	char q[256];
+
+	p->cust = prepare(p->my, post_customer_sql);
+	p->order = prepare(p->my, post_order_sql);
+	p->commit = prepare(p->my, "COMMIT");
+	for (int n = 1; n <= POST_ITEMS; n++) {
+		int len = snprintf(q, sizeof(q), "INSERT INTO order_items (order_id, product_id, "
+				   "quantity, unit_price) VALUES (?,?,?,?)");
+
+		for (int i = 1; i < n; i++)
+			len += snprintf(q + len, sizeof(q) - (size_t)len, ",(?,?,?,?)");
+		p->items[n] = prepare(p->my, q);
+	}
+	memset(&p->cust_p, 0, sizeof(p->cust_p));
+	p->cust_p.buffer_type = MYSQL_TYPE_LONGLONG;
+	p->cust_p.buffer = &p->cust_id;
+	memset(p->cust_r, 0, sizeof(p->cust_r));
+	p->cust_r[0].buffer_type = p->cust_r[1].buffer_type = MYSQL_TYPE_STRING;
+	p->cust_r[0].buffer = p->name;
+	p->cust_r[0].buffer_length = sizeof(p->name);
+	p->cust_r[0].length = &p->name_len;
+	p->cust_r[1].buffer = p->email;
+	p->cust_r[1].buffer_length = sizeof(p->email);
+	p->cust_r[1].length = &p->email_len;
+	mysql_stmt_bind_param(p->cust, &p->cust_p);
+	mysql_stmt_bind_result(p->cust, p->cust_r);
+	memset(p->order_p, 0, sizeof(p->order_p));
+	p->order_p[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	p->order_p[0].buffer = &p->cust_id;
+	p->order_p[1].buffer_type = MYSQL_TYPE_STRING;
+	p->order_p[1].buffer = p->total;
+	p->order_p[1].length = &p->total_len;
+	/* no Idempotency-Key: both NULL, as orderd sends them then */
+	p->order_p[2].buffer_type = MYSQL_TYPE_NULL;
+	p->order_p[3].buffer_type = MYSQL_TYPE_NULL;
+	p->order_p[4].buffer_type = MYSQL_TYPE_DATETIME;
+	p->order_p[4].buffer = &p->created;
+	mysql_stmt_bind_param(p->order, p->order_p);
+	memset(p->items_p, 0, sizeof(p->items_p));
+	for (int i = 0; i < POST_ITEMS; i++) {
+		MYSQL_BIND *b = &p->items_p[4 * i];
+
+		b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+		b[0].buffer = &p->it_order;
+		b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+		b[1].buffer = &p->it_prod[i];
+		b[2].buffer_type = MYSQL_TYPE_LONGLONG;
+		b[2].buffer = &p->it_qty[i];
+		b[3].buffer_type = MYSQL_TYPE_STRING;
+		b[3].buffer = p->it_price[i];
+		b[3].length = &p->it_price_len[i];
+	}
+	for (int n = 1; n <= POST_ITEMS; n++)
+		mysql_stmt_bind_param(p->items[n], p->items_p);
+}
+
+/*
+ * One POST's transaction, its input drawn like the bench's wrk script:
+ * a random existing customer, 1-3 items of product 100-999, quantity 1-5,
+ * unit price 0.00-99.99.
+ */
+static void post_tx(struct post *p, unsigned *seed)
+{
+	int n = 1 + rand_r(seed) % POST_ITEMS, r;
+	long cents = 0;
+	struct timespec ts;
+	struct tm tm;
+	MYSQL_STMT *st;
+
+	p->cust_id = 1 + rand_r(seed) % max_order;
+	for (int i = 0; i < n; i++) {
+		long c = rand_r(seed) % 10000;
+
+		p->it_prod[i] = 100 + rand_r(seed) % 900;
+		p->it_qty[i] = 1 + rand_r(seed) % 5;
+		p->it_price_len[i] = (unsigned long)snprintf(p->it_price[i], sizeof(p->it_price[i]),
+							     "%ld.%02ld", c / 100, c % 100);
+		cents += c * p->it_qty[i];
+	}
+	p->total_len = (unsigned long)snprintf(p->total, sizeof(p->total), "%ld.%02ld",
+					       cents / 100, cents % 100);
+	stmt_run(p->cust);
+	while ((r = mysql_stmt_fetch(p->cust)) == 0 || r == MYSQL_DATA_TRUNCATED)
+		;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	memset(&p->created, 0, sizeof(p->created));
+	p->created.year = (unsigned)tm.tm_year + 1900;
+	p->created.month = (unsigned)tm.tm_mon + 1;
+	p->created.day = (unsigned)tm.tm_mday;
+	p->created.hour = (unsigned)tm.tm_hour;
+	p->created.minute = (unsigned)tm.tm_min;
+	p->created.second = (unsigned)tm.tm_sec;
+	p->created.time_type = MYSQL_TIMESTAMP_DATETIME;
+	stmt_run(p->order);
+	p->it_order = (long long)mysql_stmt_insert_id(p->order);
+	st = p->items[n];
+	stmt_run(st);
+	if (p->it_order <= 0 || mysql_stmt_affected_rows(st) != (my_ulonglong)n) {
+		fprintf(stderr, "orderd-floor: unexpected insert id or row count\n");
+		exit(1);
+	}
+	stmt_run(p->commit);
+}
+
 static void *run(void *arg)
 {
 	unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u, t = 2;
@@ -107,15 +297,28 @@ static void *run(void *arg)
 	char str[12][256];
 	unsigned long len[12];
 	my_bool nul[12], err[12];
-	long n = 0;
+	long n = 0, *lat = calloc(LAT_NB, sizeof(long));
+	struct post *post = NULL;
 	double end;
 
+	if (!lat) {
+		perror("orderd-floor");
+		exit(1);
+	}
 	mysql_thread_init();
 	mysql_options(my, MYSQL_READ_DEFAULT_FILE, my_cnf);
 	mysql_options(my, MYSQL_READ_DEFAULT_GROUP, "client");
 	mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &t);
 	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &t);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* GET's reader: orderd's reader has time_zone '+00:00' too */
+	mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	if (mode == M_POST) {
+		/* orderd's writer connection */
+		mysql_options(my, MYSQL_INIT_COMMAND,
+			      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+		mysql_options(my, MYSQL_INIT_COMMAND, "SET autocommit = 0");
+	}
 	if (!mysql_real_connect(my, NULL, NULL, NULL, NULL, 0, NULL, 0) ||
 	    mysql_select_db(my, "orders_db") || !(st = mysql_stmt_init(my)) ||
 	    mysql_stmt_prepare(st, sql, sizeof(sql) - 1)) {
@@ -149,25 +352,47 @@ static void *run(void *arg)
 			exit(1);
 		}
 	}
-	end = now() + seconds;
-	while (now() < end) {
-		int r;
-
-		id = 1 + rand_r(&seed) % max_order;
-		if (mode != M_BINARY) {
-			text_query(my, mysql_get_socket(my), id);
-			n++;
-			continue;
-		}
-		if (mysql_stmt_execute(st)) {
-			fprintf(stderr, "orderd-floor: %s\n", mysql_stmt_error(st));
+	if (mode == M_POST) {
+		if (!(post = calloc(1, sizeof(*post)))) {
+			perror("orderd-floor");
 			exit(1);
 		}
-		while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED)
-			;
+		post->my = my;
+		post_prepare(post);
+	}
+	end = now() + seconds;
+	for (double t0 = now(), t1; t0 < end; t0 = t1) {
+		int r;
+
+		if (mode == M_POST) {
+			post_tx(post, &seed);
+		} else if (id = 1 + rand_r(&seed) % max_order, mode != M_BINARY) {
+			text_query(my, mysql_get_socket(my), id);
+		} else {
+			if (mysql_stmt_execute(st)) {
+				fprintf(stderr, "orderd-floor: %s\n", mysql_stmt_error(st));
+				exit(1);
+			}
+			while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED)
+				;
+		}
+		t1 = now();
+		lat[lat_bucket((t1 - t0) * 1e6)]++;
 		n++;
 	}
 	atomic_fetch_add(&queries, n);
+	for (int b = 0; b < LAT_NB; b++)
+		if (lat[b])
+			atomic_fetch_add(&lat_total[b], lat[b]);
+	free(lat);
+	if (post) {
+		for (int i = 1; i <= POST_ITEMS; i++)
+			mysql_stmt_close(post->items[i]);
+		mysql_stmt_close(post->cust);
+		mysql_stmt_close(post->order);
+		mysql_stmt_close(post->commit);
+		free(post);
+	}
 	mysql_stmt_close(st);
 	mysql_close(my);
 	mysql_thread_end();
@@ -177,10 +402,10 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t tid[256];
-	long threads;
+	long threads, n;
 
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait]\n");
+		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait|post]\n");
 		return 2;
 	}
 	my_cnf = argv[1];
@@ -192,8 +417,10 @@ int main(int argc, char **argv)
 			mode = M_TEXT;
 		else if (!strcmp(argv[5], "wait"))
 			mode = M_WAIT;
+		else if (!strcmp(argv[5], "post"))
+			mode = M_POST;
 		else if (strcmp(argv[5], "binary") != 0) {
-			fprintf(stderr, "orderd-floor: MODE is binary, text or wait\n");
+			fprintf(stderr, "orderd-floor: MODE is binary, text, wait or post\n");
 			return 2;
 		}
 	}
@@ -207,6 +434,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
 	mysql_library_end();
-	printf("queries %ld\n", atomic_load(&queries));
+	n = atomic_load(&queries);
+	printf("%s %ld\n", mode == M_POST ? "transactions" : "queries", n);
+	printf("p50_us %ld p99_us %ld\n", lat_quantile(0.50, n), lat_quantile(0.99, n));
 	return 0;
 }

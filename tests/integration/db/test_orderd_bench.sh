@@ -14,6 +14,7 @@ check "bench exits 0" test "$rc" = 0
 # Rows: work conns server req/s p50 p99 non-2xx sock [o/seed] then the CPU
 # split (server, mariadbd, wrk: CPU s per 1000 requests), stmts, conns.
 num='[0-9]+\.[0-9]{3}'
+ms='[0-9]+\.[0-9]{2}'
 for w in "get 10 orderd" "get 50 orderd" "get 200 orderd" "post 10 orderd" "post 50 orderd" \
 	"post 200 orderd" "mix 10 orderd" "mix 50 orderd" "mix 200 orderd" "mix 1000 orderd" \
 	"get 10 seed" "get 50 seed" "get 200 seed" "post 10 seed" "post 50 seed" "post 200 seed" \
@@ -25,6 +26,30 @@ for w in "get 10 orderd" "get 50 orderd" "get 200 orderd" "post 10 orderd" "post
 	check "row '$w' has the CPU split" grep -qE " $num +$num +$num +[0-9.]+ +[0-9.]+$" <<<"$line"
 	case $srv in seed*) check "row '$w' has the ratio orderd/seed" grep -qE " [0-9]+\.[0-9]x " <<<"$line" ;; esac
 done
+# The POST floor (bench/orderd-floor.c post) beside orderd and the seed,
+# in the same run, at each concurrency: commits, the ratio orderd/floor,
+# its p99, and the seed/floor and floor/seed ratios in the summary.
+for c in 10 50 200; do
+	line=$(grep -E "^post +$c +floor, no HTTP +[0-9]" <<<"$out")
+	tx=$(sed -E "s#^post +$c +floor, no HTTP +([0-9]+) .*#\1#" <<<"$line")
+	check "POST floor row at $c conns committed (${tx:-none}/s)" test "${tx:-0}" -gt 0
+	check "POST floor row at $c conns has p99 and orderd/floor" \
+		grep -qE "^post +$c +floor, no HTTP +[0-9]+ +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} .* [0-9]+\.[0-9]x +$num" <<<"$line"
+	# the very same transaction: at least the 4 statements per commit that
+	# orderd sends per POST (customer, order, items, COMMIT), and no more
+	# than orderd's count (both also count the run's fixed costs -- new
+	# connections' set-up, pings -- which weigh more in a short run, and
+	# more for orderd under ASan: only the upper side is compared; and
+	# only at 10 connections, where 10 connections' set-up is little beside
+	# the commits of even a slow 1 s run)
+	fs=$(awk '{ print $(NF - 1) }' <<<"$line")
+	os=$(grep -E "^post +$c +orderd +[0-9]" <<<"$out" | awk '{ print $(NF - 1) }')
+	[ "$c" = 10 ] && check "POST floor at $c conns: $fs statements per commit, orderd $os per POST" \
+		awk -v f="${fs:-0}" -v o="${os:-0}" 'BEGIN { d = f - o; exit !(f >= 3.95 && o >= 3.95 && d < 0.5) }'
+	check "POST floor summary at $c conns" grep -qE "^ +$c conns: floor [0-9]+, orderd [0-9]+, seed [0-9]+ commits/s; orderd/floor [0-9.]+, seed/floor [0-9.]+, floor/seed [0-9.]+x \(5x (possible|out of reach)\); p99 ms floor [0-9.]+, orderd [0-9.]+, seed [0-9.]+$" <<<"$out"
+done
+# p99 of orderd and of the seed at every concurrency, GET and POST.
+check "p99 against the seed at every concurrency" grep -qE "p99 lower than the seed design at every concurrency: (met|NOT met)  \(ms, orderd<seed: get/10 $ms<$ms get/50 $ms<$ms get/200 $ms<$ms post/10 $ms<$ms post/50 $ms<$ms post/200 $ms<$ms\)" <<<"$out"
 check "the seed's design answers like orderd (smoke)" grep -q "^smoke: orderd and the seed's design give the same" <<<"$out"
 check "GET ratio against the seed reported" grep -qE "GET  at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
 check "POST ratio against the seed reported" grep -qE "POST at 50 conns: orderd [0-9]+ req/s, the seed design [0-9]+: [0-9.]+x" <<<"$out"
