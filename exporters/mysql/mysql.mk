@@ -25,13 +25,14 @@ $(BUILD)/obj/tests/unit/mysql/%.o: LOCAL_CPPFLAGS += -Iexporters/mysql -Itests/u
 # Integration tests: scripts against a real MariaDB (tests/lib/mariadb.sh).
 MYSQL_IT_TESTS := $(sort $(wildcard tests/integration/mysql/test_*.sh))
 
-TEST_DEPS += $(MYSQL_UNIT_TESTS) $(BUILD)/mysql-exporter
+TEST_DEPS += $(MYSQL_UNIT_TESTS) $(BUILD)/mysql-exporter $(BUILD)/mysql-exporter-floor
 TESTS += $(MYSQL_UNIT_TESTS) $(MYSQL_IT_TESTS)
 # Concurrent scrapes on the shared connection, also under ThreadSanitizer.
 TSAN_TESTS += tests/integration/mysql/test_concurrent.sh
 BENCHES += $(wildcard bench/mysql-exporter-bench.sh)
 
-# The benchmark's floor: the exporter's SQL batch run directly (bench only).
+# The benchmark's floor: the exporter's SQL batch run directly (make bench; built for
+# the tests too: test_mysql_bench runs the bench at tiny counts).
 $(BUILD)/mysql-exporter-floor: $(BUILD)/obj/bench/mysql-exporter-floor.o $(MYSQL_EXPORTER_LIB_OBJS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $< $(MYSQL_EXPORTER_LIB_OBJS) $(COMMON_LIB) $(COMMON_LIBS) $(MYSQL_EXPORTER_LIBS)
