@@ -13,6 +13,8 @@
 #                                               since the last gather, scrape
 #                                               each into $d/{ne,he}-LABEL.txt,
 #                                               stop them
+#   peer_gather_same                            peer_gather, then peer_same on
+#                                               each pair gathered
 #   peer_same LABEL / peer_same_names LABEL     one check each: identical
 #                                               output / identical series
 #                                               (live: values move)
@@ -217,6 +219,14 @@ peer_gather() {
 	done
 	peer_stop "${_peer_pending[@]}"
 	_peer_pending=()
+}
+
+# peer_gather_same: peer_gather, then peer_same for every pair it gathered
+# (the usual end of a test's cases).
+peer_gather_same() {
+	local labels=("${_peer_pending[@]}") label
+	peer_gather
+	for label in "${labels[@]}"; do peer_same "$label"; done
 }
 
 # peer_same LABEL: one check, the outputs are identical (diff shown on

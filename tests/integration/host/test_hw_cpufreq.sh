@@ -57,16 +57,12 @@ tree() {	# $1 case: two CPUs with every file, one with scaling_cur_freq only, on
 }
 
 re='node_cpu_(scaling_)?frequency_'
-cases=()
 for c in full nodriver nocur garbage negative plus empty badlatency spaces huge overflow isdir \
 	notdir offline stats nocpufreq nocpus; do
 	peer_start "$c" "$re" cpufreq --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start live "$re" cpufreq	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 peer_has full 'node_cpu_frequency_hertz{cpu="10"} 1800010000'
 peer_has full 'node_cpu_scaling_frequency_hertz{cpu="2"} 1000000'
 peer_has full 'node_cpu_frequency_min_hertz{cpu="0"} 800000000'

@@ -45,15 +45,11 @@ tree() {
 
 base
 re='node_dmi_'
-cases=()
 for c in full partial link onlytype empty nodmi; do
 	peer_start "$c" "$re" dmi --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start live "$re" dmi	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 check "full: labels and values" grep -qF 'node_dmi_info{bios_date="03/14/2023",bios_release="bios_release value",bios_vendor="bios_vendor value",bios_version="bios_version value",board_asset_tag="",board_name="board_name value",board_serial="board_serial value",board_vendor="board_vendor value",board_version="board_version value",chassis_asset_tag="chassis_asset_tag value",chassis_serial="chassis_serial value",chassis_vendor="chassis_vendor value",chassis_version="chassis_version value",product_family="Default string �!",product_name="product_name value",product_serial="product_serial value",product_sku="product_sku value",product_uuid="product_uuid value",product_version="product_version value",system_vendor="QEMU"} 1' "$d/he-full.txt"
 peer_has partial 'node_scrape_collector_success{collector="dmi"} 1'
 peer_has onlytype 'node_scrape_collector_success{collector="dmi"} 0'

@@ -50,15 +50,11 @@ tree() {
 
 base
 re='node_edac_'
-cases=()
 for c in full noue badcsrow spaces negative oddname oddcsrow nomc noedac; do
 	peer_start "$c" "$re" edac --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start live "$re" edac	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 peer_has full 'node_edac_correctable_errors_total{controller="0"} 5'
 peer_has full 'node_edac_csrow_correctable_errors_total{controller="0",csrow="unknown"} 1'
 peer_has full 'node_edac_csrow_uncorrectable_errors_total{controller="10",csrow="unknown"} 7'

@@ -107,15 +107,11 @@ tree() {	# $1 case: a copy of the base tree, changed
 
 base
 re='node_hwmon_'
-cases=()
 for c in full devicefile devicefile2 dupname dangling danglingfirst empty nohwmon notdir; do
 	peer_start "$c" "$re" hwmon --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start live "$re" hwmon	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 peer_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp1"} 45'
 peer_has full 'node_hwmon_temp_celsius{chip="platform_coretemp_0",sensor="temp2"} -1.5'
 peer_has full 'node_hwmon_chip_names{chip="platform_coretemp_0",chip_name="coretemp"} 1'

@@ -50,17 +50,12 @@ tree() {
 
 base
 re='node_rapl_'
-cases=()
 for c in full nomax badmax noenergy badenergy empty nopowercap; do
 	peer_start "$c" "$re" rapl --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start zonelabel "$re" rapl --collector.rapl.enable-zone-label --path.sysfs="$(tree zonelabel)"
-cases+=(zonelabel)
 peer_start live "$re" rapl	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 p=$d/full/class/powercap
 peer_has full "node_rapl_package_joules_total{index=\"0\",path=\"$p/intel-rapl:0\"} 123.456789"
 peer_has full "node_rapl_package_joules_total{index=\"1\",path=\"$p/intel-rapl:1\"} 4.1999999999999998e-05"

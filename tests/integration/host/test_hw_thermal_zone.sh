@@ -60,16 +60,12 @@ tree() {
 
 base
 re='node_(thermal_zone|cooling_device)_'
-cases=()
 for c in full notype nopolicy notemp badtemp plustemp badpassive modedir badmode nocur badmax \
 	nodevices nozones nothermal; do
 	peer_start "$c" "$re" thermal_zone --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start live "$re" thermal_zone	# this host's /sys
-cases+=(live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 peer_has full 'node_thermal_zone_temp{type="acpitz",zone="1"} 42.006999999999998'
 peer_has full 'node_thermal_zone_temp{type="x86_pkg_temp",zone="10"} -2.5'
 peer_has full 'node_cooling_device_cur_state{name="1",type="intel_powerclamp"} -1'

@@ -133,18 +133,14 @@ tree() {
 
 base
 re='node_power_supply_'
-cases=()
 for c in full badnum badavg overflow notdir dangling emptyclass noclass; do
 	peer_start "$c" "$re" powersupplyclass --path.sysfs="$(tree "$c")"
-	cases+=("$c")
 done
 peer_start ignored "$re" powersupplyclass --path.sysfs="$(tree ignored)" '--collector.powersupply.ignored-supplies=^(AC|ucsi)'
 peer_start ignoreall "$re" powersupplyclass --path.sysfs="$(tree ignoreall)" --collector.powersupply.ignored-supplies=
 peer_start badignored "$re" powersupplyclass --path.sysfs="$(tree badignored)" '--collector.powersupply.ignored-supplies=^AC$'
 peer_start live "$re" powersupplyclass	# this host's /sys
-cases+=(ignored ignoreall badignored live)
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 
 ok='node_scrape_collector_success{collector="powersupplyclass"} 1'
 bad='node_scrape_collector_success{collector="powersupplyclass"} 0'

@@ -54,16 +54,13 @@ mount --bind "$einval" "$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/
 on_exit "umount -l '$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity' '$d/einval/devices/platform/PNP0C0A:00/power_supply/BAT0/status'"
 check "einval tree: capacity fails to read" bash -c "! cat '$d/einval/class/power_supply/BAT0/capacity' 2>/dev/null"
 peer_start einval node_power_supply_ powersupplyclass --path.sysfs="$d/einval"
-cases=(einval)
 if [ -n "$eio" ]; then
 	supply "$d/eio"
 	mount --bind "$eio" "$d/eio/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity" || exit 1
 	on_exit "umount -l '$d/eio/devices/platform/PNP0C0A:00/power_supply/BAT0/capacity'"
 	peer_start eio node_power_supply_ powersupplyclass --path.sysfs="$d/eio"
-	cases+=(eio)
 fi
-peer_gather
-for c in "${cases[@]}"; do peer_same "$c"; done
+peer_gather_same
 peer_has einval 'node_scrape_collector_success{collector="powersupplyclass"} 1'
 peer_has einval 'node_power_supply_info{power_supply="BAT0",technology="Li-ion",type="Battery"} 1'
 peer_has einval 'node_power_supply_voltage_volt{power_supply="BAT0"} 12.167'
