@@ -15,17 +15,29 @@
 # run: req/s, orderd and mariadbd microseconds of CPU per GET and their
 # ratio, context switches per GET; then per variant the median and spread.
 # Each round also runs a floor row per client protocol in BENCH_FLOOR_MODES
-# (default "binary"; any of binary, text, wait; BENCH_FLOOR=0: none): the
+# (default "binary async"; any of binary, text, wait, async; BENCH_FLOOR=0:
+# none): the
 # same query from bench/orderd-floor.c, a bare libmariadb client without
 # HTTP, its CPU per query beside mariadbd's -- what the client side alone
-# costs with that protocol ("floor-binary" is orderd's own).  And after each
+# costs with that protocol ("floor-binary" is orderd's own; "floor-async"
+# the same statement on 8 connections driven by ONE thread with the
+# non-blocking API in an epoll loop, the prototype of a GET path that does
+# not sleep once per query), with its context switches per query in the
+# csw_o column.  And after each
 # variant's GETs, a LABEL-http row (BENCH_HTTP=0: not): the same orderd
 # answering GET /health/liveness, no DB: what its HTTP side alone costs per
 # request (the ratio column is then against mariadbd's CPU per order GET
 # of the row above, so the rows add up).
 # What it showed (issue 15, 2026-12-07, load 20-26): floor-binary 0.34 of
-# mariadbd, so orderd <= 0.25 is out of reach for any libmariadb client of
-# this query; text/wait lower the ratio only by costing mariadbd ~30% more.
+# mariadbd, so orderd <= 0.25 is out of reach for a blocking libmariadb
+# client of this query; text/wait lower the ratio only by costing mariadbd
+# ~30% more.  Later (load 4-7, 3 rounds): floor-async 19.9 us [19.3, 21.6]
+# per query, ratio 0.24 [0.23, 0.27], 0.34 context switches per query,
+# against floor-binary 30.9 us [30.6, 31.1], 0.32, 1.01: a thread that
+# keeps several queries in flight sleeps about once every three replies,
+# and each sleep it skips saves ~15 us here (a context switch on this VM
+# plus the poll); so 0.25 is within a libmariadb client's reach, but only
+# a non-blocking one.
 # orderd's GET (52-67 us) = floor (27 us) + its HTTP side, which costs 12 us
 # per request while its thread never sleeps (liveness at 50 connections)
 # but 19-29 us when the thread sleeps between requests (liveness at 2
@@ -71,7 +83,7 @@ if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd
 	-I/usr/include/mariadb -lmariadb -lpthread; then
 	floor=1
 fi
-FLOOR_MODES=${BENCH_FLOOR_MODES:-binary}
+FLOOR_MODES=${BENCH_FLOOR_MODES:-binary async}
 floor_run() {
 	local m0 m1 q t
 	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
@@ -79,9 +91,10 @@ floor_run() {
 	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
 	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
 	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
-	awk -v rd="$1" -v mode="$2" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) 'BEGIN {
-		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9s %9.2f\n", "floor-" mode, rd, r / d,
-			t / r * 1e6, m / hz / r * 1e6, t * hz / m, "-", cm / r }' | tee -a "$dir/rows"
+	co=$(awk '/^csw/ { print $2 }' "$dir/floor.out")
+	awk -v rd="$1" -v mode="$2" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) -v co="${co:-0}" 'BEGIN {
+		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", "floor-" mode, rd, r / d,
+			t / r * 1e6, m / hz / r * 1e6, (m > 0 ? t * hz / m : 0), co / r, cm / r }' | tee -a "$dir/rows"
 }
 for round in $(seq "$ROUNDS"); do
 	if [ -n "$floor" ]; then

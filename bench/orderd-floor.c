@@ -20,6 +20,12 @@
  *           reply itself with one blocking recv(MSG_PEEK) on the socket
  *           (O_NONBLOCK cleared, SO_RCVTIMEO bounding it), then
  *           mysql_read_query_result finds the reply there -- 3 system calls;
+ *   async   binary, but THREADS connections served by ONE thread with the
+ *           non-blocking API (MYSQL_OPT_NONBLOCK: mysql_stmt_execute_start
+ *           / _cont, mysql_stmt_fetch_start / _cont) multiplexed in one
+ *           epoll loop, every connection with a query in flight: the
+ *           thread sleeps only when no reply is there, not once per query
+ *           (what a GET path without a blocking wait could reach);
  *   post    orderd's POST transaction instead of a GET, on a connection set
  *           up like orderd's writer (autocommit=0, READ COMMITTED,
  *           time_zone '+00:00'), prepared statements as orderd sends them:
@@ -34,19 +40,25 @@
  * usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [MODE];
  * prints "queries N" (mode post: "transactions N"), then
  * "p50_us N p99_us N": the latency of one GET or one transaction, each
- * timed from its first send to its last reply.
+ * timed from its first send to its last reply, then "csw N": the process's
+ * context switches (getrusage: voluntary + involuntary), to set beside
+ * orderd's per GET.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <mysql.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char sql[] =
 	"SELECT o.order_id, o.customer_id, c.customer_id, c.name, c.email, o.status, "
@@ -54,7 +66,7 @@ static const char sql[] =
 	"FROM orders o LEFT JOIN customer c ON c.customer_id = o.customer_id "
 	"LEFT JOIN order_items i ON i.order_id = o.order_id WHERE o.order_id = ?";
 
-enum mode { M_BINARY, M_TEXT, M_WAIT, M_POST };
+enum mode { M_BINARY, M_TEXT, M_WAIT, M_POST, M_ASYNC };
 
 static const char *my_cnf;
 static enum mode mode;
@@ -399,13 +411,191 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* MODE async: one connection's state in the loop. */
+struct aconn {
+	MYSQL *my;
+	MYSQL_STMT *st;
+	MYSQL_BIND p, res[12];
+	long long ll[12], id;
+	char str[12][256];
+	unsigned long len[12];
+	my_bool nul[12], err[12];
+	int fd, waiting;	/* MYSQL_WAIT_* the library asked for */
+	bool fetching;
+	double t0;
+	unsigned seed;
+};
+
+static void aconn_setup(struct aconn *c, unsigned seed)
+{
+	unsigned t = 2;
+
+	c->my = mysql_init(NULL);
+	c->seed = seed;
+	mysql_options(c->my, MYSQL_READ_DEFAULT_FILE, my_cnf);
+	mysql_options(c->my, MYSQL_READ_DEFAULT_GROUP, "client");
+	mysql_options(c->my, MYSQL_OPT_READ_TIMEOUT, &t);
+	mysql_options(c->my, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	mysql_options(c->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(c->my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	mysql_options(c->my, MYSQL_OPT_NONBLOCK, 0);
+	/* the blocking calls still work on a non-blocking connection */
+	if (!mysql_real_connect(c->my, NULL, NULL, NULL, NULL, 0, NULL, 0) ||
+	    mysql_select_db(c->my, "orders_db") || !(c->st = mysql_stmt_init(c->my)) ||
+	    mysql_stmt_prepare(c->st, sql, sizeof(sql) - 1))
+		die(c->my);
+	memset(&c->p, 0, sizeof(c->p));
+	c->p.buffer_type = MYSQL_TYPE_LONGLONG;
+	c->p.buffer = &c->id;
+	memset(c->res, 0, sizeof(c->res));
+	for (int i = 0; i < 12; i++) {
+		int is_ll = i == 0 || i == 1 || i == 2 || i == 8 || i == 9 || i == 10;
+
+		c->res[i].buffer_type = is_ll ? MYSQL_TYPE_LONGLONG : MYSQL_TYPE_STRING;
+		c->res[i].buffer = is_ll ? (void *)&c->ll[i] : (void *)c->str[i];
+		c->res[i].buffer_length = is_ll ? 0 : sizeof(c->str[i]);
+		c->res[i].length = &c->len[i];
+		c->res[i].is_null = &c->nul[i];
+		c->res[i].error = &c->err[i];
+	}
+	mysql_stmt_bind_param(c->st, &c->p);
+	mysql_stmt_bind_result(c->st, c->res);
+	c->fd = mysql_get_socket(c->my);
+}
+
+/*
+ * Drive c as far as it goes without blocking, given the events that are
+ * ready (0: none yet, a fresh start); starts the next query when one ends
+ * and the time is not up.  Returns the MYSQL_WAIT_* it now waits for, or
+ * 0 when it is done (time up).
+ */
+static int aconn_step(struct aconn *c, int ready, double end, long *n, long *lat)
+{
+	int st = ready;
+
+	for (;;) {
+		int ir;
+
+		if (!c->waiting) {
+			/* a new query */
+			double t = now();
+
+			if (t >= end)
+				return 0;
+			c->t0 = t;
+			c->id = 1 + rand_r(&c->seed) % max_order;
+			c->fetching = false;
+			st = mysql_stmt_execute_start(&ir, c->st);
+		} else if (!c->fetching) {
+			st = mysql_stmt_execute_cont(&ir, c->st, st);
+		} else {
+			st = mysql_stmt_fetch_cont(&ir, c->st, st);
+		}
+		for (;;) {
+			if (st) {
+				c->waiting = st;
+				return st;
+			}
+			if (!c->fetching) {
+				if (ir) {
+					fprintf(stderr, "orderd-floor: %s\n", mysql_stmt_error(c->st));
+					exit(1);
+				}
+				c->fetching = true;
+				st = mysql_stmt_fetch_start(&ir, c->st);
+				continue;
+			}
+			if (ir == 0 || ir == MYSQL_DATA_TRUNCATED) {
+				st = mysql_stmt_fetch_start(&ir, c->st);
+				continue;
+			}
+			if (ir != MYSQL_NO_DATA) {
+				fprintf(stderr, "orderd-floor: %s\n", mysql_stmt_error(c->st));
+				exit(1);
+			}
+			break;
+		}
+		lat[lat_bucket((now() - c->t0) * 1e6)]++;
+		(*n)++;
+		c->waiting = 0;
+	}
+}
+
+static int wait_events(int st)
+{
+	return (st & MYSQL_WAIT_READ ? EPOLLIN : 0) | (st & MYSQL_WAIT_WRITE ? EPOLLOUT : 0);
+}
+
+static void run_async(long nconn)
+{
+	struct aconn *c = calloc((size_t)nconn, sizeof(*c));
+	long *lat = calloc(LAT_NB, sizeof(long)), n = 0, active = 0;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev[256];
+	double end;
+
+	if (!c || !lat || ep < 0) {
+		perror("orderd-floor");
+		exit(1);
+	}
+	for (long i = 0; i < nconn; i++)
+		aconn_setup(&c[i], (unsigned)(i + 1) * 2654435761u);
+	end = now() + seconds;
+	for (long i = 0; i < nconn; i++) {
+		int st = aconn_step(&c[i], 0, end, &n, lat);
+		struct epoll_event e = { .events = (uint32_t)wait_events(st), .data.ptr = &c[i] };
+
+		if (st && epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &e) < 0) {
+			perror("orderd-floor: epoll_ctl");
+			exit(1);
+		}
+		active += st != 0;
+	}
+	while (active > 0) {
+		int k = epoll_wait(ep, ev, 256, 3000);
+
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			fprintf(stderr, "orderd-floor: no reply within the timeout\n");
+			exit(1);
+		}
+		for (int i = 0; i < k; i++) {
+			struct aconn *a = ev[i].data.ptr;
+			int ready = (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? MYSQL_WAIT_READ : 0) |
+				    (ev[i].events & EPOLLOUT ? MYSQL_WAIT_WRITE : 0);
+			int was = a->waiting, st = aconn_step(a, ready, end, &n, lat);
+
+			if (!st) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, a->fd, NULL);
+				active--;
+			} else if (wait_events(st) != wait_events(was)) {
+				struct epoll_event e = { .events = (uint32_t)wait_events(st), .data.ptr = a };
+
+				epoll_ctl(ep, EPOLL_CTL_MOD, a->fd, &e);
+			}
+		}
+	}
+	atomic_fetch_add(&queries, n);
+	for (int b = 0; b < LAT_NB; b++)
+		if (lat[b])
+			atomic_fetch_add(&lat_total[b], lat[b]);
+	for (long i = 0; i < nconn; i++) {
+		mysql_stmt_close(c[i].st);
+		mysql_close(c[i].my);
+	}
+	close(ep);
+	free(lat);
+	free(c);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t tid[256];
 	long threads, n;
 
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait|post]\n");
+		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait|post|async]\n");
 		return 2;
 	}
 	my_cnf = argv[1];
@@ -419,8 +609,10 @@ int main(int argc, char **argv)
 			mode = M_WAIT;
 		else if (!strcmp(argv[5], "post"))
 			mode = M_POST;
+		else if (!strcmp(argv[5], "async"))
+			mode = M_ASYNC;
 		else if (strcmp(argv[5], "binary") != 0) {
-			fprintf(stderr, "orderd-floor: MODE is binary, text, wait or post\n");
+			fprintf(stderr, "orderd-floor: MODE is binary, text, wait, post or async\n");
 			return 2;
 		}
 	}
@@ -429,6 +621,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mysql_library_init(0, NULL, NULL);
+	if (mode == M_ASYNC) {
+		run_async(threads);
+		threads = 0;
+	}
 	for (long i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, run, (void *)(uintptr_t)(i + 1));
 	for (long i = 0; i < threads; i++)
@@ -437,5 +633,11 @@ int main(int argc, char **argv)
 	n = atomic_load(&queries);
 	printf("%s %ld\n", mode == M_POST ? "transactions" : "queries", n);
 	printf("p50_us %ld p99_us %ld\n", lat_quantile(0.50, n), lat_quantile(0.99, n));
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("csw %ld\n", ru.ru_nvcsw + ru.ru_nivcsw);
+	}
 	return 0;
 }
