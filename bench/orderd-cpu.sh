@@ -23,7 +23,11 @@
 # the same statement on 8 connections driven by ONE thread with the
 # non-blocking API in an epoll loop, the prototype of a GET path that does
 # not sleep once per query), with its context switches per query in the
-# csw_o column.  And after each
+# csw_o column.  Then the variants, and "evloop" among them (BENCH_EVLOOP=0:
+# not): bench/orderd-evloop.c, the prototype of a GET path with one event
+# loop per thread (libmicrohttpd in external-epoll mode and non-blocking
+# reader connections in one epoll set: no hand-off, no sleep per GET),
+# without orderd's metrics, logs or limits -- a floor with HTTP.  And after each
 # variant's GETs, a LABEL-http row (BENCH_HTTP=0: not): the same orderd
 # answering GET /health/liveness, no DB: what its HTTP side alone costs per
 # request (the ratio column is then against mariadbd's CPU per order GET
@@ -37,7 +41,13 @@
 # keeps several queries in flight sleeps about once every three replies,
 # and each sleep it skips saves ~15 us here (a context switch on this VM
 # plus the poll); so 0.25 is within a libmariadb client's reach, but only
-# a non-blocking one.
+# a non-blocking one.  And orderd-evloop (load 21, 3 rounds, beside the
+# orderd of 2026-12-07): 44.2 us [43.4, 44.5] per GET, 0.6 context
+# switches, 10.7-12.8k GET/s, against orderd's 69.2 us [48.3, 71.8], 1.1-1.2,
+# 5.5-6.2k; its HTTP side alone costs what orderd's does (10.5 against
+# 11.2 us).  The loop-thread variant (orderd's MHD threads suspend the GET
+# and hand it to one thread multiplexing the DB, which resumes it) bought
+# only 62 against 74 us: the two hand-offs cost what the sleeps did.
 # orderd's GET (52-67 us) = floor (27 us) + its HTTP side, which costs 12 us
 # per request while its thread never sleeps (liveness at 50 connections)
 # but 19-29 us when the thread sleeps between requests (liveness at 2
@@ -84,6 +94,12 @@ if [ "${BENCH_FLOOR:-1}" != 0 ] && cc -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd
 	floor=1
 fi
 FLOOR_MODES=${BENCH_FLOOR_MODES:-binary async}
+# The event-loop prototype (bench/orderd-evloop.c) as one more variant,
+# "evloop", started and loaded like orderd (BENCH_EVLOOP=0: not).
+if [ "${BENCH_EVLOOP:-1}" != 0 ] && cc -std=gnu17 -O2 -o "$dir/evloop" "$SRC_DIR/bench/orderd-evloop.c" \
+	-I/usr/include/mariadb -lmariadb -lmicrohttpd -lpthread; then
+	set -- "$@" "evloop=$dir/evloop"
+fi
 floor_run() {
 	local m0 m1 q t
 	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
