@@ -108,6 +108,7 @@ floor_run() {
 	q=$(awk '/^queries/ { print $2 }' "$dir/floor.out")
 	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
 	co=$(awk '/^csw/ { print $2 }' "$dir/floor.out")
+	[ "${q:-0}" -gt 0 ] 2>/dev/null || q=1	# the floor failed: no division by zero
 	awk -v rd="$1" -v mode="$2" -v r="$q" -v d="$D" -v hz="$HZ" -v t="$t" -v m=$((m1 - m0)) -v cm=$((cm1 - cm0)) -v co="${co:-0}" 'BEGIN {
 		printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", "floor-" mode, rd, r / d,
 			t / r * 1e6, m / hz / r * 1e6, (m > 0 ? t * hz / m : 0), co / r, cm / r }' | tee -a "$dir/rows"
@@ -143,14 +144,17 @@ for round in $(seq "$ROUNDS"); do
 		[ -n "$non2xx" ] && echo "# $label: $non2xx non-2xx answers"
 		awk -v l="$label" -v rd="$round" -v r="$req" -v d="$D" -v hz="$HZ" -v o=$((o1 - o0)) \
 			-v m=$((m1 - m0)) -v co=$((co1 - co0)) -v cm=$((cm1 - cm0)) 'BEGIN {
+			if (r < 1) r = 1	# wrk failed: no division by zero
 			printf "%-14s %5d %9.0f %9.1f %9.1f %7.3f %9.2f %9.2f\n", l, rd, r / d,
-				o / hz / r * 1e6, m / hz / r * 1e6, o / m, co / r, cm / r }' | tee -a "$dir/rows"
+				o / hz / r * 1e6, m / hz / r * 1e6, (m > 0 ? o / m : 0), co / r, cm / r }' | tee -a "$dir/rows"
 		[ "${BENCH_HTTP:-1}" != 0 ] || continue
 		hreq=$(awk '/requests in/ { print $1 }' <<<"$hout")
 		awk -v l="$label-http" -v rd="$round" -v r="$hreq" -v d="$D" -v hz="$HZ" -v o=$((h1 - h0)) \
 			-v mg=$((m1 - m0)) -v rg="$req" -v co=$((ch1 - ch0)) 'BEGIN {
+			if (r < 1) r = 1
+			if (rg < 1) rg = 1
 			printf "%-14s %5d %9.0f %9.1f %9s %7.3f %9.2f %9s\n", l, rd, r / d,
-				o / hz / r * 1e6, "-", (o / r) / (mg / rg), co / r, "-" }' | tee -a "$dir/rows"
+				o / hz / r * 1e6, "-", (mg > 0 ? (o / r) / (mg / rg) : 0), co / r, "-" }' | tee -a "$dir/rows"
 	done
 done
 echo "# per variant: median [min, max] of the ratio orderd/mariadbd CPU, and of orderd's us per GET"
