@@ -45,7 +45,10 @@
 # orderd of 2026-12-07): 44.2 us [43.4, 44.5] per GET, 0.6 context
 # switches, 10.7-12.8k GET/s, against orderd's 69.2 us [48.3, 71.8], 1.1-1.2,
 # 5.5-6.2k; its HTTP side alone costs what orderd's does (10.5 against
-# 11.2 us).  The loop-thread variant (orderd's MHD threads suspend the GET
+# 11.2 us).  A second run (load 11-24): evloop 48.8 us [46.5, 53.9], 0.62-0.72
+# switches, against orderd's 55.1 [50.2, 66.7], 1.20-1.32; ratio 0.60 against
+# 0.70 -- the gain varies with the load, the halved switches do not.
+# The loop-thread variant (orderd's MHD threads suspend the GET
 # and hand it to one thread multiplexing the DB, which resumes it) bought
 # only 62 against 74 us: the two hand-offs cost what the sleeps did.
 # orderd's GET (52-67 us) = floor (27 us) + its HTTP side, which costs 12 us

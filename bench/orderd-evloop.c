@@ -23,7 +23,8 @@
  * What it showed (issue 15, 2026-12-07; bench/orderd-cpu.sh, and perf stat
  * -e raw_syscalls:sys_enter,... over 5 s of wrk at 50 connections): per GET
  * 0.58 context switches and 9.2 system calls, against orderd's 1.17 and 5.8
- * -- fewer sleeps, more calls, and still 25-35% less CPU per GET.  The
+ * -- fewer sleeps, more calls, and still 12-36% less CPU per GET (median of
+ * 3 rounds, in two runs of orderd-cpu.sh at load 11-21).  The
  * extra calls are libmicrohttpd's in external-epoll mode: 2 epoll_ctl per
  * GET (a suspended connection leaves its epoll set, a resumed one comes
  * back), an epoll_wait inside every MHD_run beside the loop's own, and a
