@@ -214,6 +214,23 @@ void mem_trim_request(void)
 	atomic_store_explicit(&trim_asked, daemon_now_ns() | 1, memory_order_relaxed);
 }
 
+static void (*idle_hooks[MEM_IDLE_HOOKS])(void);
+static _Atomic unsigned nidle_hooks;
+
+int mem_idle_hook_add(void (*fn)(void))
+{
+	unsigned n = atomic_load(&nidle_hooks);
+
+	for (unsigned i = 0; i < n; i++)
+		if (idle_hooks[i] == fn)
+			return 0;
+	if (n == MEM_IDLE_HOOKS)
+		return -ENOSPC;
+	idle_hooks[n] = fn;
+	atomic_store(&nidle_hooks, n + 1);	/* publishes the slot */
+	return 0;
+}
+
 bool mem_trim_idle(void)
 {
 	uint64_t t = atomic_load_explicit(&trim_asked, memory_order_relaxed);
@@ -223,6 +240,8 @@ bool mem_trim_idle(void)
 	/* A request made meanwhile stays pending (the CAS fails): trim again later. */
 	if (!atomic_compare_exchange_strong(&trim_asked, &t, 0))
 		return false;
+	for (unsigned i = 0, n = atomic_load(&nidle_hooks); i < n; i++)
+		idle_hooks[i]();
 	malloc_trim(0);
 	return true;
 }

@@ -56,4 +56,21 @@ ssize_t file_read_small(const char *path, char *b, size_t size);
 void mem_trim_request(void);
 bool mem_trim_idle(void);
 
+/*
+ * Spares dropped when idle.  A daemon that is scraped every 15 s or more
+ * spends nearly all its life between requests, holding its spares (a
+ * compressor, a warm scrape object, a big request's buffers) for the next
+ * one.  Their owners register a hook that frees them; mem_trim_idle() runs
+ * every hook, then trims, once quiet.  Code that parks a spare calls
+ * mem_trim_request() so the quiet period after it ends with the release.
+ * The next request allocates afresh (go's sync.Pool, which node_exporter's
+ * gzip writers live in, is emptied by every garbage collection likewise).
+ * A hook runs on the housekeeping thread beside requests: it takes its
+ * spares with an atomic exchange, as a request would.  Hooks are added at
+ * start-up, before mem_trim_idle() is first called: 0 or -ENOSPC (more
+ * than MEM_IDLE_HOOKS); adding one twice adds nothing.
+ */
+#define MEM_IDLE_HOOKS 8
+int mem_idle_hook_add(void (*fn)(void));
+
 #endif

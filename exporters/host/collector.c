@@ -393,6 +393,18 @@ static bool run_jobs(struct scrape *s, struct rbuf *rb)
 	return run_list(s, s->inline_idx, s->ninline, &s->next_inline, rb);
 }
 
+/* Frees a worker's read buffers; true if one held memory. */
+static bool worker_rbufs_free(struct rbuf *rb)
+{
+	bool had = false;
+
+	for (int i = 0; i < CTX_RBUFS; i++) {
+		had = had || rb[i].data;
+		rbuf_free(&rb[i]);
+	}
+	return had;
+}
+
 static void *worker_main(void *arg)
 {
 	struct scrape_pool *p = arg;
@@ -403,19 +415,30 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct ticket *t;
 		struct scrape *s;
+		unsigned idle_s = 0;
 
 		while (!p->head && !p->stop) {
 			struct timespec ts;
 			int w;
 
-			/* Extra workers (made for a burst or to replace stuck
-			 * ones) retire after a few idle seconds. */
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 3;
+			ts.tv_sec += 1;
 			p->nidle++;
 			w = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 			p->nidle--;
-			if (w == ETIMEDOUT && !p->head && p->live > p->base + p->stuck) {
+			if (w != ETIMEDOUT || p->head)
+				continue;
+			/* Idle for a second: the read buffers go (up to ~60 kB
+			 * each for netclass, cpufreq, ...), the next scrape
+			 * grows them again (buf.h, mem_idle_hook_add). */
+			if (idle_s++ == 0 && worker_rbufs_free(rb)) {
+				pthread_mutex_unlock(&p->mu);
+				mem_trim_request();
+				pthread_mutex_lock(&p->mu);
+			}
+			/* Extra workers (made for a burst or to replace stuck
+			 * ones) retire after a few idle seconds. */
+			if (idle_s >= 3 && p->live > p->base + p->stuck) {
 				retire = true;
 				break;
 			}
@@ -446,8 +469,7 @@ static void *worker_main(void *arg)
 	p->live--;
 	pthread_cond_broadcast(&p->idle);
 	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < CTX_RBUFS; i++)
-		rbuf_free(&rb[i]);
+	(void)worker_rbufs_free(rb);
 	host_regex_thread_done();
 	mem_trim_request();	/* a retiring extra worker's buffers (buf.h) */
 	return NULL;
@@ -470,11 +492,22 @@ static void scrape_give(struct scrape *s)
 		for (int i = 0; i < SPARE_SCRAPES; i++) {
 			struct scrape *none = NULL;
 
-			if (atomic_compare_exchange_strong(&spare[i], &none, s))
+			if (atomic_compare_exchange_strong(&spare[i], &none, s)) {
+				mem_trim_request();	/* dropped once idle (below) */
 				return;
+			}
 		}
 	scrape_unref(s);
 	mem_trim_request();	/* a burst's surplus (buf.h) */
+}
+
+/* Once no scrape came for a second (mem_idle_hook_add, buf.h), the spare
+ * goes too: its per-collector buffers and writers were ~40% of the heap
+ * between two scrapes; the next scrape makes a new one. */
+static void spare_release(void)
+{
+	for (int i = 0; i < SPARE_SCRAPES; i++)
+		scrape_unref(atomic_exchange(&spare[i], NULL));
 }
 
 static struct scrape *scrape_get(enum metrics_format fmt)
@@ -529,6 +562,7 @@ struct scrape_pool *scrape_pool_new(unsigned nthreads)
 			p->tickets = p->base;
 	}
 	p->max = p->base + 64;
+	(void)mem_idle_hook_add(spare_release);
 	pthread_mutex_lock(&p->mu);
 	for (unsigned i = 0; i < p->base; i++)
 		if (spawn_worker(p) < 0)

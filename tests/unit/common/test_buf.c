@@ -199,6 +199,51 @@ static void test_trim(void)
 	free(keep);
 }
 
+/* Hooks added with mem_idle_hook_add run once per trim, before it; not
+ * before one is due; the same hook once; past MEM_IDLE_HOOKS: -ENOSPC. */
+static int hook_a_runs, hook_b_runs;
+static void hook_a(void) { hook_a_runs++; }
+static void hook_b(void) { hook_b_runs++; }
+#define HOOK_FILL(n) static void hook_fill##n(void) { }
+HOOK_FILL(0) HOOK_FILL(1) HOOK_FILL(2) HOOK_FILL(3) HOOK_FILL(4) HOOK_FILL(5) HOOK_FILL(6) HOOK_FILL(7)
+static void (*const hook_fills[])(void) = { hook_fill0, hook_fill1, hook_fill2, hook_fill3,
+					    hook_fill4, hook_fill5, hook_fill6, hook_fill7 };
+_Static_assert(MEM_IDLE_HOOKS <= 8, "enough distinct hooks to fill the table");
+
+static void test_idle_hooks(void)
+{
+	bool trimmed = false;
+	int r = 0;
+
+	/* earlier cases may have left a trim pending: let it run first */
+	for (int i = 0; i < 40 && mem_trim_idle() == false; i++)
+		usleep(50 * 1000);
+	CHECK(mem_idle_hook_add(hook_a) == 0);
+	CHECK(mem_idle_hook_add(hook_b) == 0);
+	CHECK(mem_idle_hook_add(hook_a) == 0);	/* no second slot */
+	CHECK(!mem_trim_idle());		/* nothing pending: no hook */
+	CHECK(hook_a_runs == 0 && hook_b_runs == 0);
+	mem_trim_request();
+	CHECK(!mem_trim_idle());		/* not quiet yet */
+	CHECK(hook_a_runs == 0);
+	for (int i = 0; i < 200 && !trimmed; i++) {
+		trimmed = mem_trim_idle();
+		if (!trimmed)
+			usleep(50 * 1000);
+	}
+	CHECK(trimmed);
+	CHECK(hook_a_runs == 1 && hook_b_runs == 1);
+	CHECK(!mem_trim_idle());
+	CHECK(hook_a_runs == 1);
+	/* 2 added: MEM_IDLE_HOOKS - 2 more fit, then -ENOSPC */
+	for (int i = 0; i < MEM_IDLE_HOOKS - 2; i++)
+		if (mem_idle_hook_add(hook_fills[i]) < 0)
+			r = -1;
+	CHECK(r == 0);
+	CHECK(mem_idle_hook_add(hook_fills[MEM_IDLE_HOOKS - 2]) == -ENOSPC);
+	CHECK(mem_idle_hook_add(hook_b) == 0);	/* one already in: still fine */
+}
+
 int main(void)
 {
 	RUN(test_append_and_nul);
@@ -207,5 +252,6 @@ int main(void)
 	RUN(test_printf);
 	RUN(test_steal);
 	RUN(test_trim);
+	RUN(test_idle_hooks);
 	return harness_done();
 }
