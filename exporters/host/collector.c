@@ -415,30 +415,35 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct ticket *t;
 		struct scrape *s;
-		unsigned idle_s = 0;
+		unsigned idle_waits = 0;
 
 		while (!p->head && !p->stop) {
 			struct timespec ts;
 			int w;
 
+			/* 1 s, then 2 s (3 s idle: an extra worker retires),
+			 * then 3 s a wait, as many wake-ups as before */
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
+			ts.tv_sec += idle_waits == 0 ? 1 : idle_waits == 1 ? 2 : 3;
 			p->nidle++;
 			w = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 			p->nidle--;
 			if (w != ETIMEDOUT || p->head)
 				continue;
 			/* Idle for a second: the read buffers go (up to ~60 kB
-			 * each for netclass, cpufreq, ...), the next scrape
-			 * grows them again (buf.h, mem_idle_hook_add). */
-			if (idle_s++ == 0 && worker_rbufs_free(rb)) {
+			 * each for netclass, cpufreq, ...) and the stack pages
+			 * the collectors touched; the next scrape makes them
+			 * again (buf.h: mem_idle_hook_add, mem_stack_release). */
+			if (idle_waits++ == 0) {
 				pthread_mutex_unlock(&p->mu);
-				mem_trim_request();
+				if (worker_rbufs_free(rb))
+					mem_trim_request();
+				mem_stack_release();
 				pthread_mutex_lock(&p->mu);
 			}
 			/* Extra workers (made for a burst or to replace stuck
 			 * ones) retire after a few idle seconds. */
-			if (idle_s >= 3 && p->live > p->base + p->stuck) {
+			if (idle_waits >= 2 && p->live > p->base + p->stuck) {
 				retire = true;
 				break;
 			}

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -244,6 +247,70 @@ static void test_idle_hooks(void)
 	CHECK(mem_idle_hook_add(hook_b) == 0);	/* one already in: still fine */
 }
 
+/* mem_stack_release on a thread made by pthread_create: the pages a deep
+ * call touched below the caller's frame are no longer resident (mincore),
+ * the ones at and above it are, and the thread goes on working. */
+static uintptr_t deep_lo;
+
+static __attribute__((noinline)) void touch_deep(int n)
+{
+	volatile char a[4096];
+
+	for (size_t i = 0; i < sizeof(a); i += 64)
+		a[i] = (char)n;
+	if (n > 0)
+		touch_deep(n - 1);
+	else
+		deep_lo = (uintptr_t)a;
+}
+
+/* resident pages in [lo, hi) */
+static long resident(uintptr_t lo, uintptr_t hi)
+{
+	long page = sysconf(_SC_PAGESIZE), n = 0;
+	unsigned char vec[64];
+	uintptr_t start = lo & ~((uintptr_t)page - 1);
+	size_t npages = (hi - start + (uintptr_t)page - 1) / (uintptr_t)page;
+
+	if (npages > sizeof(vec) || mincore((void *)start, npages * (size_t)page, vec) < 0)
+		return -1;
+	for (size_t i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static void *stack_thread(void *arg)
+{
+	long *out = arg;
+	volatile char here = 0;
+	uintptr_t sp = (uintptr_t)&here;
+
+	touch_deep(12);	/* ~48 kB below this frame */
+	out[0] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	mem_stack_release();
+	out[1] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	out[2] = resident(sp - 64, sp);	/* our own frame stays */
+	touch_deep(12);	/* and the stack works afterwards */
+	out[3] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	return NULL;
+}
+
+static void test_stack_release(void)
+{
+	pthread_t t;
+	long r[4] = { -1, -1, -1, -1 };
+
+	CHECK(pthread_create(&t, NULL, stack_thread, r) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	printf("# resident below the frame: %ld pages, %ld after the release, %ld after reuse\n",
+	       r[0], r[1], r[3]);
+	CHECK(r[0] >= 8);
+	CHECK(r[1] == 0);
+	CHECK(r[2] == 1);
+	CHECK(r[3] >= 8);
+	mem_stack_release();	/* main thread: does nothing, does not crash */
+}
+
 int main(void)
 {
 	RUN(test_append_and_nul);
@@ -253,5 +320,6 @@ int main(void)
 	RUN(test_steal);
 	RUN(test_trim);
 	RUN(test_idle_hooks);
+	RUN(test_stack_release);
 	return harness_done();
 }
