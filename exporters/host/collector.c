@@ -486,7 +486,8 @@ static void *worker_main(void *arg)
  * done, lock-free.  Kept per thread instead, each of the eight HTTP threads
  * held its own, about 1 MB of host-exporter's anonymous memory for what one
  * or two scrapes at a time use.  An object a late worker still holds is not
- * given back (its last reference frees it).
+ * given back (its last reference frees it).  The spare itself is freed once
+ * no scrape came for a second (spare_release).
  */
 #define SPARE_SCRAPES 1	/* one scrape at a time; an overlap's surplus is freed */
 static _Atomic(struct scrape *) spare[SPARE_SCRAPES];
