@@ -252,16 +252,19 @@ static void test_idle_hooks(void)
  * the ones at and above it are, and the thread goes on working. */
 static uintptr_t deep_lo;
 
-static __attribute__((noinline)) void touch_deep(int n)
+/* Not a tail call (clang made the recursion a loop in one frame): the
+ * result is used after the call returns. */
+static __attribute__((noinline)) int touch_deep(int n)
 {
 	volatile char a[4096];
 
 	for (size_t i = 0; i < sizeof(a); i += 64)
 		a[i] = (char)n;
-	if (n > 0)
-		touch_deep(n - 1);
-	else
+	if (n == 0) {
 		deep_lo = (uintptr_t)a;
+		return a[0];
+	}
+	return touch_deep(n - 1) + a[64];
 }
 
 /* resident pages in [lo, hi) */
@@ -285,12 +288,12 @@ static void *stack_thread(void *arg)
 	volatile char here = 0;
 	uintptr_t sp = (uintptr_t)&here;
 
-	touch_deep(12);	/* ~48 kB below this frame */
+	(void)touch_deep(12);	/* ~48 kB below this frame */
 	out[0] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
 	mem_stack_release();
 	out[1] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
 	out[2] = resident(sp - 64, sp);	/* our own frame stays */
-	touch_deep(12);	/* and the stack works afterwards */
+	(void)touch_deep(12);	/* and the stack works afterwards */
 	out[3] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
 	return NULL;
 }
