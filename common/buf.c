@@ -13,7 +13,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -214,6 +216,23 @@ void mem_trim_request(void)
 	atomic_store_explicit(&trim_asked, daemon_now_ns() | 1, memory_order_relaxed);
 }
 
+static void (*idle_hooks[MEM_IDLE_HOOKS])(void);
+static _Atomic unsigned nidle_hooks;
+
+int mem_idle_hook_add(void (*fn)(void))
+{
+	unsigned n = atomic_load(&nidle_hooks);
+
+	for (unsigned i = 0; i < n; i++)
+		if (idle_hooks[i] == fn)
+			return 0;
+	if (n == MEM_IDLE_HOOKS)
+		return -ENOSPC;
+	idle_hooks[n] = fn;
+	atomic_store(&nidle_hooks, n + 1);	/* publishes the slot */
+	return 0;
+}
+
 bool mem_trim_idle(void)
 {
 	uint64_t t = atomic_load_explicit(&trim_asked, memory_order_relaxed);
@@ -223,6 +242,46 @@ bool mem_trim_idle(void)
 	/* A request made meanwhile stays pending (the CAS fails): trim again later. */
 	if (!atomic_compare_exchange_strong(&trim_asked, &t, 0))
 		return false;
+	for (unsigned i = 0, n = atomic_load(&nidle_hooks); i < n; i++)
+		idle_hooks[i]();
 	malloc_trim(0);
 	return true;
+}
+
+/* Lowest usable address of this thread's stack (0: not known yet, or the
+ * main thread's); the guard page lies below it. */
+static __thread uintptr_t stack_lo;
+static __thread bool stack_known;
+
+void mem_stack_release(void)
+{
+	volatile char here = 0;
+	uintptr_t sp = (uintptr_t)&here, top, lo;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!stack_known) {
+		pthread_attr_t a;
+		void *addr;
+		size_t size;
+
+		stack_known = true;
+		if (getpid() == gettid())
+			return;	/* main thread: its attr is computed from rlimit */
+		if (pthread_getattr_np(pthread_self(), &a) != 0)
+			return;
+		if (pthread_attr_getstack(&a, &addr, &size) == 0)
+			stack_lo = (uintptr_t)addr;
+		pthread_attr_destroy(&a);
+	}
+	if (!stack_lo || page <= 0 || sp < stack_lo + MEM_STACK_MARGIN)
+		return;
+	lo = (stack_lo + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	top = (sp - MEM_STACK_MARGIN) & ~((uintptr_t)page - 1);
+	/* Only the span below the frame that calls go deep into: a range over
+	 * 33 pages makes the kernel flush whole TLBs, not page by page. */
+	if (top <= lo)
+		return;
+	if (top - lo > MEM_STACK_SPAN)
+		lo = top - MEM_STACK_SPAN;
+	(void)madvise((void *)lo, top - lo, MADV_DONTNEED);
 }

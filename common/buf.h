@@ -56,4 +56,37 @@ ssize_t file_read_small(const char *path, char *b, size_t size);
 void mem_trim_request(void);
 bool mem_trim_idle(void);
 
+/*
+ * Spares dropped when idle.  A daemon that is scraped every 15 s or more
+ * spends nearly all its life between requests, holding its spares (a
+ * compressor, a warm scrape object, a big request's buffers) for the next
+ * one.  Their owners register a hook that frees them; mem_trim_idle() runs
+ * every hook, then trims, once quiet.  Code that parks a spare calls
+ * mem_trim_request() so the quiet period after it ends with the release.
+ * The next request allocates afresh (go's sync.Pool, which node_exporter's
+ * gzip writers live in, is emptied by every garbage collection likewise).
+ * A hook runs on the housekeeping thread beside requests: it takes its
+ * spares with an atomic exchange, as a request would.  Hooks are added at
+ * start-up, before mem_trim_idle() is first called: 0 or -ENOSPC (more
+ * than MEM_IDLE_HOOKS); adding one twice adds nothing.
+ */
+#define MEM_IDLE_HOOKS 8
+int mem_idle_hook_add(void (*fn)(void));
+
+/*
+ * Hands back the pages of the calling thread's stack below its current
+ * frame (minus MEM_STACK_MARGIN): what a deep call that has returned left
+ * touched (an HTTP thread that ran collectors inline, a worker after a
+ * burst).  Nothing below the frame is live, so the next deep call simply
+ * faults in zeroed pages.  Threads made by pthread_create only (the main
+ * thread's stack bounds are a guess: there it does nothing).  Costs one
+ * madvise(2), the TLB shoot-down it sends to the CPUs running our other
+ * threads and the page faults of the next deep call: perf put it at ~5% of
+ * a scrape's CPU when an HTTP thread called it after every scrape, so it is
+ * for threads going idle (host-exporter's workers after an idle second).
+ */
+#define MEM_STACK_MARGIN 4096
+#define MEM_STACK_SPAN (32 * 4096)	/* at most this much below the margin */
+void mem_stack_release(void);
+
 #endif

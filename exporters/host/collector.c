@@ -393,6 +393,18 @@ static bool run_jobs(struct scrape *s, struct rbuf *rb)
 	return run_list(s, s->inline_idx, s->ninline, &s->next_inline, rb);
 }
 
+/* Frees a worker's read buffers; true if one held memory. */
+static bool worker_rbufs_free(struct rbuf *rb)
+{
+	bool had = false;
+
+	for (int i = 0; i < CTX_RBUFS; i++) {
+		had = had || rb[i].data;
+		rbuf_free(&rb[i]);
+	}
+	return had;
+}
+
 static void *worker_main(void *arg)
 {
 	struct scrape_pool *p = arg;
@@ -403,19 +415,35 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct ticket *t;
 		struct scrape *s;
+		unsigned idle_waits = 0;
 
 		while (!p->head && !p->stop) {
 			struct timespec ts;
 			int w;
 
-			/* Extra workers (made for a burst or to replace stuck
-			 * ones) retire after a few idle seconds. */
+			/* 1 s, then 2 s (3 s idle: an extra worker retires),
+			 * then 3 s a wait, as many wake-ups as before */
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 3;
+			ts.tv_sec += idle_waits == 0 ? 1 : idle_waits == 1 ? 2 : 3;
 			p->nidle++;
 			w = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 			p->nidle--;
-			if (w == ETIMEDOUT && !p->head && p->live > p->base + p->stuck) {
+			if (w != ETIMEDOUT || p->head)
+				continue;
+			/* Idle for a second: the read buffers go (up to ~60 kB
+			 * each for netclass, cpufreq, ...) and the stack pages
+			 * the collectors touched; the next scrape makes them
+			 * again (buf.h: mem_idle_hook_add, mem_stack_release). */
+			if (idle_waits++ == 0) {
+				pthread_mutex_unlock(&p->mu);
+				if (worker_rbufs_free(rb))
+					mem_trim_request();
+				mem_stack_release();
+				pthread_mutex_lock(&p->mu);
+			}
+			/* Extra workers (made for a burst or to replace stuck
+			 * ones) retire after a few idle seconds. */
+			if (idle_waits >= 2 && p->live > p->base + p->stuck) {
 				retire = true;
 				break;
 			}
@@ -446,8 +474,7 @@ static void *worker_main(void *arg)
 	p->live--;
 	pthread_cond_broadcast(&p->idle);
 	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < CTX_RBUFS; i++)
-		rbuf_free(&rb[i]);
+	(void)worker_rbufs_free(rb);
 	host_regex_thread_done();
 	mem_trim_request();	/* a retiring extra worker's buffers (buf.h) */
 	return NULL;
@@ -459,7 +486,8 @@ static void *worker_main(void *arg)
  * done, lock-free.  Kept per thread instead, each of the eight HTTP threads
  * held its own, about 1 MB of host-exporter's anonymous memory for what one
  * or two scrapes at a time use.  An object a late worker still holds is not
- * given back (its last reference frees it).
+ * given back (its last reference frees it).  The spare itself is freed once
+ * no scrape came for a second (spare_release).
  */
 #define SPARE_SCRAPES 1	/* one scrape at a time; an overlap's surplus is freed */
 static _Atomic(struct scrape *) spare[SPARE_SCRAPES];
@@ -470,11 +498,22 @@ static void scrape_give(struct scrape *s)
 		for (int i = 0; i < SPARE_SCRAPES; i++) {
 			struct scrape *none = NULL;
 
-			if (atomic_compare_exchange_strong(&spare[i], &none, s))
+			if (atomic_compare_exchange_strong(&spare[i], &none, s)) {
+				mem_trim_request();	/* dropped once idle (below) */
 				return;
+			}
 		}
 	scrape_unref(s);
 	mem_trim_request();	/* a burst's surplus (buf.h) */
+}
+
+/* Once no scrape came for a second (mem_idle_hook_add, buf.h), the spare
+ * goes too: its per-collector buffers and writers were ~40% of the heap
+ * between two scrapes; the next scrape makes a new one. */
+static void spare_release(void)
+{
+	for (int i = 0; i < SPARE_SCRAPES; i++)
+		scrape_unref(atomic_exchange(&spare[i], NULL));
 }
 
 static struct scrape *scrape_get(enum metrics_format fmt)
@@ -529,6 +568,7 @@ struct scrape_pool *scrape_pool_new(unsigned nthreads)
 			p->tickets = p->base;
 	}
 	p->max = p->base + 64;
+	(void)mem_idle_hook_add(spare_release);
 	pthread_mutex_lock(&p->mu);
 	for (unsigned i = 0; i < p->base; i++)
 		if (spawn_worker(p) < 0)

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -199,6 +202,118 @@ static void test_trim(void)
 	free(keep);
 }
 
+/* Hooks added with mem_idle_hook_add run once per trim, before it; not
+ * before one is due; the same hook once; past MEM_IDLE_HOOKS: -ENOSPC. */
+static int hook_a_runs, hook_b_runs;
+static void hook_a(void) { hook_a_runs++; }
+static void hook_b(void) { hook_b_runs++; }
+#define HOOK_FILL(n) static void hook_fill##n(void) { }
+HOOK_FILL(0) HOOK_FILL(1) HOOK_FILL(2) HOOK_FILL(3) HOOK_FILL(4) HOOK_FILL(5) HOOK_FILL(6) HOOK_FILL(7)
+static void (*const hook_fills[])(void) = { hook_fill0, hook_fill1, hook_fill2, hook_fill3,
+					    hook_fill4, hook_fill5, hook_fill6, hook_fill7 };
+_Static_assert(MEM_IDLE_HOOKS <= 8, "enough distinct hooks to fill the table");
+
+static void test_idle_hooks(void)
+{
+	bool trimmed = false;
+	int r = 0;
+
+	/* earlier cases may have left a trim pending: let it run first */
+	for (int i = 0; i < 40 && mem_trim_idle() == false; i++)
+		usleep(50 * 1000);
+	CHECK(mem_idle_hook_add(hook_a) == 0);
+	CHECK(mem_idle_hook_add(hook_b) == 0);
+	CHECK(mem_idle_hook_add(hook_a) == 0);	/* no second slot */
+	CHECK(!mem_trim_idle());		/* nothing pending: no hook */
+	CHECK(hook_a_runs == 0 && hook_b_runs == 0);
+	mem_trim_request();
+	CHECK(!mem_trim_idle());		/* not quiet yet */
+	CHECK(hook_a_runs == 0);
+	for (int i = 0; i < 200 && !trimmed; i++) {
+		trimmed = mem_trim_idle();
+		if (!trimmed)
+			usleep(50 * 1000);
+	}
+	CHECK(trimmed);
+	CHECK(hook_a_runs == 1 && hook_b_runs == 1);
+	CHECK(!mem_trim_idle());
+	CHECK(hook_a_runs == 1);
+	/* 2 added: MEM_IDLE_HOOKS - 2 more fit, then -ENOSPC */
+	for (int i = 0; i < MEM_IDLE_HOOKS - 2; i++)
+		if (mem_idle_hook_add(hook_fills[i]) < 0)
+			r = -1;
+	CHECK(r == 0);
+	CHECK(mem_idle_hook_add(hook_fills[MEM_IDLE_HOOKS - 2]) == -ENOSPC);
+	CHECK(mem_idle_hook_add(hook_b) == 0);	/* one already in: still fine */
+}
+
+/* mem_stack_release on a thread made by pthread_create: the pages a deep
+ * call touched below the caller's frame are no longer resident (mincore),
+ * the ones at and above it are, and the thread goes on working. */
+static uintptr_t deep_lo;
+
+/* Not a tail call (clang made the recursion a loop in one frame): the
+ * result is used after the call returns. */
+static __attribute__((noinline)) int touch_deep(int n)
+{
+	volatile char a[4096];
+
+	for (size_t i = 0; i < sizeof(a); i += 64)
+		a[i] = (char)n;
+	if (n == 0) {
+		deep_lo = (uintptr_t)a;
+		return a[0];
+	}
+	return touch_deep(n - 1) + a[64];
+}
+
+/* resident pages in [lo, hi) */
+static long resident(uintptr_t lo, uintptr_t hi)
+{
+	long page = sysconf(_SC_PAGESIZE), n = 0;
+	unsigned char vec[64];
+	uintptr_t start = lo & ~((uintptr_t)page - 1);
+	size_t npages = (hi - start + (uintptr_t)page - 1) / (uintptr_t)page;
+
+	if (npages > sizeof(vec) || mincore((void *)start, npages * (size_t)page, vec) < 0)
+		return -1;
+	for (size_t i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static void *stack_thread(void *arg)
+{
+	long *out = arg;
+	volatile char here = 0;
+	uintptr_t sp = (uintptr_t)&here;
+
+	(void)touch_deep(12);	/* ~48 kB below this frame */
+	out[0] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	mem_stack_release();
+	out[1] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	out[2] = resident(sp - 64, sp);	/* our own frame stays */
+	(void)touch_deep(12);	/* and the stack works afterwards */
+	out[3] = resident(deep_lo, sp - 2 * MEM_STACK_MARGIN);
+	return NULL;
+}
+
+static void test_stack_release(void)
+{
+	pthread_t t;
+	long r[4] = { -1, -1, -1, -1 };
+
+	CHECK(pthread_create(&t, NULL, stack_thread, r) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	printf("# resident below the frame: %ld pages, %ld after the release, %ld after reuse\n",
+	       r[0], r[1], r[3]);
+	CHECK(r[0] >= 8);
+	CHECK(r[1] == 0);
+	CHECK(r[2] == 1);
+	CHECK(r[3] >= 8);
+	mem_stack_release();	/* main thread: does nothing, does not crash */
+}
+
 int main(void)
 {
 	RUN(test_append_and_nul);
@@ -207,5 +322,7 @@ int main(void)
 	RUN(test_printf);
 	RUN(test_steal);
 	RUN(test_trim);
+	RUN(test_idle_hooks);
+	RUN(test_stack_release);
 	return harness_done();
 }
