@@ -20,17 +20,15 @@ static int ent_cmp(const void *a, const void *b)
 	return strcmp(((const struct sd_ent *)a)->name, ((const struct sd_ent *)b)->name);
 }
 
-int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
+/* The listing of the open directory fd from its current position. */
+static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n)
 {
 	char dbuf[2048] __attribute__((aligned(8)));
 	size_t len = 0, cnt = 0, off;
 	struct sd_ent *e;
-	int fd, r = 0;
+	int r = 0;
 
 	*n = 0;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* names: [type byte][d_ino, 8 bytes][name NUL] packed; the entries
 	 * point into it once it no longer grows. */
 	for (;;) {
@@ -80,8 +78,61 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 	qsort(e, cnt, sizeof(*e), ent_cmp);
 	*n = cnt;
 out:
+	return r;
+}
+
+int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	r = list_fd(fd, names, ents, n);
 	close(fd);
 	return r;
+}
+
+#define SYSFS_MAGIC 0x62656572	/* statfs(2) */
+
+int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct rbuf *ents,
+		 size_t *n)
+{
+	struct statfs st;
+	int fd = atomic_exchange(&k->fd, -1), r, none = -1;
+
+	*n = 0;
+	if (fd >= 0) {
+		/* rewinddir: kernfs lists the directory's children as they are
+		 * now (fs/kernfs/dir.c kernfs_fop_readdir) */
+		if (lseek(fd, 0, SEEK_SET) == 0 && (r = list_fd(fd, names, ents, n)) == 0 && *n > 0)
+			goto keep;
+		/* an error, or nothing listed (was the directory removed?):
+		 * ask the path afresh */
+		close(fd);
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if ((r = list_fd(fd, names, ents, n)) < 0 || atomic_load(&k->nokeep) ||
+	    fstatfs(fd, &st) < 0 || st.f_type != SYSFS_MAGIC) {
+		if (r == 0)
+			atomic_store(&k->nokeep, true);	/* not sysfs: never kept */
+		close(fd);
+		return r;
+	}
+keep:
+	if (!atomic_compare_exchange_strong(&k->fd, &none, fd))
+		close(fd);	/* a concurrent scrape kept its own */
+	return 0;
+}
+
+void sd_kdir_close(struct sd_kdir *k)
+{
+	int fd = atomic_exchange(&k->fd, -1);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 static int open_attr(const char *dir, const char *name)
@@ -140,8 +191,6 @@ int sd_read_attr(const char *dir, const char *name, char *out)
 	trim_attr(out, got);
 	return 0;
 }
-
-#define SYSFS_MAGIC 0x62656572	/* statfs(2) */
 
 bool sd_keep_begin(struct sd_keep *k, const char *classdir)
 {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # netclass keeps its sysfs attribute descriptors open between scrapes
-# (sysdir.h sd_keep): on a real sysfs, devices appearing, disappearing,
+# (sysdir.h sd_keep), and the class/net directory's (sd_kdir, rewound for
+# each listing): on a real sysfs, devices appearing, disappearing,
 # renamed or replaced under the same name between two scrapes must show at
 # the next scrape exactly as node_exporter 1.5 shows them.  Runs in its own
 # network and mount namespace (unshare; root) with a sysfs mounted there,
@@ -65,6 +66,16 @@ step first
 check "first: a0 and b0 read (mtu 1400, 1500)" [ "$(value "$d/first" a0) $(value "$d/first" b0)" = "1400 1500" ]
 series "$hp" >/dev/null
 check "descriptors kept between scrapes (22 attributes of each of a0, b0, lo)" [ "$(kept_fds)" -ge 60 ]
+# class/net itself is rewound, not reopened (sysdir.h sd_kdir): every step
+# below (devices added, renamed, removed, replaced) is listed through it
+dir_fds() {
+	local n=0 f
+	for f in /proc/$hpid/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$d/sys/class/net" ] && n=$((n + 1))
+	done
+	echo $n
+}
+check "the class/net directory descriptor is kept between scrapes ($(dir_fds))" [ "$(dir_fds)" = 1 ]
 
 ip link set a0 mtu 1234
 step changed
@@ -93,4 +104,5 @@ step replaced
 check "replaced: a0 is the new device (1111), a9 gone" \
 	[ "$(value "$d/replaced" a0) $(grep -c 'device="a9"' "$d/replaced")" = "1111 0" ]
 check "host-exporter logged no error" [ -z "$(grep -i 'level=error' "$d/he.log")" ]
+check "still one class/net descriptor after all the steps ($(dir_fds))" [ "$(dir_fds)" = 1 ]
 finish
