@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,20 @@ static int ent_cmp(const void *a, const void *b)
 	return strcmp(((const struct sd_ent *)a)->name, ((const struct sd_ent *)b)->name);
 }
 
-/* The listing of the open directory fd from its current position. */
-static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n)
+/* The largest getdents64 record: header, a 255-byte name, NUL, aligned to 8. */
+#define DIRENT_MAX ((offsetof(struct dirent64, d_name) + 256 + 7) & ~(size_t)7)
+
+/* The listing of the open directory fd from its current position.
+ * kernfs: fd is a sysfs directory, whose getdents64 emits children until
+ * the buffer is full (fs/kernfs/dir.c kernfs_fop_readdir), so a call that
+ * left room for the largest record listed everything: the call that would
+ * return 0 is skipped. */
+static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n, bool kernfs)
 {
 	char dbuf[2048] __attribute__((aligned(8)));
 	size_t len = 0, cnt = 0, off;
 	struct sd_ent *e;
+	bool eof = false;
 	int r = 0;
 
 	*n = 0;
@@ -40,6 +49,8 @@ static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n)
 		}
 		if (got == 0)
 			break;
+		if (kernfs && sizeof(dbuf) - (size_t)got >= DIRENT_MAX)
+			kernfs = false, eof = true;	/* the last call (see above) */
 		for (ssize_t p = 0; p < got;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(dbuf + p);
 			size_t nl = strlen(d->d_name);
@@ -64,6 +75,8 @@ static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n)
 			len += nl + 10;
 			cnt++;
 		}
+		if (eof)
+			break;
 	}
 	if ((r = rbuf_reserve(ents, (cnt + 1) * sizeof(*e))) < 0)
 		goto out;
@@ -88,7 +101,7 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 	*n = 0;
 	if (fd < 0)
 		return -errno;
-	r = list_fd(fd, names, ents, n);
+	r = list_fd(fd, names, ents, n, false);
 	close(fd);
 	return r;
 }
@@ -105,7 +118,7 @@ int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct
 	if (fd >= 0) {
 		/* rewinddir: kernfs lists the directory's children as they are
 		 * now (fs/kernfs/dir.c kernfs_fop_readdir) */
-		if (lseek(fd, 0, SEEK_SET) == 0 && (r = list_fd(fd, names, ents, n)) == 0 && *n > 0)
+		if (lseek(fd, 0, SEEK_SET) == 0 && (r = list_fd(fd, names, ents, n, true)) == 0 && *n > 0)
 			goto keep;
 		/* an error, or nothing listed (was the directory removed?):
 		 * ask the path afresh */
@@ -114,7 +127,7 @@ int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if ((r = list_fd(fd, names, ents, n)) < 0 || atomic_load(&k->nokeep) ||
+	if ((r = list_fd(fd, names, ents, n, false)) < 0 || atomic_load(&k->nokeep) ||
 	    fstatfs(fd, &st) < 0 || st.f_type != SYSFS_MAGIC) {
 		if (r == 0)
 			atomic_store(&k->nokeep, true);	/* not sysfs: never kept */

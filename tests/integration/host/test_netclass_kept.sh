@@ -105,4 +105,37 @@ check "replaced: a0 is the new device (1111), a9 gone" \
 	[ "$(value "$d/replaced" a0) $(grep -c 'device="a9"' "$d/replaced")" = "1111 0" ]
 check "host-exporter logged no error" [ -z "$(grep -i 'level=error' "$d/he.log")" ]
 check "still one class/net descriptor after all the steps ($(dir_fds))" [ "$(dir_fds)" = 1 ]
+
+# The kept listing takes one getdents64 when the directory fits in its
+# buffer (kernfs fills it to the brim: room left means the end) ...
+getdents_per_scrape() {
+	local spid i ok t
+	strace -f -qq -y -e trace=getdents64 -o "$d/gd.tr" -p "$hpid" 2>/dev/null &
+	spid=$!
+	for ((i = 0; i < 100; i++)); do
+		ok=1
+		for t in /proc/"$hpid"/task/*/status; do
+			grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
+		done
+		[ $ok = 1 ] && break
+		sleep 0.1
+	done
+	series "$hp" >"$d/gd.prom"
+	kill -INT $spid
+	wait $spid 2>/dev/null
+	grep -c "getdents64([0-9]*<$d/sys/class/net>" "$d/gd.tr"
+}
+if command -v strace >/dev/null; then
+	g=$(getdents_per_scrape)
+	check "one getdents64 of class/net per scrape ($g)" [ "$g" = 1 ]
+fi
+# ... and as many as it takes when it does not: 60 more devices (~2.4 kB
+# of entries for a 2 kB buffer), all listed, as node_exporter lists them
+for ((i = 10; i < 70; i++)); do ip link add "many_devices_$i" type $kind || break; done
+step many
+check "many: all 60 devices listed" [ "$(grep -c '^node_network_info{.*device="many_devices_' "$d/many")" = 60 ]
+if command -v strace >/dev/null; then
+	g=$(getdents_per_scrape)
+	check "many: class/net listed over more than one getdents64 ($g)" [ "$g" -ge 2 ]
+fi
 finish
