@@ -161,7 +161,7 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 				 base, strerror(-r));
 	}
 	e = (struct sd_ent *)(void *)ents->data;
-	keep = sd_keep_begin(&kept, base);
+	keep = sd_keep_begin(&kept, base, r == 1);
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].type == DT_REG || dev_ignored(e[i].name))
 			continue;

@@ -119,7 +119,7 @@ int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct
 		/* rewinddir: kernfs lists the directory's children as they are
 		 * now (fs/kernfs/dir.c kernfs_fop_readdir) */
 		if (lseek(fd, 0, SEEK_SET) == 0 && (r = list_fd(fd, names, ents, n, true)) == 0 && *n > 0)
-			goto keep;
+			goto keep;	/* (*n > 0 also means r is 0) */
 		/* an error, or nothing listed (was the directory removed?):
 		 * ask the path afresh */
 		close(fd);
@@ -137,7 +137,7 @@ int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct
 keep:
 	if (!atomic_compare_exchange_strong(&k->fd, &none, fd))
 		close(fd);	/* a concurrent scrape kept its own */
-	return 0;
+	return 1;	/* listed through a sysfs descriptor */
 }
 
 void sd_kdir_close(struct sd_kdir *k)
@@ -205,14 +205,14 @@ int sd_read_attr(const char *dir, const char *name, char *out)
 	return 0;
 }
 
-bool sd_keep_begin(struct sd_keep *k, const char *classdir)
+bool sd_keep_begin(struct sd_keep *k, const char *classdir, bool on_sysfs)
 {
 	struct statfs st;
 	bool idle = false;
 
 	if (!atomic_compare_exchange_strong(&k->busy, &idle, true))
 		return false;
-	if (statfs(classdir, &st) < 0 || st.f_type != SYSFS_MAGIC) {
+	if (!on_sysfs && (statfs(classdir, &st) < 0 || st.f_type != SYSFS_MAGIC)) {
 		atomic_store(&k->busy, false);
 		return false;
 	}

@@ -47,7 +47,9 @@ struct sd_kdir {
 	_Atomic bool nokeep;	/* the path is not on sysfs */
 };
 #define SD_KDIR_INIT { -1, false }
-/* sd_list of path through k. */
+/* sd_list of path through k: 1 when listed through a descriptor on sysfs
+ * (the path was on sysfs when it was opened), 0 when listed afresh
+ * elsewhere, or negative errno. */
 int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct rbuf *ents,
 		 size_t *n);
 void sd_kdir_close(struct sd_kdir *k);
@@ -89,9 +91,10 @@ struct sd_keep {
 	uint32_t gen;
 	struct sd_kdev dev[SD_KEEP_DEVS];
 };
-/* Take the table for this scrape if classdir is on sysfs and nobody holds
- * it: true, then sd_keep_end() is due. */
-bool sd_keep_begin(struct sd_keep *k, const char *classdir);
+/* Take the table for this scrape if classdir is on sysfs (on_sysfs: known
+ * to be, from sd_list_keep; else asked of statfs) and nobody holds it:
+ * true, then sd_keep_end() is due. */
+bool sd_keep_begin(struct sd_keep *k, const char *classdir, bool on_sysfs);
 /* The slot for the listed entry e (new or revalidated), NULL when full or
  * the name is too long (then read afresh). */
 struct sd_kdev *sd_keep_dev(struct sd_keep *k, const struct sd_ent *e);

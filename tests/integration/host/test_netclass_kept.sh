@@ -110,7 +110,7 @@ check "still one class/net descriptor after all the steps ($(dir_fds))" [ "$(dir
 # buffer (kernfs fills it to the brim: room left means the end) ...
 getdents_per_scrape() {
 	local spid i ok t
-	strace -f -qq -y -e trace=getdents64 -o "$d/gd.tr" -p "$hpid" 2>/dev/null &
+	strace -f -qq -y -e trace=getdents64,statfs -o "$d/gd.tr" -p "$hpid" 2>/dev/null &
 	spid=$!
 	for ((i = 0; i < 100; i++)); do
 		ok=1
@@ -128,6 +128,8 @@ getdents_per_scrape() {
 if command -v strace >/dev/null; then
 	g=$(getdents_per_scrape)
 	check "one getdents64 of class/net per scrape ($g)" [ "$g" = 1 ]
+	# the kept listing's descriptor vouches for sysfs: no statfs(2) of it
+	check "no statfs of class/net per scrape ($(grep -c 'statfs(' "$d/gd.tr"))" [ "$(grep -c 'statfs(' "$d/gd.tr")" = 0 ]
 fi
 # ... and as many as it takes when it does not: 60 more devices (~2.4 kB
 # of entries for a 2 kB buffer), all listed, as node_exporter lists them
