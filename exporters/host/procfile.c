@@ -93,7 +93,12 @@ int pf_path(char *out, size_t size, const char *root, const char *rel)
  * read 4 KiB at a time, not with the whole (grown) buffer.  seq_file and
  * sysfs reads cost the same whatever the count.
  */
-static int read_fd(int fd, struct rbuf *b, size_t chunk, bool short_eof)
+/* read_fd's short_eof: ONE_WHOLE, a short read is the end; ONE_PAGE, a
+ * short read under a page is (sysfs: a text attribute is at most a page
+ * less one byte, a binary one hands out a page per read). */
+enum { ONE_NO, ONE_WHOLE, ONE_PAGE };
+
+static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 {
 	size_t off = 0, want;
 	ssize_t n;
@@ -118,7 +123,7 @@ static int read_fd(int fd, struct rbuf *b, size_t chunk, bool short_eof)
 		if (n == 0)
 			break;
 		off += (size_t)n;
-		if (short_eof && (size_t)n < want)
+		if (short_eof && (size_t)n < want && (short_eof == ONE_WHOLE || n < 4096))
 			break;	/* the whole text came in this read (one_read()) */
 	}
 	b->data[off] = '\0';
@@ -242,19 +247,21 @@ static size_t read_chunk(const char *path)
 /*
  * Files a single read returns whole whenever the buffer is larger, so a
  * short read is their end and the read that would return 0 is skipped (a
- * system call each, ~20 per default scrape; in a paravirtualised guest the
- * system call itself costs more than these reads' work).  Only for
- * descriptors kept on a real procfs or sysfs (the cache below), and only
- * where the kernel makes the whole text in one go:
- * <procfs>/sys/ (fs/proc/proc_sysctl.c proc_sys_call_handler: one handler
- * call per read), <sysfs>/devices/system/ attributes (fs/kernfs/file.c:
- * one show of at most a page), and the procfs files built by single_open()
- * (fs/seq_file.c: one record holding the whole text, the buffer grown until
- * it fits).  Files made record by record (vmstat, diskstats, net/dev, the
+ * system call each, ~25 per default scrape here, one per sensor file on a
+ * host with hwmon; in a paravirtualised guest the system call itself costs
+ * more than these reads' work).  Only below a real procfs or sysfs (the
+ * roots the cache below knows), and only where the kernel makes the whole
+ * text in one go: <procfs>/sys/ (fs/proc/proc_sysctl.c
+ * proc_sys_call_handler: one handler call per read), the procfs files built
+ * by single_open() (fs/seq_file.c: one record holding the whole text, the
+ * buffer grown until it fits), and attributes under <sysfs>/class/ and
+ * <sysfs>/devices/ (fs/kernfs/file.c: a text attribute is one show of at
+ * most a page less one byte; a binary one hands out at most a page per
+ * read, so there only a short read under a page is the end: ONE_PAGE).  Files made record by record (vmstat, diskstats, net/dev, the
  * mount tables, ...) hand out at most a page per read and are read until a
  * read returns 0, as is everything outside a kept procfs/sysfs.
  */
-static bool one_read(const char *path)
+static int one_read(const char *path)
 {
 	/* proc_create_single / single_open / single_open_size /
 	 * proc_create_net_single / psi_open, below <procfs>/ */
@@ -263,19 +270,25 @@ static bool one_read(const char *path)
 		"pressure/irq", "net/sockstat", "net/sockstat6", "net/snmp", "net/snmp6",
 		"net/netstat",
 	};
+	/* <sysfs> is fdc_sys less "/devices/system" (set only for a real sysfs) */
+	size_t sl = fdc_syslen ? fdc_syslen - (sizeof("/devices/system") - 1) : 0;
 	const char *rel;
 
-	if (fdc_syslen && strncmp(path, fdc_sys, fdc_syslen) == 0 && path[fdc_syslen] == '/')
-		return true;
+	/* class/ and devices/ only: other filesystems are mounted elsewhere
+	 * under /sys (cgroup, debugfs, tracefs, bpf), whose seq_files may
+	 * hand out less than a page before their end */
+	if (fdc_syslen && strncmp(path, fdc_sys, sl) == 0 &&
+	    (strncmp(path + sl, "/class/", 7) == 0 || strncmp(path + sl, "/devices/", 9) == 0))
+		return ONE_PAGE;
 	if (!fdc_root || strncmp(path, fdc_root, fdc_rootlen) != 0 || path[fdc_rootlen] != '/')
-		return false;
+		return ONE_NO;
 	rel = path + fdc_rootlen + 1;
 	if (strncmp(rel, "sys/", 4) == 0)
-		return true;
+		return ONE_WHOLE;
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
 		if (strcmp(rel, single[i]) == 0)
-			return true;
-	return false;
+			return ONE_WHOLE;
+	return ONE_NO;
 }
 
 static size_t fdc_hash(const char *s)
@@ -393,7 +406,7 @@ int pf_read_quiet(struct rbuf *b, const char *path)
 		} else if ((e = fdc_insert(path, h, -2)) != NULL) {
 			atomic_store(&e->busy, false);	/* remembered: never cache */
 		}
-		r = read_fd(fd, b, chunk, false);
+		r = read_fd(fd, b, chunk, one_read(path));
 		close(fd);
 		return r;
 	}
@@ -401,7 +414,7 @@ uncached:
 	fd = open_path(path);
 	if (fd < 0)
 		return fd;
-	r = read_fd(fd, b, chunk, false);
+	r = read_fd(fd, b, chunk, one_read(path));
 	close(fd);
 	return r;
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Files the kernel hands out whole in one read (procfile.c one_read():
-# /proc/sys, single_open procfs files, devices/system sysfs attributes) are
+# /proc/sys, single_open procfs files, sysfs attributes under class/ and
+# devices/, kept or opened afresh) are
 # read with one pread per scrape, not two (the second only said EOF);
 # record-by-record files (diskstats) are still read until a read returns 0.
 # The values stay node_exporter 1.5's (the stable ones compared here).
@@ -13,7 +14,7 @@ command -v strace >/dev/null || { echo "strace not installed (make deps)"; exit 
 	{ echo "needs /proc/sys/kernel/random/poolsize, /proc/loadavg, /proc/diskstats"; exit 77; }
 d=$(tmpdir_new)
 cols=(--collector.disable-defaults --collector.loadavg --collector.meminfo --collector.entropy
-	--collector.diskstats --collector.time)
+	--collector.diskstats --collector.time --collector.netdev)
 read -r hp np < <(free_ports 2 | tr '\n' ' ')
 "$HE" --web.listen-address="127.0.0.1:$hp" "${cols[@]}" >"$d/he.log" 2>&1 &
 hpid=$!
@@ -45,6 +46,11 @@ check "three scrapes: /proc/sys/kernel/random/poolsize read with 3 preads ($(n /
 cs=$(ls /sys/devices/system/clocksource/ 2>/dev/null | grep -m1 '^clocksource')
 if [ -n "$cs" ] && [ -r "/sys/devices/system/clocksource/$cs/current_clocksource" ]; then
 	f=/sys/devices/system/clocksource/$cs/current_clocksource
+	check "three scrapes: $f read with 3 preads ($(n "$f"))" [ "$(n "$f")" = 3 ]
+fi
+# netdev's rx_nohandler, opened afresh each scrape (a sysfs text attribute)
+dev=$(sed -n 's/^node_network_receive_nohandler_total{device="\([^"]*\)"}.*/\1/p' "$d/he.prom" | head -1)
+if [ -n "$dev" ] && f=$(realpath "/sys/class/net/$dev/statistics/rx_nohandler" 2>/dev/null); then
 	check "three scrapes: $f read with 3 preads ($(n "$f"))" [ "$(n "$f")" = 3 ]
 fi
 check "three scrapes: /proc/diskstats still read to the end (2 preads or more each: $(n /proc/diskstats))" \
