@@ -4,6 +4,7 @@
 # devices/, kept or opened afresh) are
 # read with one pread per scrape, not two (the second only said EOF);
 # record-by-record files (diskstats) are still read until a read returns 0.
+# Directory listings of sysattr.c make no fstat(2) (scandir(3) did).
 # The values stay node_exporter 1.5's (the stable ones compared here).
 . "$SRC_DIR/tests/lib/common.sh"
 NE=/usr/bin/prometheus-node-exporter
@@ -14,7 +15,7 @@ command -v strace >/dev/null || { echo "strace not installed (make deps)"; exit 
 	{ echo "needs /proc/sys/kernel/random/poolsize, /proc/loadavg, /proc/diskstats"; exit 77; }
 d=$(tmpdir_new)
 cols=(--collector.disable-defaults --collector.loadavg --collector.meminfo --collector.entropy
-	--collector.diskstats --collector.time --collector.netdev)
+	--collector.diskstats --collector.time --collector.netdev --collector.thermal_zone)
 read -r hp np < <(free_ports 2 | tr '\n' ' ')
 "$HE" --web.listen-address="127.0.0.1:$hp" "${cols[@]}" >"$d/he.log" 2>&1 &
 hpid=$!
@@ -25,7 +26,7 @@ wait_http "http://127.0.0.1:$hp/metrics" 60 && wait_http "http://127.0.0.1:$np/m
 	{ fail "exporters did not start"; finish; }
 curl -s --max-time 30 -o /dev/null "http://127.0.0.1:$hp/metrics"	# descriptors kept now
 
-strace -f -qq -y -e trace=pread64 -o "$d/he.tr" -p "$hpid" 2>/dev/null &
+strace -f -qq -y -e trace=pread64,newfstatat,fstat,getdents64 -o "$d/he.tr" -p "$hpid" 2>/dev/null &
 spid=$!
 for ((i = 0; i < 100; i++)); do
 	ok=1
@@ -52,6 +53,14 @@ fi
 dev=$(sed -n 's/^node_network_receive_nohandler_total{device="\([^"]*\)"}.*/\1/p' "$d/he.prom" | head -1)
 if [ -n "$dev" ] && f=$(realpath "/sys/class/net/$dev/statistics/rx_nohandler" 2>/dev/null); then
 	check "three scrapes: $f read with 3 preads ($(n "$f"))" [ "$(n "$f")" = 3 ]
+fi
+# sysattr.c's listings (thermal_zone's class/thermal here) are getdents64
+# on an open descriptor, without the fstat(2) scandir(3) makes
+if [ -d /sys/class/thermal ]; then
+	nl=$(grep -c "getdents64([0-9]*</sys/class/thermal>" "$d/he.tr")
+	nf=$(grep -cE "fstat(at)?\([0-9]*</sys/class/thermal>" "$d/he.tr")
+	check "three scrapes listed /sys/class/thermal ($nl getdents64) without an fstat of it ($nf)" \
+		[ "$nl" -ge 3 -a "$nf" = 0 ]
 fi
 check "three scrapes: /proc/diskstats still read to the end (2 preads or more each: $(n /proc/diskstats))" \
 	[ "$(n /proc/diskstats)" -ge 6 ]
