@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "sysdir.h"
 #include "util.h"
 
 static const char *const cpu_mode_labels[] = { "cpu", "mode", NULL };
@@ -198,16 +199,15 @@ static int read_uint(struct collector_ctx *c, const char *rel, uint64_t *ret)
 	return pf_u64(s, ret);
 }
 
-static int cpu_dir_filter(const struct dirent *d)
+/* "cpu" and digits only (node_exporter globs cpu[0-9]* and skips the rest) */
+static bool cpu_dir_name(const char *p)
 {
-	const char *p = d->d_name;
-
 	if (strncmp(p, "cpu", 3) != 0 || !p[3])
-		return 0;
+		return false;
 	for (p += 3; *p; p++)
 		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
 struct throttle {
@@ -215,54 +215,57 @@ struct throttle {
 	bool is_pkg;
 };
 
+/* devices/system/cpu, rewound rather than reopened on sysfs (sysdir.h):
+ * a CPU added or removed shows in the listing as with a fresh open */
+static struct sd_kdir cpudir = SD_KDIR_INIT;
+
 static int thermal_throttle(struct collector_ctx *c, struct metrics_writer *w)
 {
 	static const char *const pl[] = { "package", NULL }, *const cl[] = { "core", "package", NULL };
 	char dir[PATH_MAX];
-	struct dirent **ents = NULL;
+	const struct sd_ent *e;
 	struct throttle *t;
+	/* /proc/stat (rb[0]) is done with: names there; the entries, then
+	 * the throttle array, in rb[1]; read_uint reads into rb[2] */
 	struct rbuf *arr = c->rb[1];
-	size_t nt = 0;
-	int n, i, r = 0;
+	size_t nt = 0, ne, n, eoff;
+	int r = 0;
 	bool any_pkg = false, any_core = false;
 
 	if (pf_path(dir, sizeof(dir), c->cfg->sysfs, "devices/system/cpu") < 0)
 		return 0;
-	n = scandir(dir, &ents, cpu_dir_filter, alphasort);
-	if (n <= 0)
+	if (sd_list_keep(&cpudir, dir, c->rb[0], arr, &ne) < 0 || ne == 0)
 		return 0;
-	if ((size_t)n * 2 * sizeof(*t) > arr->cap) {
-		char *p = realloc(arr->data, (size_t)n * 2 * sizeof(*t));
-
-		if (!p) {
-			r = ctx_error(c, -ENOMEM, "out of memory");
-			goto out;
-		}
-		arr->data = p;
-		arr->cap = (size_t)n * 2 * sizeof(*t);
-	}
-	t = (struct throttle *)(void *)arr->data;
-	for (i = 0; i < n; i++) {
+	eoff = (ne + 1) * sizeof(struct sd_ent);
+	eoff = (eoff + 15) & ~(size_t)15;
+	if ((r = rbuf_reserve(arr, eoff + ne * 2 * sizeof(*t))) < 0)
+		return ctx_error(c, r, "out of memory");
+	e = (const struct sd_ent *)(void *)arr->data;
+	n = ne;
+	t = (struct throttle *)(void *)(arr->data + eoff);
+	for (size_t i = 0; i < n; i++) {
 		char rel[NAME_MAX + 96];
 		uint64_t pkg, core, v;
 		size_t k;
 
-		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/topology/physical_package_id", ents[i]->d_name);
+		if (!cpu_dir_name(e[i].name))
+			continue;
+		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/topology/physical_package_id", e[i].name);
 		if (read_uint(c, rel, &pkg) < 0)
 			continue;
-		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/topology/core_id", ents[i]->d_name);
+		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/topology/core_id", e[i].name);
 		if (read_uint(c, rel, &core) < 0)
 			continue;
 		for (k = 0; k < nt; k++)
 			if (!t[k].is_pkg && t[k].pkg == pkg && t[k].core == core)
 				break;
-		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/thermal_throttle/core_throttle_count", ents[i]->d_name);
+		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/thermal_throttle/core_throttle_count", e[i].name);
 		if (k == nt && read_uint(c, rel, &v) == 0)
 			t[nt++] = (struct throttle){ pkg, core, v, false };
 		for (k = 0; k < nt; k++)
 			if (t[k].is_pkg && t[k].pkg == pkg)
 				break;
-		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/thermal_throttle/package_throttle_count", ents[i]->d_name);
+		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/thermal_throttle/package_throttle_count", e[i].name);
 		if (k == nt && read_uint(c, rel, &v) == 0)
 			t[nt++] = (struct throttle){ pkg, 0, v, true };
 	}
@@ -292,10 +295,6 @@ static int thermal_throttle(struct collector_ctx *c, struct metrics_writer *w)
 			(void)writer_sample_u64(w, lv, t[k].count);
 		}
 	}
-out:
-	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
 	return r;
 }
 
@@ -400,6 +399,7 @@ static const struct flag cpu_flags[] = {
 
 static void cpu_teardown(void)
 {
+	sd_kdir_close(&cpudir);
 	host_regex_free(&host_cfg.cpu_flags_include);
 	host_regex_free(&host_cfg.cpu_bugs_include);
 }

@@ -16,12 +16,14 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "collector.h"
 #include "sysattr.h"
+#include "sysdir.h"
 
 enum { CUR, MAX, MIN, LATENCY, SCUR, SMAX, SMIN, NVAL };
 
@@ -35,16 +37,20 @@ static const char *const str_files[] = {
 };
 
 struct cpu_freq {
-	int ent;		/* index into the directory list; -1: no cpufreq */
+	size_t ent;		/* index into the directory list */
 	uint8_t have;		/* bit per val_files[] */
 	uint64_t v[NVAL];
 };
 
 /* Go's filepath.Glob("cpu[0-9]*") */
-static int cpu_glob(const struct dirent *d)
+static bool cpu_glob(const char *name)
 {
-	return strncmp(d->d_name, "cpu", 3) == 0 && d->d_name[3] >= '0' && d->d_name[3] <= '9';
+	return strncmp(name, "cpu", 3) == 0 && name[3] >= '0' && name[3] <= '9';
 }
+
+/* devices/system/cpu, rewound rather than reopened on sysfs (sysdir.h):
+ * a CPU added or removed shows in the listing as with a fresh open */
+static struct sd_kdir cpudir = SD_KDIR_INIT;
 
 static int read_cpu(struct collector_ctx *c, const char *dir, struct cpu_freq *f)
 {
@@ -97,39 +103,40 @@ static int collect_cpufreq(struct collector_ctx *c, struct metrics_writer *w)
 	};
 	static const char *const labels[] = { "cpu", NULL };
 	char base[PATH_MAX], dir[PATH_MAX];
-	struct dirent **ents;
+	const struct sd_ent *e;
 	struct cpu_freq *f;
-	size_t nf = 0;
-	int n, r = 0;
+	size_t nf = 0, n, eoff;
+	int r = 0;
 
 	if ((r = pf_path(base, sizeof(base), c->cfg->sysfs, "devices/system/cpu")) < 0)
 		return ctx_error(c, r, "%s/devices/system/cpu: path too long", c->cfg->sysfs);
-	n = sa_list(base, cpu_glob, &ents);
-	if (n < 0)	/* Glob: an unreadable directory matches nothing */
-		return 0;
+	/* names in rb[2]; the entries, then the per-CPU values, in rb[1];
+	 * read_cpu reads into rb[0] */
+	if (sd_list_keep(&cpudir, base, c->rb[2], c->rb[1], &n) < 0)
+		return 0;	/* Glob: an unreadable directory matches nothing */
 	if (n == 0)
-		goto out;
-	if ((r = rbuf_reserve(c->rb[1], (size_t)n * sizeof(*f))) < 0) {
-		r = ctx_error(c, r, "%d CPUs: %s", n, strerror(-r));
-		goto out;
-	}
-	f = (struct cpu_freq *)(void *)c->rb[1]->data;
-	for (int i = 0; i < n; i++) {
+		return 0;
+	eoff = (n + 1) * sizeof(*e);
+	eoff = (eoff + 15) & ~(size_t)15;
+	if ((r = rbuf_reserve(c->rb[1], eoff + n * sizeof(*f))) < 0)
+		return ctx_error(c, r, "%zu CPUs: %s", n, strerror(-r));
+	e = (const struct sd_ent *)(void *)c->rb[1]->data;
+	f = (struct cpu_freq *)(void *)(c->rb[1]->data + eoff);
+	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 
-		if (snprintf(dir, sizeof(dir), "%s/%s/cpufreq", base, ents[i]->d_name) >= (int)sizeof(dir)) {
-			r = ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, ents[i]->d_name);
-			goto out;
-		}
+		if (!cpu_glob(e[i].name))
+			continue;
+		if (snprintf(dir, sizeof(dir), "%s/%s/cpufreq", base, e[i].name) >= (int)sizeof(dir))
+			return ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, e[i].name);
 		if (stat(dir, &st) < 0) {
 			if (errno == ENOENT)
 				continue;
-			r = ctx_error(c, -errno, "stat %s: %s", dir, strerror(errno));
-			goto out;
+			return ctx_error(c, -errno, "stat %s: %s", dir, strerror(errno));
 		}
 		f[nf] = (struct cpu_freq){ .ent = i };
 		if ((r = read_cpu(c, dir, &f[nf])) < 0)
-			goto out;
+			return r;
 		nf++;
 	}
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
@@ -141,18 +148,22 @@ static int collect_cpufreq(struct collector_ctx *c, struct metrics_writer *w)
 			if (!(f[i].have & (1u << fam[k].val)))
 				continue;
 			if (!begun && (r = writer_family(w, fam[k].name, METRIC_GAUGE, fam[k].help, labels)) < 0)
-				goto out;
+				return r;
 			begun = true;
-			cpu = ents[f[i].ent]->d_name + 3;
+			cpu = e[f[i].ent].name + 3;
 			if ((r = writer_sample(w, &cpu, (double)f[i].v[fam[k].val] * 1000.0)) < 0)
-				goto out;
+				return r;
 		}
 	}
-out:
-	sa_free_list(ents, n);
-	return r;
+	return 0;
+}
+
+static void cpufreq_teardown(void)
+{
+	sd_kdir_close(&cpudir);
 }
 
 const struct collector collector_cpufreq = {
 	.name = "cpufreq", .default_on = true, .collect = collect_cpufreq, .src = SRC_DEVICE,
+	.teardown = cpufreq_teardown,
 };

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "collector.h"
 #include "util.h"
@@ -84,20 +85,30 @@ static const char *prop(const struct rbuf *b, const struct disk *d, int k)
 }
 
 /* Read the disk's udev record (if any) and append the values of prop_keys
- * to b (after b->len), recording their offsets in d. */
-static int udev_props(struct collector_ctx *c, struct rbuf *b, struct disk *d)
+ * to b (after b->len), recording their offsets in d.  *nodb: set when a
+ * record is missing because udev's database directory is (a host or a
+ * container without udev; checked once per scrape, at the first missing
+ * record): the other disks' records are then not looked for (each would
+ * be a failed open), and set, it only clears d's properties. */
+static int udev_props(struct collector_ctx *c, struct rbuf *b, struct disk *d, int *nodb)
 {
 	char rel[64], path[PATH_MAX], *cur, *line;
 	struct rbuf *u = c->rb[2];
+	struct stat st;
 	int k, r;
 
 	for (k = 0; k < NPROPS; k++)
 		d->prop[k] = NO_PROP;
-	if (!c->cfg->udev_data || !*c->cfg->udev_data)
+	if (!c->cfg->udev_data || !*c->cfg->udev_data || *nodb > 0)
 		return 0;
 	snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
-	if (pf_path(path, sizeof(path), c->cfg->udev_data, rel) < 0 || pf_read_quiet(u, path) < 0)
+	if (pf_path(path, sizeof(path), c->cfg->udev_data, rel) < 0)
 		return 0;
+	if ((r = pf_read_quiet(u, path)) < 0) {
+		if (r == -ENOENT && *nodb == 0)
+			*nodb = stat(c->cfg->udev_data, &st) < 0 && errno == ENOENT ? 1 : -1;
+		return 0;
+	}
 	cur = u->data;
 	while ((line = pf_next_line(&cur))) {
 		size_t len = strlen(line), kl;
@@ -205,7 +216,7 @@ int collect_diskstats(struct collector_ctx *c, struct metrics_writer *w)
 	struct disk *disks;
 	char *cur, *line;
 	size_t nd = 0, i, f;
-	int r;
+	int r, nodb = 0;	/* udev_props() */
 
 	r = pf_read(c, b, c->cfg->procfs, "diskstats");
 	if (r < 0)
@@ -243,7 +254,7 @@ int collect_diskstats(struct collector_ctx *c, struct metrics_writer *w)
 	if (b->len >= UINT32_MAX)
 		return ctx_error(c, -EFBIG, "%s/diskstats too large", c->cfg->procfs);
 	for (i = 0; i < nd; i++)
-		if ((r = udev_props(c, b, &disks[i])) < 0)
+		if ((r = udev_props(c, b, &disks[i], &nodb)) < 0)
 			return r;
 
 	if (nd) {

@@ -87,6 +87,8 @@ static struct host_regex ignored_re;
  * class/net/<dev> (a symlink) into devices/...; 22 of them per device were
  * 88 of a default scrape's 124 opens on a host with 4 devices. */
 static struct sd_keep kept;
+/* class/net itself, rewound rather than reopened (sysdir.h sd_kdir) */
+static struct sd_kdir classdir = SD_KDIR_INIT;
 static bool ignore_invalid_speed, use_netlink, rtnl_with_stats;
 
 /* Errors the library passes over: the attribute is just not there. */
@@ -152,14 +154,14 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 		return netclass_netlink_collect(c, w, dev_ignored, rtnl_with_stats);
 	if ((r = pf_path(base, sizeof(base), c->cfg->sysfs, "class/net")) < 0)
 		return ctx_error(c, r, "%s/class/net: path too long", c->cfg->sysfs);
-	if ((r = sd_list(base, names, ents, &n)) < 0) {
+	if ((r = sd_list_keep(&classdir, base, names, ents, &n)) < 0) {
 		if (r == -ENOENT || r == -EACCES || r == -EPERM)
 			return -ENODATA;
 		return ctx_error(c, r, "could not get net class info: cannot access dir \"%s\": %s",
 				 base, strerror(-r));
 	}
 	e = (struct sd_ent *)(void *)ents->data;
-	keep = sd_keep_begin(&kept, base);
+	keep = sd_keep_begin(&kept, base, r == 1);
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].type == DT_REG || dev_ignored(e[i].name))
 			continue;
@@ -282,6 +284,7 @@ static void netclass_teardown(void)
 {
 	host_regex_free(&ignored_re);
 	sd_keep_free(&kept);
+	sd_kdir_close(&classdir);
 }
 
 const struct collector collector_netclass = {

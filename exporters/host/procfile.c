@@ -93,9 +93,14 @@ int pf_path(char *out, size_t size, const char *root, const char *rel)
  * read 4 KiB at a time, not with the whole (grown) buffer.  seq_file and
  * sysfs reads cost the same whatever the count.
  */
-static int read_fd(int fd, struct rbuf *b, size_t chunk)
+/* read_fd's short_eof: ONE_WHOLE, a short read is the end; ONE_PAGE, a
+ * short read under a page is (sysfs: a text attribute is at most a page
+ * less one byte, a binary one hands out a page per read). */
+enum { ONE_NO, ONE_WHOLE, ONE_PAGE };
+
+static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 {
-	size_t off = 0;
+	size_t off = 0, want;
 	ssize_t n;
 	int r;
 
@@ -108,8 +113,8 @@ static int read_fd(int fd, struct rbuf *b, size_t chunk)
 			if (r < 0)
 				return r;
 		}
-		n = pread(fd, b->data + off, b->cap - off - 1 < chunk ? b->cap - off - 1 : chunk,
-			  (off_t)off);
+		want = b->cap - off - 1 < chunk ? b->cap - off - 1 : chunk;
+		n = pread(fd, b->data + off, want, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -118,6 +123,8 @@ static int read_fd(int fd, struct rbuf *b, size_t chunk)
 		if (n == 0)
 			break;
 		off += (size_t)n;
+		if (short_eof && (size_t)n < want && (short_eof == ONE_WHOLE || n < 4096))
+			break;	/* the whole text came in this read (one_read()) */
 	}
 	b->data[off] = '\0';
 	b->len = off;
@@ -237,6 +244,53 @@ static size_t read_chunk(const char *path)
 										   : SIZE_MAX;
 }
 
+/*
+ * Files a single read returns whole whenever the buffer is larger, so a
+ * short read is their end and the read that would return 0 is skipped (a
+ * system call each, ~25 per default scrape here, one per sensor file on a
+ * host with hwmon; in a paravirtualised guest the system call itself costs
+ * more than these reads' work).  Only below a real procfs or sysfs (the
+ * roots the cache below knows), and only where the kernel makes the whole
+ * text in one go: <procfs>/sys/ (fs/proc/proc_sysctl.c
+ * proc_sys_call_handler: one handler call per read), the procfs files built
+ * by single_open() (fs/seq_file.c: one record holding the whole text, the
+ * buffer grown until it fits), and attributes under <sysfs>/class/ and
+ * <sysfs>/devices/ (fs/kernfs/file.c: a text attribute is one show of at
+ * most a page less one byte; a binary one hands out at most a page per
+ * read, so there only a short read under a page is the end: ONE_PAGE).  Files made record by record (vmstat, diskstats, net/dev, the
+ * mount tables, ...) hand out at most a page per read and are read until a
+ * read returns 0, as is everything outside a kept procfs/sysfs.
+ */
+static int one_read(const char *path)
+{
+	/* proc_create_single / single_open / single_open_size /
+	 * proc_create_net_single / psi_open, below <procfs>/ */
+	static const char *const single[] = {
+		"loadavg", "meminfo", "stat", "pressure/cpu", "pressure/io", "pressure/memory",
+		"pressure/irq", "net/sockstat", "net/sockstat6", "net/snmp", "net/snmp6",
+		"net/netstat",
+	};
+	/* <sysfs> is fdc_sys less "/devices/system" (set only for a real sysfs) */
+	size_t sl = fdc_syslen ? fdc_syslen - (sizeof("/devices/system") - 1) : 0;
+	const char *rel;
+
+	/* class/ and devices/ only: other filesystems are mounted elsewhere
+	 * under /sys (cgroup, debugfs, tracefs, bpf), whose seq_files may
+	 * hand out less than a page before their end */
+	if (fdc_syslen && strncmp(path, fdc_sys, sl) == 0 &&
+	    (strncmp(path + sl, "/class/", 7) == 0 || strncmp(path + sl, "/devices/", 9) == 0))
+		return ONE_PAGE;
+	if (!fdc_root || strncmp(path, fdc_root, fdc_rootlen) != 0 || path[fdc_rootlen] != '/')
+		return ONE_NO;
+	rel = path + fdc_rootlen + 1;
+	if (strncmp(rel, "sys/", 4) == 0)
+		return ONE_WHOLE;
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+		if (strcmp(rel, single[i]) == 0)
+			return ONE_WHOLE;
+	return ONE_NO;
+}
+
 static size_t fdc_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603u;
@@ -316,7 +370,7 @@ int pf_read_quiet(struct rbuf *b, const char *path)
 				goto uncached;
 			}
 			if (e->fd >= 0) {
-				r = read_fd(e->fd, b, chunk);
+				r = read_fd(e->fd, b, chunk, one_read(path));
 				if (r == 0 || r == -ENOMEM || r == -EFBIG) {
 					atomic_store(&e->busy, false);
 					return r;
@@ -331,7 +385,7 @@ int pf_read_quiet(struct rbuf *b, const char *path)
 				return fd;
 			}
 			e->fd = fd;
-			r = read_fd(fd, b, chunk);
+			r = read_fd(fd, b, chunk, one_read(path));
 			atomic_store(&e->busy, false);
 			return r;
 		}
@@ -345,14 +399,14 @@ int pf_read_quiet(struct rbuf *b, const char *path)
 		    (st.f_type == PROC_MAGIC || (st.f_type == SYSFS_MAGIC && fdc_syslen))) {
 			e = fdc_insert(path, h, fd);
 			if (e) {
-				r = read_fd(fd, b, chunk);
+				r = read_fd(fd, b, chunk, one_read(path));
 				atomic_store(&e->busy, false);
 				return r;
 			}
 		} else if ((e = fdc_insert(path, h, -2)) != NULL) {
 			atomic_store(&e->busy, false);	/* remembered: never cache */
 		}
-		r = read_fd(fd, b, chunk);
+		r = read_fd(fd, b, chunk, one_read(path));
 		close(fd);
 		return r;
 	}
@@ -360,7 +414,7 @@ uncached:
 	fd = open_path(path);
 	if (fd < 0)
 		return fd;
-	r = read_fd(fd, b, chunk);
+	r = read_fd(fd, b, chunk, one_read(path));
 	close(fd);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +21,23 @@ static int ent_cmp(const void *a, const void *b)
 	return strcmp(((const struct sd_ent *)a)->name, ((const struct sd_ent *)b)->name);
 }
 
-int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
+/* The largest getdents64 record: header, a 255-byte name, NUL, aligned to 8. */
+#define DIRENT_MAX ((offsetof(struct dirent64, d_name) + 256 + 7) & ~(size_t)7)
+
+/* The listing of the open directory fd from its current position.
+ * kernfs: fd is a sysfs directory, whose getdents64 emits children until
+ * the buffer is full (fs/kernfs/dir.c kernfs_fop_readdir), so a call that
+ * left room for the largest record listed everything: the call that would
+ * return 0 is skipped. */
+static int list_fd(int fd, struct rbuf *names, struct rbuf *ents, size_t *n, bool kernfs)
 {
 	char dbuf[2048] __attribute__((aligned(8)));
 	size_t len = 0, cnt = 0, off;
 	struct sd_ent *e;
-	int fd, r = 0;
+	bool eof = false;
+	int r = 0;
 
 	*n = 0;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* names: [type byte][d_ino, 8 bytes][name NUL] packed; the entries
 	 * point into it once it no longer grows. */
 	for (;;) {
@@ -42,6 +49,8 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 		}
 		if (got == 0)
 			break;
+		if (kernfs && sizeof(dbuf) - (size_t)got >= DIRENT_MAX)
+			kernfs = false, eof = true;	/* the last call (see above) */
 		for (ssize_t p = 0; p < got;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(dbuf + p);
 			size_t nl = strlen(d->d_name);
@@ -66,6 +75,8 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 			len += nl + 10;
 			cnt++;
 		}
+		if (eof)
+			break;
 	}
 	if ((r = rbuf_reserve(ents, (cnt + 1) * sizeof(*e))) < 0)
 		goto out;
@@ -80,8 +91,61 @@ int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 	qsort(e, cnt, sizeof(*e), ent_cmp);
 	*n = cnt;
 out:
+	return r;
+}
+
+int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	r = list_fd(fd, names, ents, n, false);
 	close(fd);
 	return r;
+}
+
+#define SYSFS_MAGIC 0x62656572	/* statfs(2) */
+
+int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct rbuf *ents,
+		 size_t *n)
+{
+	struct statfs st;
+	int fd = atomic_exchange(&k->fd, -1), r, none = -1;
+
+	*n = 0;
+	if (fd >= 0) {
+		/* rewinddir: kernfs lists the directory's children as they are
+		 * now (fs/kernfs/dir.c kernfs_fop_readdir) */
+		if (lseek(fd, 0, SEEK_SET) == 0 && (r = list_fd(fd, names, ents, n, true)) == 0 && *n > 0)
+			goto keep;	/* (*n > 0 also means r is 0) */
+		/* an error, or nothing listed (was the directory removed?):
+		 * ask the path afresh */
+		close(fd);
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if ((r = list_fd(fd, names, ents, n, false)) < 0 || atomic_load(&k->nokeep) ||
+	    fstatfs(fd, &st) < 0 || st.f_type != SYSFS_MAGIC) {
+		if (r == 0)
+			atomic_store(&k->nokeep, true);	/* not sysfs: never kept */
+		close(fd);
+		return r;
+	}
+keep:
+	if (!atomic_compare_exchange_strong(&k->fd, &none, fd))
+		close(fd);	/* a concurrent scrape kept its own */
+	return 1;	/* listed through a sysfs descriptor */
+}
+
+void sd_kdir_close(struct sd_kdir *k)
+{
+	int fd = atomic_exchange(&k->fd, -1);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 static int open_attr(const char *dir, const char *name)
@@ -141,16 +205,14 @@ int sd_read_attr(const char *dir, const char *name, char *out)
 	return 0;
 }
 
-#define SYSFS_MAGIC 0x62656572	/* statfs(2) */
-
-bool sd_keep_begin(struct sd_keep *k, const char *classdir)
+bool sd_keep_begin(struct sd_keep *k, const char *classdir, bool on_sysfs)
 {
 	struct statfs st;
 	bool idle = false;
 
 	if (!atomic_compare_exchange_strong(&k->busy, &idle, true))
 		return false;
-	if (statfs(classdir, &st) < 0 || st.f_type != SYSFS_MAGIC) {
+	if (!on_sysfs && (statfs(classdir, &st) < 0 || st.f_type != SYSFS_MAGIC)) {
 		atomic_store(&k->busy, false);
 		return false;
 	}

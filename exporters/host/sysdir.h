@@ -31,6 +31,29 @@ struct sd_ent {
  */
 int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n);
 
+/*
+ * A directory listed on every scrape (devices/system/cpu, class/net, ...)
+ * whose descriptor is kept open when it is on sysfs: the next listing
+ * rewinds it (lseek 0) instead of walking the path again; kernfs lists the
+ * children as they are at that moment, so a CPU or device added or removed
+ * shows as it would with a fresh open.  A kept listing that fails or comes
+ * out empty (the directory itself removed) is made again from the path.
+ * Anything not on sysfs (fixture trees) is listed afresh every time.
+ * Thread-safety: any thread; a concurrent scrape finding the descriptor
+ * taken lists afresh.  SD_KDIR_INIT initialises; sd_kdir_close at teardown.
+ */
+struct sd_kdir {
+	_Atomic int fd;		/* -1: none kept */
+	_Atomic bool nokeep;	/* the path is not on sysfs */
+};
+#define SD_KDIR_INIT { -1, false }
+/* sd_list of path through k: 1 when listed through a descriptor on sysfs
+ * (the path was on sysfs when it was opened), 0 when listed afresh
+ * elsewhere, or negative errno. */
+int sd_list_keep(struct sd_kdir *k, const char *path, struct rbuf *names, struct rbuf *ents,
+		 size_t *n);
+void sd_kdir_close(struct sd_kdir *k);
+
 /* SysReadFile of <dir>/<name> into out (at least SD_ATTR_MAX + 1 bytes):
  * 0 or negative errno (of open or read). */
 #define SD_ATTR_MAX 128
@@ -68,9 +91,10 @@ struct sd_keep {
 	uint32_t gen;
 	struct sd_kdev dev[SD_KEEP_DEVS];
 };
-/* Take the table for this scrape if classdir is on sysfs and nobody holds
- * it: true, then sd_keep_end() is due. */
-bool sd_keep_begin(struct sd_keep *k, const char *classdir);
+/* Take the table for this scrape if classdir is on sysfs (on_sysfs: known
+ * to be, from sd_list_keep; else asked of statfs) and nobody holds it:
+ * true, then sd_keep_end() is due. */
+bool sd_keep_begin(struct sd_keep *k, const char *classdir, bool on_sysfs);
 /* The slot for the listed entry e (new or revalidated), NULL when full or
  * the name is too long (then read afresh). */
 struct sd_kdev *sd_keep_dev(struct sd_keep *k, const struct sd_ent *e);

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,11 +155,36 @@ static double parse_version(const char *v, bool *ok)
 	return 0;
 }
 
+/*
+ * A plain "unix:path=P" address (one transport, no options, no escapes)
+ * whose P does not exist: -ENOENT, what sd_bus_start's connect(2) would
+ * end in, without making a bus object and a socket first (a host without
+ * D-Bus, as this one was, spent ~20 system calls and ~7% of a scrape's CPU
+ * on the two failed connects; one stat each now).  Checked on every scrape,
+ * so a bus that comes up later is used on the next one.  0 otherwise
+ * (connect and let sd-bus report).
+ */
+static int socket_missing(const char *addr)
+{
+	static const char pre[] = "unix:path=";
+	const char *p;
+	struct stat st;
+
+	if (strncmp(addr, pre, sizeof(pre) - 1) != 0)
+		return 0;
+	p = addr + sizeof(pre) - 1;
+	if (*p != '/' || strpbrk(p, ",;%"))
+		return 0;
+	return stat(p, &st) < 0 && errno == ENOENT ? -ENOENT : 0;
+}
+
 static int open_one(struct collector_ctx *c, const char *addr, bool bus_client, sd_bus **ret)
 {
 	sd_bus *bus = NULL;
 	int r;
 
+	if ((r = socket_missing(addr)) < 0)
+		return r;
 	if ((r = sd_bus_new(&bus)) < 0)
 		return r;
 	if ((r = sd_bus_set_address(bus, addr)) >= 0 && (r = sd_bus_set_bus_client(bus, bus_client)) >= 0 &&

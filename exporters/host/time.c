@@ -21,7 +21,10 @@
 
 /* One listing of devices/system/clocksource serves both families (it was
  * listed twice per scrape; getdents64 into the worker's buffers, no
- * malloc per entry and no fstat as scandir(3) makes). */
+ * malloc per entry and no fstat as scandir(3) makes), through a kept
+ * descriptor on sysfs (sysdir.h sd_kdir). */
+static struct sd_kdir csdir = SD_KDIR_INIT;
+
 static int clocksources(struct collector_ctx *c, struct metrics_writer *w,
 			const struct sd_ent *e, size_t n, bool current)
 {
@@ -90,7 +93,7 @@ int collect_time(struct collector_ctx *c, struct metrics_writer *w)
 		return r;
 	/* no clocksource directory: nothing to report */
 	if (pf_path(dir, sizeof(dir), c->cfg->sysfs, "devices/system/clocksource") < 0 ||
-	    sd_list(dir, c->rb[1], c->rb[2], &n) < 0)
+	    sd_list_keep(&csdir, dir, c->rb[1], c->rb[2], &n) < 0)
 		return 0;
 	e = (struct sd_ent *)(void *)c->rb[2]->data;
 	r = clocksources(c, w, e, n, false);
@@ -99,6 +102,12 @@ int collect_time(struct collector_ctx *c, struct metrics_writer *w)
 	return r;
 }
 
+static void time_teardown(void)
+{
+	sd_kdir_close(&csdir);
+}
+
 const struct collector collector_time = {
 	.name = "time", .default_on = true, .collect = collect_time, .src = SRC_SYSFS,
+	.teardown = time_teardown,
 };

@@ -1,6 +1,7 @@
 #!/bin/bash
 # netclass keeps its sysfs attribute descriptors open between scrapes
-# (sysdir.h sd_keep): on a real sysfs, devices appearing, disappearing,
+# (sysdir.h sd_keep), and the class/net directory's (sd_kdir, rewound for
+# each listing): on a real sysfs, devices appearing, disappearing,
 # renamed or replaced under the same name between two scrapes must show at
 # the next scrape exactly as node_exporter 1.5 shows them.  Runs in its own
 # network and mount namespace (unshare; root) with a sysfs mounted there,
@@ -65,6 +66,16 @@ step first
 check "first: a0 and b0 read (mtu 1400, 1500)" [ "$(value "$d/first" a0) $(value "$d/first" b0)" = "1400 1500" ]
 series "$hp" >/dev/null
 check "descriptors kept between scrapes (22 attributes of each of a0, b0, lo)" [ "$(kept_fds)" -ge 60 ]
+# class/net itself is rewound, not reopened (sysdir.h sd_kdir): every step
+# below (devices added, renamed, removed, replaced) is listed through it
+dir_fds() {
+	local n=0 f
+	for f in /proc/$hpid/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$d/sys/class/net" ] && n=$((n + 1))
+	done
+	echo $n
+}
+check "the class/net directory descriptor is kept between scrapes ($(dir_fds))" [ "$(dir_fds)" = 1 ]
 
 ip link set a0 mtu 1234
 step changed
@@ -93,4 +104,40 @@ step replaced
 check "replaced: a0 is the new device (1111), a9 gone" \
 	[ "$(value "$d/replaced" a0) $(grep -c 'device="a9"' "$d/replaced")" = "1111 0" ]
 check "host-exporter logged no error" [ -z "$(grep -i 'level=error' "$d/he.log")" ]
+check "still one class/net descriptor after all the steps ($(dir_fds))" [ "$(dir_fds)" = 1 ]
+
+# The kept listing takes one getdents64 when the directory fits in its
+# buffer (kernfs fills it to the brim: room left means the end) ...
+getdents_per_scrape() {
+	local spid i ok t
+	strace -f -qq -y -e trace=getdents64,statfs -o "$d/gd.tr" -p "$hpid" 2>/dev/null &
+	spid=$!
+	for ((i = 0; i < 100; i++)); do
+		ok=1
+		for t in /proc/"$hpid"/task/*/status; do
+			grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
+		done
+		[ $ok = 1 ] && break
+		sleep 0.1
+	done
+	series "$hp" >"$d/gd.prom"
+	kill -INT $spid
+	wait $spid 2>/dev/null
+	grep -c "getdents64([0-9]*<$d/sys/class/net>" "$d/gd.tr"
+}
+if command -v strace >/dev/null; then
+	g=$(getdents_per_scrape)
+	check "one getdents64 of class/net per scrape ($g)" [ "$g" = 1 ]
+	# the kept listing's descriptor vouches for sysfs: no statfs(2) of it
+	check "no statfs of class/net per scrape ($(grep -c 'statfs(' "$d/gd.tr"))" [ "$(grep -c 'statfs(' "$d/gd.tr")" = 0 ]
+fi
+# ... and as many as it takes when it does not: 60 more devices (~2.4 kB
+# of entries for a 2 kB buffer), all listed, as node_exporter lists them
+for ((i = 10; i < 70; i++)); do ip link add "many_devices_$i" type $kind || break; done
+step many
+check "many: all 60 devices listed" [ "$(grep -c '^node_network_info{.*device="many_devices_' "$d/many")" = 60 ]
+if command -v strace >/dev/null; then
+	g=$(getdents_per_scrape)
+	check "many: class/net listed over more than one getdents64 ($g)" [ "$g" -ge 2 ]
+fi
 finish

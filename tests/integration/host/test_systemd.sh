@@ -233,6 +233,36 @@ done
 check "stalled Gets: the collector closed all its $nc connections ($ncl closed)" [ "$nc" -ge 3 -a "$nc" = "$ncl" ]
 kill $hp
 
+# A missing bus socket fails fast (one stat, no sd-bus object, no socket:
+# they were ~7% of a default scrape's CPU on a host without D-Bus) and is
+# looked for again on every scrape: a bus that comes up between two scrapes
+# is connected to on the next one.  Under strace from the start, in the
+# no-bus namespace (so systemd's private socket is missing too).
+late=$d/late.sock
+p=$(free_port)
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$late nobus strace -f -qq -e trace=socket,connect \
+	-o "$d/late.tr" "$HE" --web.listen-address="127.0.0.1:$p" --collector.disable-defaults \
+	--collector.systemd --collector.timeout=1s >"$d/he-late.log" 2>&1 &
+hp=$!
+on_exit "kill $hp 2>/dev/null"
+wait_http "http://127.0.0.1:$p/metrics" 60 || fail "late bus: host-exporter did not answer"
+for i in 1 2 3; do curl -s --max-time 30 -o "$d/he-late0.prom" "http://127.0.0.1:$p/metrics"; done
+check "no bus socket: success 0" grep -qx 'node_scrape_collector_success{collector="systemd"} 0' "$d/he-late0.prom"
+check "no bus socket: the error is the private socket's ENOENT, as before" \
+	grep -q 'err="couldn.t get dbus connection: unix:path=/run/systemd/private: No such file or directory"' "$d/he-late.log"
+nunix=$(grep -c 'socket(AF_UNIX' "$d/late.tr")
+check "no bus socket: four scrapes made no AF_UNIX socket ($nunix made)" [ "$nunix" = 0 ]
+$PY "$d/stall.py" "$late" 2>"$d/late-peer.log" &
+latep=$!
+on_exit "kill $latep 2>/dev/null"
+for ((i = 0; i < 300; i++)); do [ -S "$late" ] && break; sleep 0.1; done
+curl -s --max-time 60 -o "$d/he-late1.prom" "http://127.0.0.1:$p/metrics"
+check "a bus socket that appeared between scrapes is used by the next scrape" \
+	grep -q '^connected' "$d/late-peer.log"
+check "the scrape against it asked for units (ListUnits answered)" \
+	grep -q '^unanswered Get /org/freedesktop/systemd1/unit/' "$d/late-peer.log"
+kill $hp $latep
+
 # Bad regexes: exit 2 naming the flag (as node_exporter refuses to start).
 for fl in unit-include unit-exclude; do
 	timeout 30 "$HE" --web.listen-address=127.0.0.1:0 --collector.systemd."$fl"='(' >"$d/bad.log" 2>&1
