@@ -269,8 +269,10 @@ if o16 and oall:
 else:
     print("floor: strace not installed, not measured")
 print("default sets (issue 13 targets: CPU/scrape and p50 >=10x lower, PSS <=1/4, anonymous <=1/5):"
-      " CPU %.1fx, p50 %.1fx, PSS 1/%.1f, anonymous 1/%.1f"
+      " CPU %.1fx, p50 %.1fx, PSS 1/%.1f idle (1/%.1f right after 8 scrapers),"
+      " anonymous 1/%.1f idle (1/%.1f right after 8 scrapers)"
       % (ratio("cpu_gz", hfull["cpu_gz"], full["cpu_gz"]), ratio("p50_gz", hfull["p50_gz"], full["p50_gz"]),
-         ratio("pss", hfull["pss"], full["pss"]), ratio("rssanon", hfull["rssanon"], full["rssanon"])))
+         ratio("pssq", hfull["pssq"], full["pssq"]), ratio("pss", hfull["pss"], full["pss"]),
+         ratio("anonq", hfull["anonq"], full["anonq"]), ratio("rssanon", hfull["rssanon"], full["rssanon"])))
 print("targets: >=10x lower p50 and CPU/scrape, within 2x of the floor")
 PY

@@ -32,7 +32,7 @@ check "default sets compared with the floor" \
 check "memory floor with host-exporter's libraries" \
 	grep -qE "^floor with host-exporter's libraries: anonymous $n MB, PSS $n MB" <<<"$out"
 check "the issue-13 summary line" \
-	grep -qE "^default sets \(issue 13 targets.*\): CPU $r, p50 $n""x, PSS 1/$n, anonymous 1/$n$" <<<"$out"
+	grep -qE "^default sets \(issue 13 targets.*\): CPU $r, p50 $n""x, PSS 1/$n idle \(1/$n right after 8 scrapers\), anonymous 1/$n idle \(1/$n right after 8 scrapers\)$" <<<"$out"
 left=""
 for f in /proc/[0-9]*/cmdline; do
 	{ tr "\0" " " <"$f" | grep -q -- "textfile.directory=$d/"; } 2>/dev/null && left="$left ${f%/cmdline}"
