@@ -23,9 +23,7 @@ SET @app_host = IFNULL(NULLIF(@app_host, ''), '%');
 -- app_user: orderd.  It reads orders with their customer and items and
 -- inserts all three (a new customer_id creates its customer row; a
 -- concurrent duplicate is an INSERT that fails on the primary key and is
--- then read).  It never updates or deletes, so it may not.  EXECUTE on
--- orders_db.order_create only (POST's statements in one CALL; SQL SECURITY
--- INVOKER, so it needs the table privileges above and adds none).  Two accounts:
+-- then read).  It never updates or deletes, so it may not.  Two accounts:
 -- @app_host for the network and 'localhost' for the socket, which an
 -- anonymous ''@'localhost' account (if an installation has one) would
 -- otherwise shadow.
@@ -35,7 +33,6 @@ EXECUTE IMMEDIATE CONCAT('ALTER USER ', @acct, ' IDENTIFIED BY ', QUOTE(@app_pas
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.customer TO ', @acct);
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.orders TO ', @acct);
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.order_items TO ', @acct);
-EXECUTE IMMEDIATE CONCAT('GRANT EXECUTE ON PROCEDURE orders_db.order_create TO ', @acct);
 
 SET @acct = '''app_user''@''localhost''';
 EXECUTE IMMEDIATE CONCAT('CREATE USER IF NOT EXISTS ', @acct, ' IDENTIFIED BY ', QUOTE(@app_password));
@@ -43,7 +40,6 @@ EXECUTE IMMEDIATE CONCAT('ALTER USER ', @acct, ' IDENTIFIED BY ', QUOTE(@app_pas
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.customer TO ', @acct);
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.orders TO ', @acct);
 EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT ON orders_db.order_items TO ', @acct);
-EXECUTE IMMEDIATE CONCAT('GRANT EXECUTE ON PROCEDURE orders_db.order_create TO ', @acct);
 
 -- BEGIN exporter
 -- exporter: mysql-exporter, on the database host (socket, or TCP to

@@ -33,17 +33,6 @@
 --   by id); idx_items_order serves "the items of an order";
 --   idx_orders_customer_created serves "a customer's orders, newest first"
 --   and the foreign key to customer.
--- * order_create (a procedure, SQL SECURITY INVOKER: it can do nothing
---   its caller could not) runs POST /api/order's statements in one round
---   trip: the customer looked up and inserted only when missing (INSERT
---   IGNORE: concurrent requests for one new customer all proceed with one
---   row), the order, the items from a JSON array [[product_id, quantity,
---   "unit_price"], ...] by INSERT ... SELECT FROM JSON_TABLE in array
---   order, then one result set: order id, the customer's stored name and
---   email, and one row per item id in item_id order (read back: the ids of
---   an INSERT ... SELECT need not be consecutive, whatever
---   innodb_autoinc_lock_mode).  It never commits: the caller sends COMMIT,
---   so a connection lost before it is known to have committed nothing.
 
 CREATE DATABASE IF NOT EXISTS orders_db
 	CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
@@ -107,58 +96,6 @@ CREATE TABLE IF NOT EXISTS order_items (
 	CONSTRAINT chk_items_unit_price CHECK (unit_price >= 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- POST /api/order's statements but its COMMIT (migration 0003).
-DELIMITER //
-CREATE OR REPLACE PROCEDURE order_create(
-	IN p_customer_id INT,
-	IN p_name VARCHAR(255) CHARACTER SET utf8mb4,
-	IN p_email VARCHAR(255) CHARACTER SET utf8mb4,
-	IN p_total DECIMAL(10,2),
-	IN p_key VARCHAR(128) CHARACTER SET ascii,
-	IN p_hash BINARY(32),
-	IN p_created TIMESTAMP,
-	IN p_items TEXT CHARACTER SET utf8mb4)
-	MODIFIES SQL DATA
-	SQL SECURITY INVOKER
-	COMMENT 'POST /api/order without its COMMIT; one result set: order id, customer name, email, one row per item id'
-BEGIN
-	DECLARE v_found INT DEFAULT 1;
-	DECLARE v_order INT;
-	DECLARE v_name, v_email VARCHAR(255) CHARACTER SET utf8mb4;
-	DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_found = 0;
-
-	SELECT name, email INTO v_name, v_email FROM customer WHERE customer_id = p_customer_id;
-	IF v_found = 0 THEN
-		INSERT IGNORE INTO customer (customer_id, name, email)
-			VALUES (p_customer_id, p_name, p_email);
-		IF ROW_COUNT() = 1 THEN
-			SET v_name = p_name, v_email = p_email;
-		ELSE
-			SET v_found = 1;
-			SELECT name, email INTO v_name, v_email FROM customer
-				WHERE customer_id = p_customer_id;
-			IF v_found = 0 THEN
-				SIGNAL SQLSTATE '45000'
-					SET MESSAGE_TEXT = 'customer row vanished after INSERT IGNORE';
-			END IF;
-		END IF;
-	END IF;
-	INSERT INTO orders (customer_id, total_amount, status, idempotency_key, request_hash, created_at)
-		VALUES (p_customer_id, p_total, 'pending', p_key, p_hash, p_created);
-	SET v_order = LAST_INSERT_ID();
-	INSERT INTO order_items (order_id, product_id, quantity, unit_price)
-		SELECT v_order, j.product_id, j.quantity, j.unit_price
-		FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
-			n FOR ORDINALITY,
-			product_id INT PATH '$[0]' ERROR ON EMPTY,
-			quantity INT PATH '$[1]' ERROR ON EMPTY,
-			unit_price DECIMAL(10,2) PATH '$[2]' ERROR ON EMPTY)) AS j
-		ORDER BY j.n;
-	SELECT v_order AS order_id, v_name AS name, v_email AS email, i.item_id
-		FROM order_items i WHERE i.order_id = v_order ORDER BY i.item_id;
-END //
-DELIMITER ;
-
 -- The versions this file embodies; only into an empty table, so re-running
 -- it on a database half-way through its migrations records nothing false.
 INSERT INTO schema_version (version, name)
@@ -166,6 +103,5 @@ SELECT v.version, v.name FROM (
 	SELECT 0 AS version, 'schema_version' AS name
 	UNION ALL SELECT 1, 'constraints_utf8mb4'
 	UNION ALL SELECT 2, 'idempotency_key'
-	UNION ALL SELECT 3, 'order_create_procedure'
 ) AS v
 WHERE NOT EXISTS (SELECT 1 FROM schema_version);

@@ -14,10 +14,7 @@
  * Each worker owns TWO connections: a reader (autocommit, for GET: one
  * round trip) and a writer (autocommit=0, READ COMMITTED: its first
  * statement opens the transaction, so a POST needs no START TRANSACTION and
- * costs two round trips: CALL order_create (the customer, the order and
- * its items, run by the server: db/schema.sql) and COMMIT -- four, the
- * statements one by one, on a database without the procedure; after
- * COMMIT/ROLLBACK it holds no transaction, no
+ * costs four round trips; after COMMIT/ROLLBACK it holds no transaction, no
  * snapshot and no metadata lock while idle).  Mixing both kinds on one
  * connection would cost a mode switch (a round trip) whenever the kind
  * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections, plus
@@ -34,10 +31,8 @@
  * for -ENOENT "no such order".
  *
  * SQL: only what MariaDB and MySQL 8.0 both run (no RETURNING, which
- * MariaDB has since 10.5 and MySQL not at all): the ids of a POST come
- * back in order_create's result set (the item ids read back, in item_id
- * order: an INSERT ... SELECT's ids need not be consecutive); without the
- * procedure, from the OK packet (mysql_stmt_insert_id: the
+ * MariaDB has since 10.5 and MySQL not at all):
+ * the ids of a POST come from the OK packet (mysql_stmt_insert_id: the
  * first row's id; a multi-row INSERT VALUES is a "simple insert", whose
  * ids InnoDB allocates consecutively, auto_increment_increment apart, in
  * every innodb_autoinc_lock_mode), and created_at is sent, not defaulted.
@@ -109,22 +104,9 @@ static const char *const sql_text[Q_COUNT] = {
 	 * (items_stmt()); the ids follow from the first one (see above). */
 	[Q_INSERT_ITEMS] = NULL,
 	[Q_FIND_IDEMPOTENT] = "SELECT order_id, request_hash FROM orders WHERE idempotency_key = ?",
-	/*
-	 * The customer (looked up; INSERT IGNORE only when missing), the order
-	 * and its items in one round trip (db/schema.sql: order_create): the
-	 * same statements as above, run by the server; items as a JSON array
-	 * [[product_id, quantity, "unit_price"], ...] (items_json()).  One
-	 * result set comes back: order id, the customer's name and email, one
-	 * row per item id in item_id order.  Prepared in conn_open only when
-	 * the procedure is there (else POST takes the statements above).
-	 */
-	[Q_CREATE_ORDER] = "CALL order_create(?, ?, ?, ?, ?, ?, ?, ?)",
 	[Q_COMMIT] = "COMMIT",
 	[Q_PING] = NULL,
 };
-
-/* One item in Q_CREATE_ORDER's JSON: [-2147483648,-2147483648,"<23>"], */
-#define ITEM_JSON_MAX (1 + 11 + 1 + 11 + 2 + 23 + 3)
 
 /* Result buffers of Q_GET_ORDER: the row's fields are bound in place. */
 struct get_row {
@@ -156,9 +138,6 @@ struct dbconn {
 	int64_t it_order;
 	char it_price[ORDER_MAX_ITEMS][24];
 	unsigned long it_price_len[ORDER_MAX_ITEMS];
-	int64_t item_ids[ORDER_MAX_ITEMS];	/* of the order being created */
-	/* Q_CREATE_ORDER's items: [[int32, int32, "price"],...] */
-	char it_json[ORDER_MAX_ITEMS * ITEM_JSON_MAX + 3];
 };
 
 struct worker {
@@ -193,7 +172,6 @@ struct db_pool {
 	uint64_t id;			/* tells a thread's connection for this pool */
 	_Atomic(struct worker *) here_list;	/* the callers' threads' connections */
 	_Atomic unsigned here_active;	/* db_job_run_here calls under way */
-	_Atomic int proc_state;		/* order_create: 0 unknown, 1 used, -1 missing (logged once) */
 };
 
 /*
@@ -394,48 +372,6 @@ static int read_auto_inc(struct dbconn *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Say once per change that POST goes without order_create. */
-static void proc_missing(struct db_pool *p, const char *err)
-{
-	if (atomic_exchange(&p->proc_state, -1) != -1)
-		log_warn("database procedure order_create missing or not granted: POST takes "
-			 "two round trips more; run db/migrate.sh and db/grants.sql",
-			 "error", err, NULL);
-}
-
-/*
- * CALL order_create, prepared when the procedure is there (preparing a CALL
- * looks the procedure up).  Missing, or no EXECUTE on it (a database not
- * migrated yet: the package upgraded before db/migrate.sh and grants.sql
- * ran): POST takes its statements one by one, as before, and a warning
- * says so once.  0, or -EIO with err filled.
- */
-static int prepare_create(struct db_pool *p, struct dbconn *c, char *err, size_t errlen)
-{
-	const char *sql = sql_text[Q_CREATE_ORDER];
-	MYSQL_STMT *st = mysql_stmt_init(c->my);
-	unsigned e;
-
-	if (!st) {
-		snprintf(err, errlen, "prepare CALL order_create: out of memory");
-		return -EIO;
-	}
-	if (mysql_stmt_prepare(st, sql, strlen(sql)) == 0) {
-		c->st[Q_CREATE_ORDER] = st;
-		if (atomic_exchange(&p->proc_state, 1) == -1)
-			log_info("database procedure order_create found: POST in one round trip "
-				 "before its COMMIT", NULL);
-		return 0;
-	}
-	e = mysql_stmt_errno(st);
-	snprintf(err, errlen, "prepare CALL order_create: %s", mysql_stmt_error(st));
-	mysql_stmt_close(st);
-	if (e != ER_SP_DOES_NOT_EXIST && e != ER_PROCACCESS_DENIED_ERROR)
-		return -EIO;
-	proc_missing(p, err);
-	return 0;
-}
-
 static int conn_open(struct db_pool *p, struct dbconn *c)
 {
 	char err[512];
@@ -447,7 +383,7 @@ static int conn_open(struct db_pool *p, struct dbconn *c)
 		goto fail;
 	for (int i = 0; i < Q_COUNT; i++) {
 		/* the reader only ever runs the order query */
-		if (!sql_text[i] || (!c->writer && i != Q_GET_ORDER) || i == Q_CREATE_ORDER)
+		if (!sql_text[i] || (!c->writer && i != Q_GET_ORDER))
 			continue;
 		c->st[i] = mysql_stmt_init(c->my);
 		if (!c->st[i] || mysql_stmt_prepare(c->st[i], sql_text[i], strlen(sql_text[i]))) {
@@ -457,8 +393,6 @@ static int conn_open(struct db_pool *p, struct dbconn *c)
 		}
 	}
 	if (c->writer && read_auto_inc(c, err, sizeof(err)) < 0)
-		goto fail;
-	if (c->writer && prepare_create(p, c, err, sizeof(err)) < 0)
 		goto fail;
 	get_bind(&c->g);
 	if (mysql_stmt_bind_result(c->st[Q_GET_ORDER], c->g.res) ||
@@ -795,166 +729,30 @@ static void now_utc(struct order_time *t, MYSQL_TIME *m)
 }
 
 /*
- * The items as Q_CREATE_ORDER's JSON array, [[product_id, quantity,
- * "unit_price"], ...], into c->it_json; their prices also into c->it_price
- * for the answer.  Every value is an integer or our own decimal text
- * (digits and a dot), so nothing needs escaping.  Its length.
+ * The create-order transaction on the worker's writer connection
+ * (autocommit=0: the first statement opens it): the customer (looked up;
+ * inserted only when missing), the order, its items, COMMIT -- four round
+ * trips in the common case.  The ids come from the OK packets, so the
+ * answer is built from what was written, in GET's shape, without a
+ * read-back.  Returns 0 with the answer in j->out and j->order_id set, or
+ * classify()'s error for the caller's retry logic; *commit_sent tells
+ * whether the COMMIT went out (then the outcome is unknown on a lost
+ * connection).
  */
-static unsigned long items_json(struct dbconn *c, const struct order_req *o)
+static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 {
-	char *p = c->it_json;
-
-	*p++ = '[';
-	for (size_t i = 0; i < o->nitems; i++) {
-		c->it_price_len[i] = order_money_format(o->items[i].unit_cents, c->it_price[i],
-							sizeof(c->it_price[i]));
-		/* bounded: ITEM_JSON_MAX per item (two int32s, a price < 24) */
-		p += snprintf(p, ITEM_JSON_MAX + 1, "%s[%" PRId32 ",%" PRId32 ",\"%s\"]",
-			      i ? "," : "", o->items[i].product_id, o->items[i].quantity,
-			      c->it_price[i]);
-	}
-	*p++ = ']';
-	*p = '\0';
-	return (unsigned long)(p - c->it_json);
-}
-
-/* Read and drop whatever is left of a CALL's results (its rows, the final
- * OK), so the connection can take the next command. */
-static void call_drain(MYSQL_STMT *st)
-{
-	mysql_stmt_free_result(st);
-	while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
-		mysql_stmt_free_result(st);
-}
-
-/*
- * The customer, the order and its items by one CALL order_create (see
- * Q_CREATE_ORDER): *ret_order, the customer's name and email in c->g.row
- * and the item ids in c->item_ids.  0 or classify()'s error.
- */
-static int create_call(struct dbconn *c, struct db_job *j, const char *total,
-		       unsigned long total_len, MYSQL_TIME *created, int64_t *ret_order)
-{
-	MYSQL_STMT *st = c->st[Q_CREATE_ORDER];
-	struct order_row *g = &c->g.row;
-	struct order_req *o = &j->order;
-	MYSQL_BIND b[8], res[4];
-	unsigned long name_len = strlen(o->name), email_len = strlen(o->email);
-	unsigned long key_len = strlen(j->key), hash_len = ORDER_HASH_LEN, json_len;
-	int64_t cust = o->customer_id, order_id = 0, item_id = 0;
-	my_bool item_null = 0;
-	size_t n = 0;
-	int r;
-
-	json_len = items_json(c, o);
-	memset(b, 0, sizeof(b));
-	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	b[0].buffer = &cust;
-	b[1].buffer_type = MYSQL_TYPE_STRING;
-	b[1].buffer = o->name;
-	b[1].length = &name_len;
-	b[2].buffer_type = MYSQL_TYPE_STRING;
-	b[2].buffer = o->email;
-	b[2].length = &email_len;
-	/* The exact decimal text; the server converts it to DECIMAL(10,2). */
-	b[3].buffer_type = MYSQL_TYPE_STRING;
-	b[3].buffer = (void *)(uintptr_t)total;
-	b[3].length = &total_len;
-	b[4].buffer_type = j->has_key ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
-	b[4].buffer = j->key;
-	b[4].length = &key_len;
-	b[5].buffer_type = j->has_key ? MYSQL_TYPE_BLOB : MYSQL_TYPE_NULL;
-	b[5].buffer = j->hash;
-	b[5].length = &hash_len;
-	/* A TIMESTAMP read in the session's time zone, '+00:00' (connect_db). */
-	b[6].buffer_type = MYSQL_TYPE_DATETIME;
-	b[6].buffer = created;
-	b[7].buffer_type = MYSQL_TYPE_STRING;
-	b[7].buffer = c->it_json;
-	b[7].length = &json_len;
-	mysql_stmt_bind_param(st, b);
-	r = stmt_exec(c, Q_CREATE_ORDER);
-	if (r < 0)
-		return r;	/* nothing pending: the error ended the CALL */
-	if (mysql_stmt_field_count(st) != 4) {
-		r = fail_io(c, "order_create: unexpected result shape");
-		goto drain;
-	}
-	memset(res, 0, sizeof(res));
-	res[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	res[0].buffer = &order_id;
-	res[1].buffer_type = MYSQL_TYPE_STRING;
-	res[1].buffer = g->name;
-	res[1].buffer_length = sizeof(g->name);
-	res[1].length = &g->name_len;
-	res[1].is_null = &g->null[OCOL_NAME];
-	res[2].buffer_type = MYSQL_TYPE_STRING;
-	res[2].buffer = g->email;
-	res[2].buffer_length = sizeof(g->email);
-	res[2].length = &g->email_len;
-	res[2].is_null = &g->null[OCOL_EMAIL];
-	res[3].buffer_type = MYSQL_TYPE_LONGLONG;
-	res[3].buffer = &item_id;
-	res[3].is_null = &item_null;
-	if (mysql_stmt_bind_result(st, res)) {
-		r = stmt_error(c, st);
-		goto drain;
-	}
-	while ((r = mysql_stmt_fetch(st)) == 0) {
-		if (n >= o->nitems || item_null) {
-			r = fail_io(c, "order_create: more items than sent");
-			goto drain;
-		}
-		c->item_ids[n++] = item_id;
-	}
-	if (r != MYSQL_NO_DATA) {
-		/* MYSQL_DATA_TRUNCATED cannot be: the buffers hold any stored value */
-		r = r == MYSQL_DATA_TRUNCATED ? fail_io(c, "order_create: truncated row")
-					      : stmt_error(c, st);
-		if (r == -ENOTCONN)
-			return r;
-		goto drain;
-	}
-	/* The CALL's own status (an OK packet) follows its result set. */
-	while (mysql_stmt_more_results(st)) {
-		int nr = mysql_stmt_next_result(st);
-
-		if (nr > 0) {
-			r = stmt_error(c, st);
-			if (r == -ENOTCONN)
-				return r;
-			goto drain;
-		}
-		if (nr < 0)
-			break;
-		mysql_stmt_free_result(st);
-	}
-	if (n != o->nitems || order_id <= 0)
-		return fail_io(c, "order_create: unexpected order id or item count");
-	*ret_order = order_id;
-	return 0;
-drain:
-	call_drain(st);
-	return r;
-}
-
-/*
- * The same by the statements one by one (the procedure is missing): the
- * customer (looked up; inserted only when missing), the order, its items
- * -- three round trips in the common case.  Same outputs as create_call;
- * *failed names the statement that failed.
- */
-static int create_steps(struct dbconn *c, struct db_job *j, const char *total,
-			unsigned long total_len, MYSQL_TIME *created, int64_t *ret_order,
-			enum db_query *failed)
-{
+	struct dbconn *c = &w->wc;
 	struct order_row *g = &c->g.row;
 	struct order_req *o = &j->order;
 	MYSQL_BIND b[5];
 	MYSQL_STMT *st;
-	unsigned long name_len = strlen(o->name), email_len = strlen(o->email);
+	MYSQL_TIME created_tm;
+	struct order_time created;
+	char total[24], created_s[32];
+	unsigned long total_len, name_len = strlen(o->name), email_len = strlen(o->email);
 	unsigned long key_len = strlen(j->key), hash_len = ORDER_HASH_LEN;
 	int64_t cust = o->customer_id, order_id, first_item;
+	enum db_query failed;
 	int r;
 
 	/*
@@ -963,10 +761,10 @@ static int create_steps(struct dbconn *c, struct db_job *j, const char *total,
 	 * request that created the same customer) sees that row; under
 	 * REPEATABLE READ the first lookup would have fixed an older snapshot.
 	 */
-	*failed = Q_GET_CUSTOMER;
+	failed = Q_GET_CUSTOMER;
 	r = customer_get(c, cust);
 	if (r < 0)
-		return r;
+		goto rollback;
 	if (r == 0) {
 		memset(b, 0, sizeof(b));
 		b[0].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -978,9 +776,9 @@ static int create_steps(struct dbconn *c, struct db_job *j, const char *total,
 		b[2].buffer = o->email;
 		b[2].length = &email_len;
 		mysql_stmt_bind_param(c->st[Q_INSERT_CUSTOMER], b);
-		r = stmt_exec(c, *failed = Q_INSERT_CUSTOMER);
+		r = stmt_exec(c, failed = Q_INSERT_CUSTOMER);
 		if (r < 0)
-			return r;
+			goto rollback;
 		if (mysql_stmt_affected_rows(c->st[Q_INSERT_CUSTOMER]) == 1) {
 			memcpy(g->name, o->name, name_len + 1);
 			g->name_len = name_len;
@@ -989,21 +787,23 @@ static int create_steps(struct dbconn *c, struct db_job *j, const char *total,
 			g->null[OCOL_NAME] = g->null[OCOL_EMAIL] = 0;
 		} else {
 			/* A concurrent request created it first: answer with its row. */
-			*failed = Q_GET_CUSTOMER;
+			failed = Q_GET_CUSTOMER;
 			r = customer_get(c, cust);
 			if (r == 0)
 				r = fail_io(c, "customer row vanished after INSERT IGNORE");
 			if (r < 0)
-				return r;
+				goto rollback;
 		}
 	}
 
+	now_utc(&created, &created_tm);
+	total_len = order_money_format(o->total_cents, total, sizeof(total));
 	memset(b, 0, sizeof(b));
 	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
 	b[0].buffer = &cust;
 	/* The exact decimal text; the server converts it to DECIMAL(10,2). */
 	b[1].buffer_type = MYSQL_TYPE_STRING;
-	b[1].buffer = (void *)(uintptr_t)total;
+	b[1].buffer = total;
 	b[1].length = &total_len;
 	b[2].buffer_type = j->has_key ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
 	b[2].buffer = j->key;
@@ -1013,78 +813,35 @@ static int create_steps(struct dbconn *c, struct db_job *j, const char *total,
 	b[3].length = &hash_len;
 	/* A TIMESTAMP read in the session's time zone, '+00:00' (connect_db). */
 	b[4].buffer_type = MYSQL_TYPE_DATETIME;
-	b[4].buffer = created;
+	b[4].buffer = &created_tm;
 	st = c->st[Q_INSERT_ORDER];
 	mysql_stmt_bind_param(st, b);
-	r = stmt_exec(c, *failed = Q_INSERT_ORDER);
+	r = stmt_exec(c, failed = Q_INSERT_ORDER);
 	if (r < 0)
-		return r;
+		goto rollback;
 	order_id = (int64_t)mysql_stmt_insert_id(st);
-	if (order_id <= 0)
-		return fail_io(c, "no insert id for the order");
+	if (order_id <= 0) {
+		r = fail_io(c, "no insert id for the order");
+		goto rollback;
+	}
 
-	*failed = Q_INSERT_ITEMS;
+	failed = Q_INSERT_ITEMS;
 	st = items_stmt(c, o->nitems);
-	if (!st)
-		return classify(c->last_errno ? c->last_errno : CR_UNKNOWN_ERROR);
+	if (!st) {
+		r = classify(c->last_errno ? c->last_errno : CR_UNKNOWN_ERROR);
+		goto rollback;
+	}
 	bind_items(c, o, order_id);
 	mysql_stmt_bind_param(st, c->it_bind);
 	r = exec_timed(c, st, Q_INSERT_ITEMS);
 	if (r < 0)
-		return r;
+		goto rollback;
 	/* The first row's id; the rest follow auto_increment_increment apart. */
 	first_item = (int64_t)mysql_stmt_insert_id(st);
-	if (first_item <= 0 || mysql_stmt_affected_rows(st) != (my_ulonglong)o->nitems)
-		return fail_io(c, "items INSERT: unexpected insert id or row count");
-	for (size_t i = 0; i < o->nitems; i++)
-		c->item_ids[i] = first_item + (int64_t)i * c->auto_inc;
-	*ret_order = order_id;
-	return 0;
-}
-
-/*
- * The create-order transaction on the worker's writer connection
- * (autocommit=0: the first statement opens it): the customer (looked up;
- * inserted only when missing), the order, its items -- one CALL of
- * order_create, or three statements when the procedure is missing -- then
- * COMMIT: two round trips (four without the procedure).  The ids come back
- * from the server, so the answer is built from what was written, in GET's
- * shape, without another read.  Returns 0 with the answer in j->out and
- * j->order_id set, or classify()'s error for the caller's retry logic;
- * *commit_sent tells whether the COMMIT went out (then the outcome is
- * unknown on a lost connection).
- */
-static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
-{
-	struct dbconn *c = &w->wc;
-	struct order_row *g = &c->g.row;
-	struct order_req *o = &j->order;
-	MYSQL_TIME created_tm;
-	struct order_time created;
-	char total[24], created_s[32];
-	unsigned long total_len;
-	int64_t order_id = 0;
-	enum db_query failed = Q_CREATE_ORDER;
-	int r;
-
-	now_utc(&created, &created_tm);
-	total_len = order_money_format(o->total_cents, total, sizeof(total));
-	r = -ENOSYS;
-	if (c->st[Q_CREATE_ORDER]) {
-		r = create_call(c, j, total, total_len, &created_tm, &order_id);
-		/* Dropped or revoked since the prepare: the CALL did nothing. */
-		if (r == -EIO && (c->last_errno == ER_SP_DOES_NOT_EXIST ||
-				  c->last_errno == ER_PROCACCESS_DENIED_ERROR)) {
-			proc_missing(w->pool, c->last_error);
-			mysql_stmt_close(c->st[Q_CREATE_ORDER]);
-			c->st[Q_CREATE_ORDER] = NULL;
-			r = -ENOSYS;
-		}
-	}
-	if (r == -ENOSYS)
-		r = create_steps(c, j, total, total_len, &created_tm, &order_id, &failed);
-	if (r < 0)
+	if (first_item <= 0 || mysql_stmt_affected_rows(st) != (my_ulonglong)o->nitems) {
+		r = fail_io(c, "items INSERT: unexpected insert id or row count");
 		goto rollback;
+	}
 
 	*commit_sent = true;
 	r = stmt_exec(c, failed = Q_COMMIT);
@@ -1098,7 +855,7 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 	{
 		struct order_head h = {
 			.order_id = order_id,
-			.customer_id = o->customer_id,
+			.customer_id = cust,
 			.name = g->null[OCOL_NAME] ? NULL : g->name,
 			.name_len = g->name_len,
 			.email = g->null[OCOL_EMAIL] ? NULL : g->email,
@@ -1112,9 +869,9 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 
 		order_json_begin(j->out, &h);
 		for (size_t i = 0; i < o->nitems; i++)
-			order_json_item(j->out, i == 0, c->item_ids[i], o->items[i].product_id,
-					o->items[i].quantity, false, c->it_price[i],
-					c->it_price_len[i]);
+			order_json_item(j->out, i == 0, first_item + (int64_t)i * c->auto_inc,
+					o->items[i].product_id, o->items[i].quantity, false,
+					c->it_price[i], c->it_price_len[i]);
 		order_json_end(j->out);
 	}
 	j->order_id = order_id;
@@ -1498,7 +1255,6 @@ int db_metrics_register(struct metrics_registry *reg, struct db_metrics *ret)
 		[Q_INSERT_ORDER] = "insert_order",
 		[Q_INSERT_ITEMS] = "insert_items",
 		[Q_FIND_IDEMPOTENT] = "find_idempotent",
-		[Q_CREATE_ORDER] = "create_order",
 		[Q_COMMIT] = "commit",
 		[Q_PING] = "ping",
 	};

@@ -34,7 +34,6 @@ enum db_query {
 	Q_INSERT_ORDER,
 	Q_INSERT_ITEMS,
 	Q_FIND_IDEMPOTENT,
-	Q_CREATE_ORDER,		/* CALL order_create: the three above in one */
 	Q_COMMIT,
 	Q_PING,
 	Q_COUNT,

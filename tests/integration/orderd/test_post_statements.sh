@@ -1,17 +1,15 @@
 #!/bin/bash
-# POST /api/order in two round trips (issue 15): one CALL of
-# orders_db.order_create (db/schema.sql) and COMMIT, on a real MariaDB.
-#  - the server counts 2 statement executions per POST (Com_stmt_execute),
-#    and orderd_db_query_duration_seconds shows create_order, never the
-#    separate statements;
+# What a POST /api/order costs the server, and what it stores, on a real
+# MariaDB (issue 15: fewer round trips were measured and not taken, see
+# bench/order_create.sql; this keeps the count from growing unnoticed):
+#  - Com_stmt_execute counts 4 prepared statements per POST for an existing
+#    customer (SELECT, INSERT order, INSERT items, COMMIT) and 5 for a new
+#    one (INSERT IGNORE too); every answer equals its GET;
 #  - a new customer is created from the request, an existing one is
-#    answered as stored; every answer equals its GET;
-#  - hostile names and emails (quotes, backslashes, SQL, NUL-free control
-#    of JSON escapes, 4-byte UTF-8) are stored and answered byte for byte;
-#  - Idempotency-Key replay and conflict work through the CALL;
-#  - without the procedure (dropped; a database not migrated yet) orderd
-#    warns once and POSTs with the statements one by one (4 round trips),
-#    same answers; with it back, 2 again.
+#    answered as stored;
+#  - hostile names and emails (quotes, backslashes, SQL, 4-byte UTF-8) are
+#    stored and answered byte for byte (bound parameters, never spliced);
+#  - Idempotency-Key replay and conflict; no transaction left open.
 . "$SRC_DIR/tests/lib/mariadb.sh"
 . "$SRC_DIR/tests/integration/orderd/lib.sh"
 
@@ -55,18 +53,17 @@ posts() {
 	echo "$ok"
 }
 
-# ---- two round trips per POST, counted by the server
+# ---- statements per POST, counted by the server
 check "warm-up POST 201" [ "$(post_same_as_get "{\"customer_id\":1,\"items\":$(items 1)}")" = 201 ]
 s0=$(stmt_exec)
 ok=$(posts 700000)
 s1=$(stmt_exec)
-# the GETs after each POST run one statement each: 6 POSTs + 6 GETs
+# 3 existing customers: 4 each; 3 new ones: 5 each; the GET after each: 1
 check "6 POSTs (3 new customers): each 201 and equal to its GET ($ok)" [ "$ok" = 6 ]
-check "2 statements per POST, CALL and COMMIT (Com_stmt_execute +$((s1 - s0)) for 6 POSTs and 6 GETs)" \
-	[ "$((s1 - s0))" = $((6 * 2 + 6)) ]
-check "create_order timed for each POST ($(qcount create_order))" [ "$(qcount create_order)" = 7 ]
-check "no separate insert_order / get_customer statements" \
-	[ "$(qcount insert_order)" = 0 -a "$(qcount get_customer)" = 0 -a "$(qcount insert_items)" = 0 ]
+check "4 statements per POST, 5 for a new customer (Com_stmt_execute +$((s1 - s0)) for 6 POSTs and 6 GETs)" \
+	[ "$((s1 - s0))" = $((3 * 4 + 3 * 5 + 6)) ]
+check "each timed: 7 customer lookups, 7 order INSERTs, 7 COMMITs" \
+	[ "$(qcount get_customer) $(qcount insert_order) $(qcount commit)" = "7 7 7" ]
 check "new customer created from the request" \
 	[ "$(sql 'SELECT name, email FROM customer WHERE customer_id = 700002')" = "$(printf 'N700002\tn700002@example.com')" ]
 r=$(http POST /api/order "{\"customer_id\":1,\"customer\":{\"name\":\"Other\",\"email\":\"o@example.com\"},\"items\":$(items 1)}")
@@ -77,7 +74,7 @@ check "existing customer answered as stored, not as sent" \
 hname="Robert'); DROP TABLE orders; -- \\\\ \\\" \` \${x} %s 😀 ' OR '1'='1"
 hemail="a'\\\"\\\\b@example.com');DELETE/**/FROM/**/customer;--"
 r=$(http POST /api/order "{\"customer_id\":710001,\"customer\":{\"name\":\"$hname\",\"email\":\"$hemail\"},\"items\":$(items 2)}")
-check "hostile name and email: 201 ($r)" [ "${r%% *}" = 201 ]
+check "hostile name and email: 201 (${r%% *})" [ "${r%% *}" = 201 ]
 p=$(body_of "$r")
 want_name=$($PY -c 'import json,sys; print(json.loads("\"" + sys.argv[1] + "\"").encode().hex().upper())' "$hname")
 want_email=$($PY -c 'import json,sys; print(json.loads("\"" + sys.argv[1] + "\"").encode().hex().upper())' "$hemail")
@@ -101,34 +98,5 @@ check "key: another body 422 (${r3%% *})" [ "${r3%% *}" = 422 ]
 check "key: one order" [ "$(sql "SELECT COUNT(*) FROM orders WHERE idempotency_key = 'call-k1'")" = 1 ]
 check "no transaction left open" [ "$(sql "SELECT COUNT(*) FROM information_schema.innodb_trx")" = 0 ]
 
-# ---- without the procedure: the statements one by one, same answers
-check "orderd stops cleanly" orderd_stop
-sql 'DROP PROCEDURE order_create'
-orderd_start --db.pool-size=1 --log.requests=errors || exit 1
-wait_http "$ORDERD_URL/health/readiness" 20 || { fail "not ready without the procedure"; finish; }
-check "warm-up POST without the procedure 201" [ "$(post_same_as_get "{\"customer_id\":1,\"items\":$(items 1)}")" = 201 ]
-check "a warning says the procedure is missing" grep -q 'order_create missing' "$ORDERD_LOG"
-check "... once" [ "$(grep -c 'order_create missing' "$ORDERD_LOG")" = 1 ]
-s0=$(stmt_exec)
-ok=$(posts 720000)
-s1=$(stmt_exec)
-check "without it: 6 POSTs, each 201 and equal to its GET ($ok)" [ "$ok" = 6 ]
-# 3 existing customers: SELECT, INSERT, INSERT items, COMMIT; 3 new ones:
-# SELECT, INSERT IGNORE customer too
-check "without it: 4-5 statements per POST (Com_stmt_execute +$((s1 - s0)))" \
-	[ "$((s1 - s0))" = $((3 * 4 + 3 * 5 + 6)) ]
-check "without it: one CALL tried (it found the procedure gone), then none ($(qcount create_order))" [ "$(qcount create_order)" = 1 ]
-
-# ---- the procedure back (migration 0003 and grants again): 2 round trips
-check "orderd stops cleanly again" orderd_stop
-{ echo 'USE orders_db;'; cat "$SRC_DIR/db/migrations/0003_order_create_procedure.sql"; } | mariadb_root || fail "re-creating order_create"
-mariadb_load --no-seed || fail "grants again"
-orderd_start --db.pool-size=1 --log.requests=errors || exit 1
-wait_http "$ORDERD_URL/health/readiness" 20 || { fail "not ready"; finish; }
-check "warm-up POST with the procedure back 201" [ "$(post_same_as_get "{\"customer_id\":1,\"items\":$(items 1)}")" = 201 ]
-s0=$(stmt_exec)
-ok=$(posts 730000)
-s1=$(stmt_exec)
-check "procedure back: 6 POSTs, 2 statements each (+$((s1 - s0)), $ok ok)" [ "$ok" = 6 -a "$((s1 - s0))" = 18 ]
 check "orderd exits cleanly" orderd_stop
 finish

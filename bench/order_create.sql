@@ -1,9 +1,27 @@
--- 0003: orders_db.order_create, POST /api/order's statements in one CALL
--- (issue 15): the customer looked up (inserted only when missing, with the
--- same INSERT IGNORE rule as before), the order inserted, its items
--- inserted from a JSON array and their ids read back, in one round trip
--- instead of three.  orderd still sends COMMIT itself, so a lost connection
--- before it is retried as before.  See db/schema.sql for the reasoning.
+-- bench/order_create.sql: POST /api/order's statements but its COMMIT as
+-- one stored procedure, for the POST floor's "call" mode only
+-- (bench/orderd-floor.c; bench/orderd-bench.sh loads it into its own
+-- database and grants app_user EXECUTE there).  NOT part of the schema:
+-- measured as the "fewer round trips" cut of issue 15 and not taken.
+-- With it a POST is 2 round trips (CALL, COMMIT) instead of 4, and the
+-- client's CPU per POST drops (orderd-floor: about 0.15 -> 0.11 ms), but
+-- mariadbd spends more per POST than on the four prepared statements
+-- (2026-12-07, MariaDB 10.11, 10 client threads, 5 s runs, load 10-15 on
+-- 2 CPUs: 0.37-0.43 ms against 0.26-0.31; 0.34-0.35 against 0.25-0.27
+-- with performance_schema off), so the floor commits fewer per second
+-- (9,100-11,200 against 12,700-14,200 in 5 s), and orderd did too:
+-- 1,055-1,219 against 1,430-1,905 POST/s at 50 connections (10 s runs,
+-- interleaved; mariadbd 0.57-0.59 ms per POST against 0.30-0.40, orderd
+-- 0.22-0.24 against 0.22-0.25).  Without the read-back of the item ids
+-- (0.34 ms) or with a loop of one-row INSERTs instead of JSON_TABLE
+-- (0.35 ms) it still cost more than the four statements.  The same
+-- statements as one multi-statement text query (orderd-floor "multi")
+-- cost mariadbd 0.37-0.38 ms: the server's work per statement, not the
+-- round trips, is what a POST pays for here.
+--
+-- Result: one result set, order id, the customer's stored name and email,
+-- one row per item id in item_id order (read back: the ids of an
+-- INSERT ... SELECT need not be consecutive).  It never commits.
 DELIMITER //
 CREATE OR REPLACE PROCEDURE order_create(
 	IN p_customer_id INT,
@@ -54,3 +72,6 @@ BEGIN
 		FROM order_items i WHERE i.order_id = v_order ORDER BY i.item_id;
 END //
 DELIMITER ;
+
+GRANT EXECUTE ON PROCEDURE orders_db.order_create TO 'app_user'@'localhost';
+GRANT EXECUTE ON PROCEDURE orders_db.order_create TO 'app_user'@'%';
