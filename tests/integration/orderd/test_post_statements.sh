@@ -44,7 +44,7 @@ post_same_as_get() {
 # posts FIRST_CUSTOMER: 6 POSTs (3 existing customers, 3 new ones, 1-3
 # items); prints how many answered 201 equal to their GET
 posts() {
-	local k ok=0 c
+	local k ok=0 c r
 	for k in 1 2 3 4 5 6; do
 		if ((k % 2)); then c=$((k % 5 + 1)); else c=$(($1 + k)); fi
 		r=$(post_same_as_get "{\"customer_id\":$c,\"customer\":{\"name\":\"N$c\",\"email\":\"n$c@example.com\"},\"items\":$(items $((k % 3 + 1)))}")
