@@ -504,15 +504,15 @@ done
 # Fewer round trips at the floor: what the same rows cost in 2 round trips.
 echo "  POST floor in 2 round trips instead of 4 (round 1; CPU ms per commit: client, mariadbd):"
 for c in 10 50 200; do
-	awk -v c="$c" -v hz="$HZ" \
+	awk -v c="$c" -v hz="$HZ" -v fr="$(rps "floor_post_$c")" \
 		-v f="$(field "floor_post_$c" requests)" -v fc="$(field "floor_post_$c" srv_ticks)" -v fd="$(field "floor_post_$c" db_ticks)" \
 		-v a="$(field "floorcall_post_$c" requests)" -v ac="$(field "floorcall_post_$c" srv_ticks)" -v ad="$(field "floorcall_post_$c" db_ticks)" \
 		-v m="$(field "floormulti_post_$c" requests)" -v mc="$(field "floormulti_post_$c" srv_ticks)" -v md="$(field "floormulti_post_$c" db_ticks)" '
 	function cpu(t, n) { return n > 0 ? sprintf("%.3f", t / hz / n * 1000) : "-" }
 	BEGIN {
 		if (f <= 0) { printf "    %3d conns: no floor figure\n", c; exit }
-		printf "    %3d conns: 4 statements %d commits (%s, %s); CALL %.2fx (%s, %s); multi-statement %.2fx (%s, %s)\n",
-			c, f, cpu(fc, f), cpu(fd, f), a / f, cpu(ac, a), cpu(ad, a), m / f, cpu(mc, m), cpu(md, m) }'
+		printf "    %3d conns: 4 statements %d commits/s (%s, %s); CALL %.2fx (%s, %s); multi-statement %.2fx (%s, %s)\n",
+			c, fr, cpu(fc, f), cpu(fd, f), a / f, cpu(ac, a), cpu(ad, a), m / f, cpu(mc, m), cpu(md, m) }'
 done
 if ((POST_ROUNDS > 1)); then
 	# rounds A B TITLE: per concurrency, the median [min, max] of the

@@ -60,7 +60,7 @@ for c in 10 50 200; do
 		[ "$c" = 10 ] && check "POST floor ($shape) at $c conns: $fs statements per commit" \
 			awk -v f="${fs:-0}" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(f >= lo && f < hi) }'
 	done
-	check "POST floor in 2 round trips at $c conns summarised" grep -qE "^ +$c conns: 4 statements [0-9]+ commits \([0-9.]+, [0-9.]+\); CALL [0-9.]+x \([0-9.-]+, [0-9.-]+\); multi-statement [0-9.]+x \([0-9.-]+, [0-9.-]+\)$" <<<"$out"
+	check "POST floor in 2 round trips at $c conns summarised" grep -qE "^ +$c conns: 4 statements [0-9]+ commits/s \([0-9.]+, [0-9.]+\); CALL [0-9.]+x \([0-9.-]+, [0-9.-]+\); multi-statement [0-9.]+x \([0-9.-]+, [0-9.-]+\)$" <<<"$out"
 	check "POST floor summary at $c conns" grep -qE "^ +$c conns: floor [0-9]+, orderd [0-9]+, seed [0-9]+ commits/s; orderd/floor [0-9.]+, seed/floor [0-9.]+, floor/seed [0-9.]+x \(5x (possible|out of reach)\); p99 ms floor [0-9.]+, orderd [0-9.]+, seed [0-9.]+$" <<<"$out"
 done
 # p99 of orderd and of the seed at every concurrency, GET and POST.
