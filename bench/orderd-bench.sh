@@ -40,6 +40,10 @@
 # concurrency the median [min, max] of the N ratios orderd/seed, orderd/floor,
 # seed/floor and floor/seed: one 10 s row swings by 2x or more on a shared
 # machine), BUILD_DIR, SRC_DIR, CC (builds the floor; default cc).
+# Fewer round trips per POST (issue 15) were measured at the floor and
+# not taken: bench/order_create.sql says why (2 round trips cost mariadbd
+# more CPU than the 4 prepared statements; the floor's call and multi rows
+# show it on every run).
 # What the POST floor showed (issue 15, 2026-12-07, BENCH_POST_ROUNDS=3,
 # load 26-28 on 2 CPUs): floor/seed 6.0x [4.1x, 7.3x] at 10 connections,
 # 9.3x at 50, 7.7x at 200 -- 5x the seed's design is within reach of a
@@ -96,6 +100,8 @@ mariadb_load >/dev/null || exit 1
 # The POST floor at 200 connections, beside orderd's and the seed's idle
 # ones: more than MariaDB's default 151.
 mariadb_root -e 'SET GLOBAL max_connections = 500' || exit 1
+# bench/order_create.sql: the POST floor's "call" mode only, not the schema
+mariadb_root <<<"USE orders_db; $(cat "$SRC_DIR/bench/order_create.sql")" || exit 1
 GENERATE_MARIADB="mariadb --no-defaults -uroot -S $MARIADB_SOCKET" "$SRC_DIR/db/generate.sh" "$N" |
 	sed 's/^/# /' || exit 1
 max_order=$(mariadb_root -N -e 'SELECT MAX(order_id) FROM orders_db.orders')
@@ -249,14 +255,16 @@ settle() {
 		[ "$a" = "$b" ] && return 0
 	done
 }
-# floor_post NAME THREADS: the POST floor (bench/orderd-floor.c post) with
-# THREADS client threads for $D seconds, kept like run()'s rows: its own
-# CPU (user + system, from times) in the server column, none for wrk.
+# floor_post NAME THREADS [MODE]: the POST floor (bench/orderd-floor.c
+# MODE: post, orderd's transaction, by default; call or multi, the same
+# rows in 2 round trips) with THREADS client threads for $D seconds, kept
+# like run()'s rows: its own CPU (user + system, from times) in the server
+# column, none for wrk.
 floor_post() {
-	local name=$1 c=$2 out d0 d1 st0 st1 w tx
+	local name=$1 c=$2 mode=${3:-post} out d0 d1 st0 st1 w tx
 	read -r -a st0 <<<"$(status)"
 	d0=$(ticks "$MARIADB_PID")
-	out=$("$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_customer" "$c" "$D" post 2>&1; times)
+	out=$("$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max_customer" "$c" "$D" "$mode" 2>&1; times)
 	d1=$(ticks "$MARIADB_PID")
 	read -r -a st1 <<<"$(status)"
 	w=$(tail -n 1 <<<"$out" | awk -v hz="$HZ" '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.0f", s * hz }')
@@ -335,6 +343,9 @@ for c in 10 50 200; do
 	run "post_$c" orderd "$c" 0.0
 	run "seed_post_$c" seed "$c" 0.0
 	floor_post "floor_post_$c" "$c"
+	# the shapes with fewer round trips (issue 15), measured, not taken
+	floor_post "floorcall_post_$c" "$c" call
+	floor_post "floormulti_post_$c" "$c" multi
 done
 # More POST rounds (BENCH_POST_ROUNDS), the first server alternating.
 for ((round = 2; round <= POST_ROUNDS; round++)); do
@@ -374,9 +385,9 @@ done
 # ---- report
 # ratio NAME: orderd's req/s over the seed's (the floor's) for the same row.
 ratio() {
-	local o=${1#seed_} ; o=${o#seedw_}; o=${o#floor_}
+	local o=${1#seed_} ; o=${o#seedw_}; o=${o#floor_}; o=${o#floorcall_}; o=${o#floormulti_}
 	case $1 in
-	seed_* | seedw_* | floor_*) awk -v a="$(rps "$o")" -v b="$(rps "$1")" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }' ;;
+	seed_* | seedw_* | floor_* | floorcall_* | floormulti_*) awk -v a="$(rps "$o")" -v b="$(rps "$1")" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }' ;;
 	*) echo "" ;;
 	esac
 }
@@ -398,6 +409,8 @@ for w in get post; do
 		row "${w}_$c" "$w" "$c" orderd
 		row "seed_${w}_$c" "$w" "$c" seed
 		row "floor_${w}_$c" "$w" "$c" 'floor, no HTTP'
+		row "floorcall_${w}_$c" "$w" "$c" 'floor, CALL'
+		row "floormulti_${w}_$c" "$w" "$c" 'floor, multi'
 		[ "$c" = 50 ] && row "seedw_${w}_$c" "$w" "$c" 'seed, conn/wkr'
 	done
 done
@@ -407,7 +420,9 @@ echo " connection's Quit counts: the seed's GET is SET AUTOCOMMIT=0, 2 SELECTs, 
 echo " conns: new MariaDB connections per request; seed = one connection per request, as designed;"
 echo " o/this: orderd's req/s over this row's; floor: bench/orderd-floor.c post, orderd's POST transaction"
 echo " by as many client threads as connections, one connection each, no HTTP: its req/s are commits/s,"
-echo " its p50/p99 a transaction's, its server column the client's own CPU)"
+echo " its p50/p99 a transaction's, its server column the client's own CPU; 'floor, CALL': the same rows"
+echo " by CALL order_create (bench/order_create.sql) + COMMIT, 'floor, multi': by one multi-statement"
+echo " text query + COMMIT -- 2 round trips each instead of 4; measured, not what orderd does)"
 
 # ---- summary
 p99_lower=1 p99_list=""
@@ -485,6 +500,19 @@ for c in 10 50 200; do
 		if (f <= 0 || s <= 0) { printf "    %3d conns: no floor figure\n", c; exit }
 		printf "    %3d conns: floor %d, orderd %d, seed %d commits/s; orderd/floor %.2f, seed/floor %.2f, floor/seed %.1fx (5x %s); p99 ms floor %s, orderd %s, seed %s\n",
 			c, f, o, s, o / f, s / f, f / s, f >= 5 * s ? "possible" : "out of reach", fp, op, sp }'
+done
+# Fewer round trips at the floor: what the same rows cost in 2 round trips.
+echo "  POST floor in 2 round trips instead of 4 (round 1; CPU ms per commit: client, mariadbd):"
+for c in 10 50 200; do
+	awk -v c="$c" -v hz="$HZ" -v fr="$(rps "floor_post_$c")" \
+		-v f="$(field "floor_post_$c" requests)" -v fc="$(field "floor_post_$c" srv_ticks)" -v fd="$(field "floor_post_$c" db_ticks)" \
+		-v a="$(field "floorcall_post_$c" requests)" -v ac="$(field "floorcall_post_$c" srv_ticks)" -v ad="$(field "floorcall_post_$c" db_ticks)" \
+		-v m="$(field "floormulti_post_$c" requests)" -v mc="$(field "floormulti_post_$c" srv_ticks)" -v md="$(field "floormulti_post_$c" db_ticks)" '
+	function cpu(t, n) { return n > 0 ? sprintf("%.3f", t / hz / n * 1000) : "-" }
+	BEGIN {
+		if (f <= 0) { printf "    %3d conns: no floor figure\n", c; exit }
+		printf "    %3d conns: 4 statements %d commits/s (%s, %s); CALL %.2fx (%s, %s); multi-statement %.2fx (%s, %s)\n",
+			c, fr, cpu(fc, f), cpu(fd, f), a / f, cpu(ac, a), cpu(ad, a), m / f, cpu(mc, m), cpu(md, m) }'
 done
 if ((POST_ROUNDS > 1)); then
 	# rounds A B TITLE: per concurrency, the median [min, max] of the

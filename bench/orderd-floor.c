@@ -35,7 +35,17 @@
  *           settings, whatever they are).  MAX_ORDER is then the highest
  *           customer id (customers exist, as in the bench's POSTs).  The
  *           POST floor: what any client of this server reaches doing the
- *           same transaction at the same concurrency, without HTTP.
+ *           same transaction at the same concurrency, without HTTP;
+ *   call    the same rows in 2 round trips: one prepared CALL order_create
+ *           (bench/order_create.sql, which the bench loads: not in the
+ *           schema) with the items as a JSON array, its result set (order
+ *           id, name, email, item ids) read, then COMMIT;
+ *   multi   the same rows in 2 round trips: one text query of four
+ *           statements (INSERT IGNORE of the customer, its SELECT, the
+ *           order's INSERT, the items' INSERT with LAST_INSERT_ID()), every
+ *           value formatted in (numbers only: the name and email are
+ *           constants), then COMMIT.  call and multi measure the "fewer
+ *           round trips" cut of issue 15 (bench/order_create.sql: not taken).
  *
  * usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [MODE];
  * prints "queries N" (mode post: "transactions N"), then
@@ -66,7 +76,7 @@ static const char sql[] =
 	"FROM orders o LEFT JOIN customer c ON c.customer_id = o.customer_id "
 	"LEFT JOIN order_items i ON i.order_id = o.order_id WHERE o.order_id = ?";
 
-enum mode { M_BINARY, M_TEXT, M_WAIT, M_POST, M_ASYNC };
+enum mode { M_BINARY, M_TEXT, M_WAIT, M_POST, M_ASYNC, M_CALL, M_MULTI };
 
 static const char *my_cnf;
 static enum mode mode;
@@ -167,12 +177,17 @@ static const char post_order_sql[] =
 
 struct post {
 	MYSQL *my;
-	MYSQL_STMT *cust, *order, *items[POST_ITEMS + 1], *commit;
+	MYSQL_STMT *cust, *order, *items[POST_ITEMS + 1], *commit, *call;
 	long long cust_id, it_order, it_prod[POST_ITEMS], it_qty[POST_ITEMS];
 	char total[24], it_price[POST_ITEMS][24], name[256], email[256];
 	unsigned long total_len, it_price_len[POST_ITEMS], name_len, email_len;
 	MYSQL_TIME created;
 	MYSQL_BIND cust_p, cust_r[2], order_p[5], items_p[4 * POST_ITEMS];
+	/* mode call */
+	char json[POST_ITEMS * 48 + 3];
+	unsigned long json_len;
+	long long r_order, r_item;
+	MYSQL_BIND call_p[8], call_r[4];
 };
 
 static MYSQL_STMT *prepare(MYSQL *my, const char *q)
@@ -248,7 +263,122 @@ static void post_prepare(struct post *p)
 	}
 	for (int n = 1; n <= POST_ITEMS; n++)
 		mysql_stmt_bind_param(p->items[n], p->items_p);
+	if (mode != M_CALL)
+		return;
+	/* CALL order_create(customer, name, email, total, key, hash, created, items) */
+	static char fname[] = "floor", femail[] = "floor@example.com";
+	static unsigned long fname_len = sizeof(fname) - 1, femail_len = sizeof(femail) - 1;
+
+	p->call = prepare(p->my, "CALL order_create(?, ?, ?, ?, ?, ?, ?, ?)");
+	memset(p->call_p, 0, sizeof(p->call_p));
+	p->call_p[0] = p->order_p[0];
+	p->call_p[1].buffer_type = MYSQL_TYPE_STRING;
+	p->call_p[1].buffer = fname;
+	p->call_p[1].length = &fname_len;
+	p->call_p[2].buffer_type = MYSQL_TYPE_STRING;
+	p->call_p[2].buffer = femail;
+	p->call_p[2].length = &femail_len;
+	p->call_p[3] = p->order_p[1];
+	p->call_p[4].buffer_type = MYSQL_TYPE_NULL;
+	p->call_p[5].buffer_type = MYSQL_TYPE_NULL;
+	p->call_p[6] = p->order_p[4];
+	p->call_p[7].buffer_type = MYSQL_TYPE_STRING;
+	p->call_p[7].buffer = p->json;
+	p->call_p[7].length = &p->json_len;
+	mysql_stmt_bind_param(p->call, p->call_p);
+	memset(p->call_r, 0, sizeof(p->call_r));
+	p->call_r[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	p->call_r[0].buffer = &p->r_order;
+	p->call_r[1] = p->cust_r[0];
+	p->call_r[2] = p->cust_r[1];
+	p->call_r[3].buffer_type = MYSQL_TYPE_LONGLONG;
+	p->call_r[3].buffer = &p->r_item;
 }
+
+/* Mode multi: one text query of four statements, then COMMIT. */
+static void multi_tx(struct post *p, int n)
+{
+	char q[2048];
+	int len, rows = 0;
+	MYSQL_RES *res;
+
+	len = snprintf(q, sizeof(q),
+		       "INSERT IGNORE INTO customer (customer_id, name, email) VALUES (%lld, 'floor', 'floor@example.com');"
+		       "SELECT name, email FROM customer WHERE customer_id = %lld;"
+		       "INSERT INTO orders (customer_id, total_amount, status, idempotency_key, request_hash, created_at) "
+		       "VALUES (%lld, %s, 'pending', NULL, NULL, '%04u-%02u-%02u %02u:%02u:%02u');"
+		       "INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ",
+		       p->cust_id, p->cust_id, p->cust_id, p->total, p->created.year, p->created.month,
+		       p->created.day, p->created.hour, p->created.minute, p->created.second);
+	for (int i = 0; i < n; i++)
+		len += snprintf(q + len, sizeof(q) - (size_t)len, "%s(LAST_INSERT_ID(), %lld, %lld, %s)",
+				i ? "," : "", p->it_prod[i], p->it_qty[i], p->it_price[i]);
+	if (mysql_real_query(p->my, q, (unsigned long)len))
+		die(p->my);
+	do {
+		if ((res = mysql_store_result(p->my))) {
+			while (mysql_fetch_row(res))
+				rows++;
+			mysql_free_result(res);
+		} else if (mysql_errno(p->my)) {
+			die(p->my);
+		}
+	} while (mysql_next_result(p->my) == 0);
+	if (mysql_errno(p->my) || rows != 1)
+		die(p->my);
+	stmt_run(p->commit);
+}
+
+/* Mode call: the CALL, its result set and its final status, then COMMIT. */
+static void call_tx(struct post *p, int n)
+{
+	int r, rows = 0;
+
+	p->json_len = 1;
+	p->json[0] = '[';
+	for (int i = 0; i < n; i++)
+		p->json_len += (unsigned long)snprintf(p->json + p->json_len, sizeof(p->json) - p->json_len,
+						       "%s[%lld,%lld,\"%s\"]", i ? "," : "", p->it_prod[i],
+						       p->it_qty[i], p->it_price[i]);
+	p->json[p->json_len++] = ']';
+	p->json[p->json_len] = '\0';
+	stmt_run(p->call);
+	if (mysql_stmt_field_count(p->call) != 4 || mysql_stmt_bind_result(p->call, p->call_r)) {
+		fprintf(stderr, "orderd-floor: CALL order_create: unexpected result\n");
+		exit(1);
+	}
+	while ((r = mysql_stmt_fetch(p->call)) == 0 || r == MYSQL_DATA_TRUNCATED)
+		rows++;
+	while (mysql_stmt_more_results(p->call) && (r = mysql_stmt_next_result(p->call)) == 0)
+		mysql_stmt_free_result(p->call);
+	if (rows != n || p->r_order <= 0) {
+		fprintf(stderr, "orderd-floor: CALL order_create: %d rows for %d items (%s)\n", rows, n,
+			mysql_stmt_error(p->call));
+		exit(1);
+	}
+	stmt_run(p->commit);
+}
+
+/* created_at: now, UTC, as orderd sends it */
+static void post_created(struct post *p)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	memset(&p->created, 0, sizeof(p->created));
+	p->created.year = (unsigned)tm.tm_year + 1900;
+	p->created.month = (unsigned)tm.tm_mon + 1;
+	p->created.day = (unsigned)tm.tm_mday;
+	p->created.hour = (unsigned)tm.tm_hour;
+	p->created.minute = (unsigned)tm.tm_min;
+	p->created.second = (unsigned)tm.tm_sec;
+	p->created.time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+static void call_tx(struct post *p, int n);
+static void multi_tx(struct post *p, int n);
 
 /*
  * One POST's transaction, its input drawn like the bench's wrk script:
@@ -259,8 +389,6 @@ static void post_tx(struct post *p, unsigned *seed)
 {
 	int n = 1 + rand_r(seed) % POST_ITEMS, r;
 	long cents = 0;
-	struct timespec ts;
-	struct tm tm;
 	MYSQL_STMT *st;
 
 	p->cust_id = 1 + rand_r(seed) % max_order;
@@ -275,19 +403,18 @@ static void post_tx(struct post *p, unsigned *seed)
 	}
 	p->total_len = (unsigned long)snprintf(p->total, sizeof(p->total), "%ld.%02ld",
 					       cents / 100, cents % 100);
+	if (mode == M_CALL || mode == M_MULTI) {
+		post_created(p);
+		if (mode == M_CALL)
+			call_tx(p, n);
+		else
+			multi_tx(p, n);
+		return;
+	}
 	stmt_run(p->cust);
 	while ((r = mysql_stmt_fetch(p->cust)) == 0 || r == MYSQL_DATA_TRUNCATED)
 		;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	memset(&p->created, 0, sizeof(p->created));
-	p->created.year = (unsigned)tm.tm_year + 1900;
-	p->created.month = (unsigned)tm.tm_mon + 1;
-	p->created.day = (unsigned)tm.tm_mday;
-	p->created.hour = (unsigned)tm.tm_hour;
-	p->created.minute = (unsigned)tm.tm_min;
-	p->created.second = (unsigned)tm.tm_sec;
-	p->created.time_type = MYSQL_TIMESTAMP_DATETIME;
+	post_created(p);
 	stmt_run(p->order);
 	p->it_order = (long long)mysql_stmt_insert_id(p->order);
 	st = p->items[n];
@@ -301,7 +428,7 @@ static void post_tx(struct post *p, unsigned *seed)
 
 static void *run(void *arg)
 {
-	unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u, t = 2;
+	unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u, t = mode == M_POST || mode == M_CALL || mode == M_MULTI ? 10 : 2;
 	MYSQL *my = mysql_init(NULL);
 	MYSQL_STMT *st;
 	MYSQL_BIND p, res[12];
@@ -325,13 +452,14 @@ static void *run(void *arg)
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* GET's reader: orderd's reader has time_zone '+00:00' too */
 	mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-	if (mode == M_POST) {
+	if (mode == M_POST || mode == M_CALL || mode == M_MULTI) {
 		/* orderd's writer connection */
 		mysql_options(my, MYSQL_INIT_COMMAND,
 			      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 		mysql_options(my, MYSQL_INIT_COMMAND, "SET autocommit = 0");
 	}
-	if (!mysql_real_connect(my, NULL, NULL, NULL, NULL, 0, NULL, 0) ||
+	if (!mysql_real_connect(my, NULL, NULL, NULL, NULL, 0, NULL,
+				mode == M_MULTI ? CLIENT_MULTI_STATEMENTS : 0) ||
 	    mysql_select_db(my, "orders_db") || !(st = mysql_stmt_init(my)) ||
 	    mysql_stmt_prepare(st, sql, sizeof(sql) - 1)) {
 		fprintf(stderr, "orderd-floor: %s\n", mysql_error(my));
@@ -364,7 +492,7 @@ static void *run(void *arg)
 			exit(1);
 		}
 	}
-	if (mode == M_POST) {
+	if (mode == M_POST || mode == M_CALL || mode == M_MULTI) {
 		if (!(post = calloc(1, sizeof(*post)))) {
 			perror("orderd-floor");
 			exit(1);
@@ -376,7 +504,7 @@ static void *run(void *arg)
 	for (double t0 = now(), t1; t0 < end; t0 = t1) {
 		int r;
 
-		if (mode == M_POST) {
+		if (mode == M_POST || mode == M_CALL || mode == M_MULTI) {
 			post_tx(post, &seed);
 		} else if (id = 1 + rand_r(&seed) % max_order, mode != M_BINARY) {
 			text_query(my, mysql_get_socket(my), id);
@@ -403,6 +531,8 @@ static void *run(void *arg)
 		mysql_stmt_close(post->cust);
 		mysql_stmt_close(post->order);
 		mysql_stmt_close(post->commit);
+		if (post->call)
+			mysql_stmt_close(post->call);
 		free(post);
 	}
 	mysql_stmt_close(st);
@@ -595,7 +725,7 @@ int main(int argc, char **argv)
 	long threads, n;
 
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait|post|async]\n");
+		fprintf(stderr, "usage: orderd-floor MY_CNF MAX_ORDER THREADS SECONDS [binary|text|wait|post|async|call|multi]\n");
 		return 2;
 	}
 	my_cnf = argv[1];
@@ -611,8 +741,12 @@ int main(int argc, char **argv)
 			mode = M_POST;
 		else if (!strcmp(argv[5], "async"))
 			mode = M_ASYNC;
+		else if (!strcmp(argv[5], "call"))
+			mode = M_CALL;
+		else if (!strcmp(argv[5], "multi"))
+			mode = M_MULTI;
 		else if (strcmp(argv[5], "binary") != 0) {
-			fprintf(stderr, "orderd-floor: MODE is binary, text, wait, post or async\n");
+			fprintf(stderr, "orderd-floor: MODE is binary, text, wait, post, async, call or multi\n");
 			return 2;
 		}
 	}
@@ -631,7 +765,7 @@ int main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	mysql_library_end();
 	n = atomic_load(&queries);
-	printf("%s %ld\n", mode == M_POST ? "transactions" : "queries", n);
+	printf("%s %ld\n", (mode == M_POST || mode == M_CALL || mode == M_MULTI) ? "transactions" : "queries", n);
 	printf("p50_us %ld p99_us %ld\n", lat_quantile(0.50, n), lat_quantile(0.99, n));
 	{
 		struct rusage ru;

@@ -38,6 +38,7 @@ check "app_user: no DELETE" denied "$(app 'DELETE FROM order_items WHERE item_id
 check "app_user: no DROP" denied "$(app 'DROP TABLE order_items')"
 check "app_user: no ALTER" denied "$(app 'ALTER TABLE orders ADD COLUMN x INT')"
 check "app_user: no TRUNCATE" denied "$(app 'TRUNCATE TABLE order_items')"
+check "app_user: no CREATE ROUTINE" denied "$(app 'CREATE PROCEDURE p() SELECT 1')"
 check "app_user: no CREATE" denied "$(app 'CREATE TABLE t (i INT)')"
 check "app_user: no schema_version" denied "$(app 'SELECT * FROM schema_version')"
 check "app_user: no mysql.user" denied "$(app 'SELECT user FROM mysql.user')"
