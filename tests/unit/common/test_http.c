@@ -994,6 +994,79 @@ static void test_many_connections(void)
 	http_server_free(s);
 }
 
+/*
+ * libmicrohttpd's epoll loop reads events in rounds of 128 and, after a full
+ * round, waits again with the full timeout: a worker whose ready connections
+ * are an exact multiple of 128 left them unserved until the next connection
+ * deadline, which then closed them as idle (test_many_connections once got
+ * exactly 128 fewer answers; common/http.c, conns_nudge).  Here the only
+ * worker sleeps in /slow while K requests arrive (K = 256: its next rounds
+ * are 128 + 128 and a wait): every request must still be answered.
+ */
+static void full_epoll_rounds(int K)
+{
+	struct http_config c = base_cfg();
+	struct http_server *s;
+	static int fds[384 + 2];
+	struct resp r;
+	int p, ok = 0, opened = 0;
+	const char *q = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+	const char *qc = "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	const char *slow = "GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n";
+
+	if (K > 384)
+		return;
+
+	c.threads = 1;
+	c.conn_timeout_s = 10;	/* the stall's end without the fix: the idle deadline */
+	s = start_server(&c, "127.0.0.1:0", &p);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < K + 2; i++) {
+		fds[i] = tcp_connect(AF_INET, p);
+		opened += fds[i] >= 0;
+	}
+	CHECK_INT(opened, K + 2);
+	if (opened != K + 2)
+		goto out;
+	/* the last one answers, so all were accepted (the listen queue is FIFO);
+	 * it closes, so that its request is no longer counted in flight */
+	CHECK(send_all(fds[K + 1], qc, strlen(qc)) && read_resp(fds[K + 1], &r, false) == 0 &&
+	      r.status == 200);
+	resp_done(&r);
+	for (int i = 0; i < 2000 && http_server_in_flight(s) != 0; i++)
+		usleep(5000);
+	CHECK_INT(http_server_in_flight(s), 0);
+	/* the only worker sleeps in /slow while the others' requests arrive */
+	CHECK(send_all(fds[0], slow, strlen(slow)));
+	for (int i = 0; i < 2000 && http_server_in_flight(s) == 0; i++)
+		usleep(5000);
+	CHECK_INT(http_server_in_flight(s), 1);
+	for (int i = 1; i <= K; i++)
+		send_all(fds[i], q, strlen(q));
+	CHECK(read_resp(fds[0], &r, false) == 0 && r.status == 200);
+	resp_done(&r);
+	for (int i = 1; i <= K; i++) {
+		if (read_resp(fds[i], &r, false) == 0 && r.status == 200)
+			ok++;
+		resp_done(&r);
+	}
+	printf("# K=%d: %d answered\n", K, ok);
+	CHECK_INT(ok, K);
+out:
+	for (int i = 0; i < K + 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	http_server_free(s);
+}
+
+static void test_full_epoll_rounds(void)
+{
+	full_epoll_rounds(256);
+	full_epoll_rounds(384);
+}
+
 /* A client thread's request to a slow route, and what came back. */
 struct slow_arg {
 	int port;
@@ -1127,6 +1200,7 @@ int main(void)
 	RUN(test_keepalive);
 	RUN(test_conn_limit_and_timeout);
 	RUN(test_many_connections);
+	RUN(test_full_epoll_rounds);
 	RUN(test_graceful_stop);
 	RUN(test_drain_timeout_is_time);
 	http_server_free(srv);
