@@ -709,7 +709,7 @@ static bool linger_drain(struct lingerer *lg, unsigned i, int fd)
 
 static void conns_sweep(struct http_server *s);
 static void conns_nudge(struct http_server *s);
-#define NUDGE_NS (500 * 1000000ull)
+#define NUDGE_NS (1000 * 1000000ull)
 
 static void *linger_main(void *arg)
 {
@@ -927,7 +927,7 @@ static void conns_sweep(struct http_server *s)
  * already read sit in its ready list, unserved, until another event or the
  * next connection deadline, and at that deadline the timeouts are handled
  * before the ready list: idle-timed-out with their requests unread (test_http
- * lost exactly 128 of 1,000 so).  Every NUDGE_NS this thread re-signals
+ * lost exactly 128 of 1,000 so).  Every NUDGE_NS (1 s) this thread re-signals
  * EPOLLIN on each open connection with unread input: setting SO_RCVLOWAT
  * (to its default, 1) makes TCP check readiness and wake the socket's
  * waiters at once (tcp_set_rcvlowat, Linux >= 4.18), which ends the stuck
