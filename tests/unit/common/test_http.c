@@ -1015,7 +1015,7 @@ static void test_many_connections(void)
  * are an exact multiple of 128 left them unserved until the next connection
  * deadline, which then closed them as idle (test_many_connections once got
  * exactly 128 fewer answers; common/http.c, conns_nudge).  Here the only
- * worker sleeps in /slow while K requests arrive (K = 256: its next rounds
+ * worker waits in /gate while K requests arrive (K = 256: its next rounds
  * are 128 + 128 and a wait): every request must still be answered.
  */
 static void full_epoll_rounds(int K)
@@ -1027,7 +1027,7 @@ static void full_epoll_rounds(int K)
 	int p, ok = 0, opened = 0;
 	const char *q = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
 	const char *qc = "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-	const char *slow = "GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n";
+	const char *slow = "GET /gate HTTP/1.1\r\nHost: t\r\n\r\n";
 
 	if (K > 384)
 		return;
@@ -1053,13 +1053,16 @@ static void full_epoll_rounds(int K)
 	for (int i = 0; i < 2000 && http_server_in_flight(s) != 0; i++)
 		usleep(5000);
 	CHECK_INT(http_server_in_flight(s), 0);
-	/* the only worker sleeps in /slow while the others' requests arrive */
+	/* the only worker waits at the gate while the others' requests arrive
+	 * (a send on loopback queues them at the server before it returns) */
+	atomic_store(&gate_open, false);
 	CHECK(send_all(fds[0], slow, strlen(slow)));
 	for (int i = 0; i < 2000 && http_server_in_flight(s) == 0; i++)
 		usleep(5000);
 	CHECK_INT(http_server_in_flight(s), 1);
 	for (int i = 1; i <= K; i++)
 		send_all(fds[i], q, strlen(q));
+	atomic_store(&gate_open, true);
 	CHECK(read_resp(fds[0], &r, false) == 0 && r.status == 200);
 	resp_done(&r);
 	for (int i = 1; i <= K; i++) {
