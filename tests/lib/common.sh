@@ -1,5 +1,5 @@
 # Shared helpers for prism's shell tests.  Source it: . "$SRC_DIR/tests/lib/common.sh"
-# Provides: free_port, wait_http, wait_port, on_exit, tmpdir_new, fail, check,
+# Provides: free_port, wait_http, wait_port, wait_for, on_exit, tmpdir_new, fail, check,
 # and a per-file assertion count printed by finish.
 set -u
 : "${SRC_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -88,6 +88,16 @@ wait_http() {
 		[ "$code" = "$want" ] && return 0
 		sleep 0.1
 	done
+	return 1
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.1 s); 1 if it
+# never did.  For a condition a test then checks, instead of a fixed sleep
+# that a loaded machine or ASan outlasts.
+wait_for() {
+	local n=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
 

@@ -99,6 +99,7 @@ teardown() {
 		kill -KILL "$pid" 2>/dev/null
 	done
 	[ -f "$work/http.pid" ] && kill "$(cat "$work/http.pid")" 2>/dev/null
+	[ -f "$work/webhook.pid" ] && kill "$(cat "$work/webhook.pid")" 2>/dev/null
 	for h in $HOSTS; do ip netns del "pe2e-$h" 2>/dev/null; done
 	ip netns del "$CTL" 2>/dev/null
 }
@@ -152,6 +153,13 @@ done
 
 ctl $PY -m http.server --bind "$NET.1" --directory "$debs" 8080 >"$work/http.log" 2>&1 &
 echo $! >"$work/http.pid"
+# Alertmanager's receiver (inventory: prism_alertmanager_webhook_url), as an
+# operator's alert bridge would be: with nothing listening every notification
+# failed (the Watchdog's each minute) and AlertmanagerNotificationsFailing
+# went pending.
+ctl $PY "$SRC_DIR/prometheus-rules/webhook-listener.py" --host "$NET.1" --port 9095 \
+	--out "$work/notifications.jsonl" >"$work/webhook.log" 2>&1 &
+echo $! >"$work/webhook.pid"
 
 say "booting $HOSTS"
 mkdir -p /run/systemd/nspawn
@@ -380,6 +388,19 @@ check "orderd is ready again through HAProxy" ctl curl -sf --max-time 5 -o /dev/
 for h in web-1 web-2; do
 	check "orderd on $h was not restarted" test "$(on "$h" systemctl show -p InvocationID --value orderd)" = "${inv[$h]}"
 done
+
+# ---------------------------------------------------------------- notifications
+notified() { grep -c "\"alertname\": \"$1\"" "$work/notifications.jsonl" 2>/dev/null; }
+check "Alertmanager's notifications reach the webhook: Watchdog ($(notified Watchdog))" \
+	test "$(notified Watchdog)" -gt 0
+check "... HighCPUUsage ($(notified HighCPUUsage))" test "$(notified HighCPUUsage)" -gt 0
+failed=$(ctl curl -sf --max-time 5 "$PROM/api/v1/query" \
+	--data-urlencode 'query=sum(alertmanager_notifications_failed_total{job="alertmanager"})' |
+	json 'd["data"]["result"][0]["value"][1] if d["data"]["result"] else "none"')
+check "no notification failed (alertmanager_notifications_failed_total: $failed)" test "$failed" = 0
+pa=$(prom_alerts)
+check "AlertmanagerNotificationsFailing neither pending nor firing" \
+	bash -c '! grep -q AlertmanagerNotificationsFailing <<<"$1"' _ "$pa"
 
 say "done in $(($(date +%s) - t0)) s"
 finish

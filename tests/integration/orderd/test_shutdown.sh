@@ -40,23 +40,36 @@ NOTIFY_SOCKET=$dir/notify.sock orderd_start --db.timeout=10s --web.shutdown-time
 wait_http "$ORDERD_URL/health/readiness" 20 || { fail "not ready"; finish; }
 check "READY=1 sent to \$NOTIFY_SOCKET" grep -q 'READY=1' "$dir/notify.log"
 
-# Hold customer 1's row lock for 2 s: the order INSERT's foreign-key check
-# waits for it, so the POST below is in flight when SIGTERM arrives.
-mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(2); COMMIT;" >/dev/null &
+# Hold customer 1's row lock for 3 s: the order INSERT's foreign-key check
+# waits for it, so the POST below is in flight when SIGTERM arrives.  Both
+# are waited for as conditions (the lock held, the INSERT waiting on it),
+# not fixed naps that a loaded machine outlasts.
+sq() { mariadb_root -N -B -e "$1" 2>/dev/null; }
+locker_holds() { [ "$(sq "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(3)%'")" = 1 ]; }
+post_waits() { [ "$(sq "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state='LOCK WAIT'")" = 1 ]; }
+mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(3); COMMIT;" >/dev/null &
 locker=$!
-sleep 0.3
+wait_for 30 locker_holds || fail "the locker did not take the row lock"
 out="$dir/post.out"
 curl -s -o "$out" -w '%{http_code}' --max-time 20 -X POST -H 'Content-Type: application/json' \
 	--data-binary '{"customer_id":1,"items":[{"product_id":31337,"quantity":1,"unit_price":"3.33"}]}' \
 	"$ORDERD_URL/api/order" >"$dir/post.code" &
 poster=$!
-sleep 0.5
+wait_for 30 post_waits || fail "the POST's INSERT is not waiting on the lock"
 check "the POST is still in flight" kill -0 "$poster"
 start=${EPOCHREALTIME/./}
 kill -TERM "$ORDERD_PID"
-sleep 0.3
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$ORDERD_URL/health/liveness")
-check "no new connections accepted while draining" [ "$code" != 200 ]
+# Until the signal is handled (not a fixed 0.3 s: ASan, load), and only
+# while the POST is in flight: an orderd that kept accepting until the drain
+# ended would answer 200 all along.
+refused=0
+for ((i = 0; i < 100; i++)); do
+	kill -0 "$poster" 2>/dev/null || break
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$ORDERD_URL/health/liveness")
+	[ "$code" != 200 ] && { refused=1; break; }
+	sleep 0.1
+done
+check "no new connections accepted while draining" [ "$refused" = 1 ]
 wait "$poster"
 check "the in-flight POST finished with 201" [ "$(cat "$dir/post.code")" = 201 ]
 for ((i = 0; i < 100; i++)); do kill -0 "$ORDERD_PID" 2>/dev/null || break; sleep 0.1; done

@@ -76,11 +76,16 @@ mariadb_root -e "SET GLOBAL general_log=0" || exit 1
 check "the general log saw orderd prepare its INSERTs" grep -q 'Prepare.*INSERT INTO order_items' "$dir/general.log"
 check "no RETURNING in any statement orderd sent" bash -c "! grep -qi 'RETURNING' '$dir/general.log'"
 
+# The locker below holds its lock from when its SLEEP(N) runs: wait for that
+# (a client started a fixed 0.5 s earlier may not be there yet on a loaded
+# machine, and the request then finds no lock).
+lock_held() { [ "$(mariadb_root -N -B -e "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP($1)%'" 2>/dev/null)" = 1 ]; }
+
 # ---- a read that exceeds lock_wait_timeout (1 s): 503, not 404
 errs_before=$(curl -s "$ORDERD_METRICS_URL/metrics" | awk '$1 ~ /^orderd_errors_total\{type="db_unavailable",endpoint="\/api\/order\/:id"\}/ {print $2}')
 mariadb_root orders_db -e "LOCK TABLES orders WRITE; SELECT SLEEP(4); UNLOCK TABLES;" >/dev/null &
 locker=$!
-sleep 0.5
+wait_for 30 lock_held 4 || fail "the locker did not take the lock"
 hdr=$(mktemp); on_exit "rm -f $hdr"
 start=${EPOCHREALTIME/./}
 out=$(curl -s -D "$hdr" -w ' %{http_code}' --max-time 10 "$ORDERD_URL/api/order/1")
@@ -99,7 +104,7 @@ check "GET 200 once the lock is gone" [ "${r%% *}" = 200 ]
 # POST on the same lock: each attempt waits 1 s; retried, then 503.
 mariadb_root orders_db -e "LOCK TABLES orders WRITE; SELECT SLEEP(8); UNLOCK TABLES;" >/dev/null &
 locker=$!
-sleep 0.5
+wait_for 30 lock_held 8 || fail "the locker did not take the lock"
 r=$(http POST /api/order '{"customer_id":3,"items":[{"product_id":987654,"quantity":1,"unit_price":"1.00"}]}')
 check "POST on a locked table: 503 (got ${r%% *})" [ "${r%% *}" = 503 ]
 check "... database busy" grep -q '"database busy, retry"' <<<"$(body_of "$r")"
@@ -113,7 +118,7 @@ orderd_start --db.pool-size=1 --db.timeout=1s --log.requests=errors || exit 1
 wait_http "$ORDERD_URL/health/readiness" 20 || { fail "not ready"; finish; }
 mariadb_root orders_db -e "LOCK TABLES orders WRITE; SELECT SLEEP(4); UNLOCK TABLES;" >/dev/null &
 locker=$!
-sleep 0.5
+wait_for 30 lock_held 4 || fail "the locker did not take the lock"
 start=${EPOCHREALTIME/./}
 out=$(curl -s -w ' %{http_code}' --max-time 10 "$ORDERD_URL/api/order/1")
 ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
