@@ -121,6 +121,22 @@ image_run() {
 
 declare -A _image_nspawn_pid=() _image_init_pid=()
 
+# _image_find_init NSPAWN-PID: the container's init, the child of nspawn in
+# a PID namespace of its own.  Not just the first child: nspawn's "outer
+# child" (same PID namespace, gone once the container runs) can be the one
+# pgrep sees first, and every nsenter into it then failed until the boot
+# timed out ("did not finish booting (state: )", once in a run here).
+_image_find_init() {
+	local pid=$1 c own
+	own=$(readlink "/proc/$pid/ns/pid") || return 1
+	for c in $(pgrep -P "$pid"); do
+		[ "$(readlink "/proc/$c/ns/pid" 2>/dev/null)" != "$own" ] || continue
+		echo "$c"
+		return 0
+	done
+	return 1
+}
+
 # image_boot DIR NAME [NSPAWN-OPTION...]
 image_boot() {
 	local dir=$1 name=$2 log i pid init state
@@ -133,7 +149,7 @@ image_boot() {
 	_image_nspawn_pid[$name]=$pid
 	declare -F on_exit >/dev/null && on_exit "image_stop $name"
 	for ((i = 0; i < 600; i++)); do
-		init=$(pgrep -P "$pid" | head -n 1)
+		init=$(_image_find_init "$pid")
 		[ -n "$init" ] && break
 		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
 		sleep 0.1
