@@ -156,15 +156,23 @@ image_boot() {
 	done
 	[ -n "$init" ] || return 1
 	_image_init_pid[$name]=$init
+	local err="${TMPDIR:-/tmp}/prism-boot-$name.err"
 	for ((i = 0; i < 600; i++)); do
-		state=$(image_exec "$name" systemctl is-system-running 2>/dev/null)
+		state=$(image_exec "$name" systemctl is-system-running 2>"$err")
 		case $state in
 		running | degraded) return 0 ;;
 		esac
 		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
+		# No answer at all (not even "starting"): nsenter itself failed.
+		# Twice in a row here the container had booted and only the
+		# nsenter into it failed; look for its init again.
+		if [ -z "$state" ] && ((i % 20 == 19)); then
+			init=$(_image_find_init "$pid") && _image_init_pid[$name]=$init
+		fi
 		sleep 0.1
 	done
-	echo "image.sh: $name did not finish booting (state: $state)" >&2
+	echo "image.sh: $name did not finish booting (state: $state; init ${_image_init_pid[$name]}," \
+		"nspawn's children: $(pgrep -P "$pid" | tr '\n' ' '); last error: $(head -c 500 "$err"))" >&2
 	return 1
 }
 
