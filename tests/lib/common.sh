@@ -1,5 +1,5 @@
 # Shared helpers for prism's shell tests.  Source it: . "$SRC_DIR/tests/lib/common.sh"
-# Provides: free_port, wait_http, wait_port, wait_for, on_exit, tmpdir_new, fail, check,
+# Provides: free_port, wait_http, wait_port, wait_for, all_traced, on_exit, tmpdir_new, fail, check,
 # and a per-file assertion count printed by finish.
 set -u
 : "${SRC_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -99,6 +99,16 @@ wait_for() {
 	shift
 	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
 	return 1
+}
+
+# all_traced PID: every thread of PID has a tracer (strace -f -p PID has
+# attached to all of them); with wait_for, before the traced requests.
+all_traced() {
+	local t
+	for t in /proc/"$1"/task/*/status; do
+		grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && return 1
+	done
+	return 0
 }
 
 _checks=0

@@ -72,14 +72,7 @@ check "noudev: info with empty labels, no udev families" bash -c "grep -qx 'node
 hpid=${_peer_pid[he-fx]}
 strace -f -qq -e trace=openat,newfstatat,stat -o "$d/noudev.tr" -p "$hpid" 2>/dev/null &
 spid=$!
-for ((i = 0; i < 100; i++)); do
-	ok=1
-	for t in /proc/"$hpid"/task/*/status; do
-		grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
-	done
-	[ $ok = 1 ] && break
-	sleep 0.1
-done
+wait_for 10 all_traced "$hpid"
 peer_scrape_he fx noudev2
 kill -INT $spid
 wait $spid 2>/dev/null

@@ -109,17 +109,10 @@ check "still one class/net descriptor after all the steps ($(dir_fds))" [ "$(dir
 # The kept listing takes one getdents64 when the directory fits in its
 # buffer (kernfs fills it to the brim: room left means the end) ...
 getdents_per_scrape() {
-	local spid i ok t
+	local spid
 	strace -f -qq -y -e trace=getdents64,statfs -o "$d/gd.tr" -p "$hpid" 2>/dev/null &
 	spid=$!
-	for ((i = 0; i < 100; i++)); do
-		ok=1
-		for t in /proc/"$hpid"/task/*/status; do
-			grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
-		done
-		[ $ok = 1 ] && break
-		sleep 0.1
-	done
+	wait_for 10 all_traced "$hpid"
 	series "$hp" >"$d/gd.prom"
 	kill -INT $spid
 	wait $spid 2>/dev/null

@@ -28,14 +28,7 @@ curl -s --max-time 30 -o /dev/null "http://127.0.0.1:$hp/metrics"	# descriptors 
 
 strace -f -qq -y -e trace=pread64,newfstatat,fstat,getdents64 -o "$d/he.tr" -p "$hpid" 2>/dev/null &
 spid=$!
-for ((i = 0; i < 100; i++)); do
-	ok=1
-	for t in /proc/"$hpid"/task/*/status; do
-		grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && ok=0
-	done
-	[ $ok = 1 ] && break
-	sleep 0.1
-done
+wait_for 10 all_traced "$hpid"
 for i in 1 2 3; do curl -s --max-time 30 -o "$d/he.prom" "http://127.0.0.1:$hp/metrics"; done
 kill -INT $spid
 wait $spid 2>/dev/null
