@@ -95,8 +95,36 @@ int pf_path(char *out, size_t size, const char *root, const char *rel)
  */
 /* read_fd's short_eof: ONE_WHOLE, a short read is the end; ONE_PAGE, a
  * short read under a page is (sysfs: a text attribute is at most a page
- * less one byte, a binary one hands out a page per read). */
-enum { ONE_NO, ONE_WHOLE, ONE_PAGE };
+ * less one byte, a binary one hands out a page per read); ONE_REC, a short
+ * read of at most REC_EOF bytes is (a seq_file made record by record whose
+ * records are shorter than REC_MAX: see one_read()); ONE_TAIL, a short read
+ * whose last line starts as the last line did at the end of the previous
+ * whole read (vmstat: a list of items fixed at build time). */
+enum { ONE_NO, ONE_WHOLE, ONE_PAGE, ONE_REC, ONE_TAIL };
+
+/* The smallest page (seq_file's first buffer) less the longest record of
+ * the ONE_REC files. */
+#define REC_PAGE 4096u
+#define REC_MAX 512u
+#define REC_EOF (REC_PAGE - REC_MAX)
+
+/* ONE_TAIL: a hash of the last line's name (up to its first blank) seen at
+ * a confirmed end, 0 = none yet.  One file (vmstat) uses it. */
+static _Atomic uint64_t tail_hash;
+
+static uint64_t line_name_hash(const char *text, size_t len)
+{
+	uint64_t h = 1469598103934665603u;
+	size_t s;
+
+	if (len == 0 || text[len - 1] != '\n')
+		return 0;
+	for (s = len - 1; s > 0 && text[s - 1] != '\n'; s--)
+		;
+	for (; s < len && text[s] != ' ' && text[s] != '\n'; s++)
+		h = (h ^ (unsigned char)text[s]) * 1099511628211u;
+	return h ? h : 1;
+}
 
 static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 {
@@ -123,9 +151,18 @@ static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 		if (n == 0)
 			break;
 		off += (size_t)n;
-		if (short_eof && (size_t)n < want && (short_eof == ONE_WHOLE || n < 4096))
-			break;	/* the whole text came in this read (one_read()) */
+		if ((size_t)n < want) {
+			/* the whole text came in this read (one_read()) */
+			if (short_eof == ONE_WHOLE || (short_eof == ONE_PAGE && n < 4096) ||
+			    (short_eof == ONE_REC && (size_t)n <= REC_EOF))
+				break;
+			if (short_eof == ONE_TAIL &&
+			    line_name_hash(b->data, off) == atomic_load_explicit(&tail_hash, memory_order_relaxed))
+				break;
+		}
 	}
+	if (short_eof == ONE_TAIL)
+		atomic_store_explicit(&tail_hash, line_name_hash(b->data, off), memory_order_relaxed);
 	b->data[off] = '\0';
 	b->len = off;
 	return 0;
@@ -257,9 +294,13 @@ static size_t read_chunk(const char *path)
  * buffer grown until it fits), and attributes under <sysfs>/class/ and
  * <sysfs>/devices/ (fs/kernfs/file.c: a text attribute is one show of at
  * most a page less one byte; a binary one hands out at most a page per
- * read, so there only a short read under a page is the end: ONE_PAGE).  Files made record by record (vmstat, diskstats, net/dev, the
- * mount tables, ...) hand out at most a page per read and are read until a
- * read returns 0, as is everything outside a kept procfs/sysfs.
+ * read, so there only a short read under a page is the end: ONE_PAGE).
+ * Files made record by record hand out at most a page per read: those with
+ * short records end at a short read well under a page (ONE_REC), vmstat at
+ * a short read ending in its last item (ONE_TAIL); the mount tables and
+ * everything outside a kept procfs/sysfs are read until a read returns 0.
+ * The reads saved there cost as much as the text: vmstat's and udp's seq
+ * start makes the whole table again (~10 us each here).
  */
 static int one_read(const char *path)
 {
@@ -269,6 +310,24 @@ static int one_read(const char *path)
 		"loadavg", "meminfo", "stat", "pressure/cpu", "pressure/io", "pressure/memory",
 		"pressure/irq", "net/sockstat", "net/sockstat6", "net/snmp", "net/snmp6",
 		"net/netstat",
+	};
+	/*
+	 * seq_files made record by record (start/next/show) whose records
+	 * are shorter than REC_MAX bytes: fs/seq_file.c seq_read_iter() ends
+	 * a read short of the count only at the end of the records or when
+	 * the next record does not fit in what is left of its buffer (a page
+	 * at first, grown only for a record longer than that); so a short
+	 * read of at most a page less REC_MAX bytes is the end.  Longest
+	 * records: diskstats ~470 bytes (a 32-byte name, 20 u64 fields),
+	 * net/dev ~390 (16 u64), udp/udp6 ~170, arp ~200 (a 32-byte hardware
+	 * address in hex), softnet_stat and stat/nf_conntrack ~150 (%08x
+	 * fields).  The mount tables are not here (a mount's options have no
+	 * bound), nor vmstat (ONE_TAIL: over 3.5 kB, its lines are ~50 bytes
+	 * but no bound is written down).
+	 */
+	static const char *const rec[] = {
+		"diskstats", "net/dev", "net/udp", "net/udp6", "net/arp", "net/softnet_stat",
+		"net/stat/nf_conntrack",
 	};
 	/* <sysfs> is fdc_sys less "/devices/system" (set only for a real sysfs) */
 	size_t sl = fdc_syslen ? fdc_syslen - (sizeof("/devices/system") - 1) : 0;
@@ -288,6 +347,11 @@ static int one_read(const char *path)
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
 		if (strcmp(rel, single[i]) == 0)
 			return ONE_WHOLE;
+	for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++)
+		if (strcmp(rel, rec[i]) == 0)
+			return ONE_REC;
+	if (strcmp(rel, "vmstat") == 0)
+		return ONE_TAIL;
 	return ONE_NO;
 }
 
