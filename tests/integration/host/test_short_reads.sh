@@ -46,7 +46,7 @@ if [ -n "$cs" ] && [ -r "/sys/devices/system/clocksource/$cs/current_clocksource
 	f=/sys/devices/system/clocksource/$cs/current_clocksource
 	check "three scrapes: $f read with 3 preads ($(n "$f"))" [ "$(n "$f")" = 3 ]
 fi
-# netdev's rx_nohandler, opened afresh each scrape (a sysfs text attribute)
+# netdev's rx_nohandler (a sysfs text attribute, through a kept descriptor)
 dev=$(sed -n 's/^node_network_receive_nohandler_total{device="\([^"]*\)"}.*/\1/p' "$d/he.prom" | head -1)
 if [ -n "$dev" ] && f=$(realpath "/sys/class/net/$dev/statistics/rx_nohandler" 2>/dev/null); then
 	check "three scrapes: $f read with 3 preads ($(n "$f"))" [ "$(n "$f")" = 3 ]
