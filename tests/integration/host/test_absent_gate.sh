@@ -5,7 +5,8 @@
 # while they stay missing and the loaded modules stay the same: after the
 # first scrape, three default scrapes make no failed open (or stat) of them.
 # Their collectors still answer as node_exporter 1.5 does (no series), and
-# fixture trees (--path.sysfs that is no sysfs) are never gated: a class
+# cpufreq looks at cpu/cpufreq once, not at each CPU, when it has no
+# policy; fixture trees (--path.sysfs that is no sysfs) are never gated: a class
 # directory appearing there between two scrapes shows at the next one.
 . "$SRC_DIR/tests/lib/common.sh"
 NE=/usr/bin/prometheus-node-exporter
@@ -56,7 +57,14 @@ if [ ! -e /sys/devices/system/cpu/cpu0/thermal_throttle ] && [ -d /sys/devices/s
 	n=$(grep -c 'cpu1/thermal_throttle' "$d/he.tr")
 	check "no lookup of cpu1's thermal_throttle either ($n)" [ "$n" = 0 ]
 fi
-fams='^node_(md_|nfs_|nfsd_|ipvs_|zfs_|nvme_|hwmon_|infiniband_|fibrechannel_|rapl_|tape_|bonding_|edac_|bcache_|schedstat_|cpu_(core|package)_throttles)'
+# cpufreq: cpu/cpufreq without a policy directory (link count 2) or
+# missing: no CPU has cpufreq, asked with one stat instead of one per CPU
+cf=/sys/devices/system/cpu/cpufreq
+if [ ! -e $cf ] || [ "$(stat -c %h $cf)" = 2 ]; then
+	n=$(grep -c 'cpu/cpu[0-9]*/cpufreq"' "$d/he.tr")
+	check "no CPU's cpufreq looked up ($n) while $cf has no policy" [ "$n" = 0 ]
+fi
+fams='^node_(md_|nfs_|nfsd_|ipvs_|zfs_|nvme_|hwmon_|infiniband_|fibrechannel_|rapl_|tape_|bonding_|edac_|bcache_|schedstat_|cpu_(core|package)_throttles|cpu_(scaling_)?frequency)'
 check "the same families of those collectors as node_exporter's" \
 	diff -u <(grep -E "$fams" "$d/ne.prom" | sed 's/[{ ].*//' | sort -u) \
 	<(grep -E "$fams" "$d/he.prom" | sed 's/[{ ].*//' | sort -u)
