@@ -502,6 +502,7 @@ uncached:
  * subsystem initialises, never by a device or a process appearing.
  */
 #define GATE_SLOTS 64u		/* power of two */
+#define GATE_KEY_MAX 256	/* longer paths are not gated (64 KiB helper-thread stacks) */
 #define GEN_NS 100000000	/* 100 ms: one scrape's collectors share one read */
 #define GEN_STATIC 1u		/* no modules: the set never changes */
 
@@ -528,7 +529,7 @@ static int64_t coarse_ns(void)
 /* The modules' generation, or 0 (unknown: open as usual). */
 static uint64_t gen_now(void)
 {
-	char path[PATH_MAX];
+	char path[GATE_KEY_MAX];
 	uint64_t v = atomic_load_explicit(&gen_val, memory_order_acquire), h;
 	int64_t now;
 	bool idle = false;
@@ -651,7 +652,7 @@ static struct gate_slot *gate_find(const char *key)
 
 int pf_gate(const char *path, uint64_t *ret_gen)
 {
-	char key[PATH_MAX];
+	char key[GATE_KEY_MAX];
 	struct gate_slot *g;
 	uint64_t gen;
 
@@ -669,7 +670,7 @@ int pf_gate(const char *path, uint64_t *ret_gen)
 
 void pf_gate_note(const char *path, uint64_t gen, int err)
 {
-	char key[PATH_MAX];
+	char key[GATE_KEY_MAX];
 	struct gate_slot *g;
 	size_t h;
 
