@@ -454,7 +454,7 @@ static int collect_bcache(struct collector_ctx *c, struct metrics_writer *w)
 
 	if ((r = pf_path(dir, sizeof(dir), c->cfg->sysfs, "fs/bcache")) < 0)
 		return ctx_error(c, r, "%s/fs/bcache: path too long", c->cfg->sysfs);
-	if (!(d = opendir(dir)))
+	if (!(d = pf_opendir(dir)))
 		return 0;	/* Glob: an unreadable directory matches nothing */
 	while ((de = readdir(d))) {
 		if (!strchr(de->d_name, '-'))

@@ -25,6 +25,7 @@
 #ifndef HOST_COLLECTOR_H
 #define HOST_COLLECTOR_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -214,6 +215,18 @@ int pf_read_optional(struct collector_ctx *c, struct rbuf *b, const char *root, 
  * under the root given to pf_cache_root() keep their descriptor open
  * between calls (re-read from offset 0: still fresh; see procfile.c). */
 int pf_read_quiet(struct rbuf *b, const char *path);
+/* Paths only a module's load or the boot creates (procfile.c gated():
+ * /proc/mdstat, /sys/class/nvme, ...): -ENOENT when path was missing at a
+ * previous open and the loaded modules have not changed since (then do
+ * what a failed open with ENOENT does), else 0 and *ret_gen to hand to
+ * pf_gate_note() with the open's result (0 or negative errno).  Any path
+ * may be passed: others always give 0.  pf_read_quiet() does both. */
+int pf_gate(const char *path, uint64_t *ret_gen);
+void pf_gate_note(const char *path, uint64_t gen, int err);
+/* A directory opened through the gate: open(O_DIRECTORY|O_CLOEXEC)'s
+ * descriptor or negative errno; opendir(3) (NULL and errno). */
+int pf_open_dir(const char *path);
+DIR *pf_opendir(const char *path);
 /* Enable the descriptor cache below procfs, if it is a real procfs mount
  * (call once, before the first scrape). */
 void pf_cache_root(const char *procfs);

@@ -52,6 +52,29 @@ static bool cpu_glob(const char *name)
  * a CPU added or removed shows in the listing as with a fresh open */
 static struct sd_kdir cpudir = SD_KDIR_INIT;
 
+/*
+ * On a real sysfs (cpu_dir listed through a kept sysfs descriptor): true
+ * when no CPU can have a cpufreq directory, asked with one stat(2) instead
+ * of one per CPU (a cloud VM without a cpufreq driver: every CPU's stat
+ * failed, on every scrape).  cpuN/cpufreq is a symlink to the policy's
+ * kobject, cpu/cpufreq/policyM (drivers/cpufreq/cpufreq.c
+ * add_cpu_dev_symlink); a kernfs directory's link count is 2 plus its
+ * subdirectories (fs/kernfs/inode.c kernfs_refresh_inode), so cpu/cpufreq
+ * with a link count of 2 has no policy, and a missing cpu/cpufreq means a
+ * kernel without cpufreq (CONFIG_CPU_FREQ=n).
+ */
+static bool no_policies(const char *cpu_dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/cpufreq", cpu_dir) >= (int)sizeof(path))
+		return false;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode) && st.st_nlink == 2;
+}
+
 static int read_cpu(struct collector_ctx *c, const char *dir, struct cpu_freq *f)
 {
 	char path[PATH_MAX];
@@ -112,10 +135,13 @@ static int collect_cpufreq(struct collector_ctx *c, struct metrics_writer *w)
 		return ctx_error(c, r, "%s/devices/system/cpu: path too long", c->cfg->sysfs);
 	/* names in rb[2]; the entries, then the per-CPU values, in rb[1];
 	 * read_cpu reads into rb[0] */
-	if (sd_list_keep(&cpudir, base, c->rb[2], c->rb[1], &n) < 0)
+	if ((r = sd_list_keep(&cpudir, base, c->rb[2], c->rb[1], &n)) < 0)
 		return 0;	/* Glob: an unreadable directory matches nothing */
 	if (n == 0)
 		return 0;
+	if (r == 1 && no_policies(base))
+		return 0;	/* no CPU has a cpufreq directory */
+	r = 0;
 	eoff = (n + 1) * sizeof(*e);
 	eoff = (eoff + 15) & ~(size_t)15;
 	if ((r = rbuf_reserve(c->rb[1], eoff + n * sizeof(*f))) < 0)

@@ -13,14 +13,50 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
+#include "sysdir.h"
 #include "util.h"
 
 static bool use_netlink;	/* --collector.netdev.netlink */
+
+/*
+ * rx_nohandler through kept descriptors (sysdir.h sd_keep), as netclass
+ * keeps its attributes: a fresh open walks class/net/<dev> (a symlink) into
+ * devices/...; three of them were a third of a default scrape's successful
+ * opens here.  A descriptor is tied to the device's entry in class/net's
+ * listing of the same scrape (name and d_ino), listed through a kept
+ * descriptor (sd_kdir: lseek and one getdents64): a device renamed,
+ * replaced or removed is read as a fresh open would read it.  Only on a
+ * real sysfs; the listing's buffers belong to whoever holds lbusy (a
+ * concurrent scrape opens afresh).
+ */
+static struct sd_keep kept;
+static struct sd_kdir classdir = SD_KDIR_INIT;
+static struct rbuf knames, kents;	/* under lbusy */
+static _Atomic bool lbusy;
+
+static const struct sd_ent *find_ent(const struct sd_ent *e, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the listing is sorted by name (byte order) */
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(e[mid].name, name);
+
+		if (cmp == 0)
+			return &e[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 static const char *const fields[] = {
 	"receive_bytes", "receive_packets", "receive_errs", "receive_drop", "receive_fifo",
@@ -81,19 +117,49 @@ int collect_netdev(struct collector_ctx *c, struct metrics_writer *w)
 		d->nohandler = false;
 	}
 	devs = (struct dev *)(void *)arr->data;
-	for (i = 0; i < ndev && use_netlink; i++) {
-		char rel[PATH_MAX], path[PATH_MAX];
-		uint64_t u;
+	if (use_netlink && ndev) {
+		char base[PATH_MAX];
+		const struct sd_ent *ents = NULL;
+		size_t ne = 0;
+		bool idle = false, listed = false, keep = false;
 
-		/* Optional (older kernels, fixtures without sysfs): skipped. */
-		if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", devs[i].name) >=
-			    (int)sizeof(rel) ||
-		    pf_path(path, sizeof(path), c->cfg->sysfs, rel) < 0)
-			continue;
-		if (pf_read_quiet(tmp, path) == 0 && scan_u64s(tmp->data, &u, 1) == 1) {
-			devs[i].v[NPROC] = u;
-			devs[i].nohandler = true;
+		if (pf_path(base, sizeof(base), c->cfg->sysfs, "class/net") == 0 &&
+		    atomic_compare_exchange_strong(&lbusy, &idle, true)) {
+			listed = true;
+			if (sd_list_keep(&classdir, base, &knames, &kents, &ne) == 1 &&
+			    (keep = sd_keep_begin(&kept, base, true)))
+				ents = (const struct sd_ent *)(const void *)kents.data;
 		}
+		for (i = 0; i < ndev; i++) {
+			char rel[PATH_MAX], path[PATH_MAX], val[SD_ATTR_MAX + 1];
+			const struct sd_ent *e;
+			uint64_t u;
+
+			/* Optional (older kernels, fixtures without sysfs): skipped. */
+			if (keep && (e = find_ent(ents, ne, devs[i].name)) != NULL) {
+				struct sd_kdev *kd = sd_keep_dev(&kept, e);
+
+				if (snprintf(path, sizeof(path), "%s/%s", base, e->name) < (int)sizeof(path) &&
+				    sd_keep_read(kd, 0, path, "statistics/rx_nohandler", val) == 0 &&
+				    scan_u64s(val, &u, 1) == 1) {
+					devs[i].v[NPROC] = u;
+					devs[i].nohandler = true;
+				}
+				continue;
+			}
+			if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", devs[i].name) >=
+				    (int)sizeof(rel) ||
+			    pf_path(path, sizeof(path), c->cfg->sysfs, rel) < 0)
+				continue;
+			if (pf_read_quiet(tmp, path) == 0 && scan_u64s(tmp->data, &u, 1) == 1) {
+				devs[i].v[NPROC] = u;
+				devs[i].nohandler = true;
+			}
+		}
+		if (keep)
+			sd_keep_end(&kept);
+		if (listed)
+			atomic_store(&lbusy, false);
 	}
 	for (f = 0; f < NFIELDS; f++) {
 		char name[96], help[96];
@@ -141,6 +207,10 @@ static int netdev_init(const struct flagset *fs, char *err, size_t errlen)
 static void netdev_teardown(void)
 {
 	device_filter_free(&host_cfg.netdev_filter);
+	sd_keep_free(&kept);
+	sd_kdir_close(&classdir);
+	rbuf_free(&knames);
+	rbuf_free(&kents);
 }
 
 const struct collector collector_netdev = {

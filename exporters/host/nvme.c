@@ -90,7 +90,7 @@ static int collect_nvme(struct collector_ctx *c, struct metrics_writer *w)
 
 	if ((r = pf_path(dir, sizeof(dir), c->cfg->sysfs, "class/nvme")) < 0)
 		return ctx_error(c, r, "%s/class/nvme: path too long", c->cfg->sysfs);
-	if (!(d = opendir(dir))) {
+	if (!(d = pf_opendir(dir))) {
 		if (errno == ENOENT)
 			return -ENODATA;
 		return ctx_error(c, -errno, "failed to list NVMe devices at \"%s\": %s", dir, strerror(errno));

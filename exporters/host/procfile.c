@@ -7,6 +7,7 @@
  * /proc files are seq_files: each read(2) at offset 0 regenerates them, so
  * reading them whole with pread is a fresh, self-consistent snapshot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -95,8 +97,36 @@ int pf_path(char *out, size_t size, const char *root, const char *rel)
  */
 /* read_fd's short_eof: ONE_WHOLE, a short read is the end; ONE_PAGE, a
  * short read under a page is (sysfs: a text attribute is at most a page
- * less one byte, a binary one hands out a page per read). */
-enum { ONE_NO, ONE_WHOLE, ONE_PAGE };
+ * less one byte, a binary one hands out a page per read); ONE_REC, a short
+ * read of at most REC_EOF bytes is (a seq_file made record by record whose
+ * records are shorter than REC_MAX: see one_read()); ONE_TAIL, a short read
+ * whose last line starts as the last line did at the end of the previous
+ * whole read (vmstat: a list of items fixed at build time). */
+enum { ONE_NO, ONE_WHOLE, ONE_PAGE, ONE_REC, ONE_TAIL };
+
+/* The smallest page (seq_file's first buffer) less the longest record of
+ * the ONE_REC files. */
+#define REC_PAGE 4096u
+#define REC_MAX 512u
+#define REC_EOF (REC_PAGE - REC_MAX)
+
+/* ONE_TAIL: a hash of the last line's name (up to its first blank) seen at
+ * a confirmed end, 0 = none yet.  One file (vmstat) uses it. */
+static _Atomic uint64_t tail_hash;
+
+static uint64_t line_name_hash(const char *text, size_t len)
+{
+	uint64_t h = 1469598103934665603u;
+	size_t s;
+
+	if (len == 0 || text[len - 1] != '\n')
+		return 0;
+	for (s = len - 1; s > 0 && text[s - 1] != '\n'; s--)
+		;
+	for (; s < len && text[s] != ' ' && text[s] != '\n'; s++)
+		h = (h ^ (unsigned char)text[s]) * 1099511628211u;
+	return h ? h : 1;
+}
 
 static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 {
@@ -123,9 +153,18 @@ static int read_fd(int fd, struct rbuf *b, size_t chunk, int short_eof)
 		if (n == 0)
 			break;
 		off += (size_t)n;
-		if (short_eof && (size_t)n < want && (short_eof == ONE_WHOLE || n < 4096))
-			break;	/* the whole text came in this read (one_read()) */
+		if ((size_t)n < want) {
+			/* the whole text came in this read (one_read()) */
+			if (short_eof == ONE_WHOLE || (short_eof == ONE_PAGE && n < 4096) ||
+			    (short_eof == ONE_REC && (size_t)n <= REC_EOF))
+				break;
+			if (short_eof == ONE_TAIL &&
+			    line_name_hash(b->data, off) == atomic_load_explicit(&tail_hash, memory_order_relaxed))
+				break;
+		}
 	}
+	if (short_eof == ONE_TAIL)
+		atomic_store_explicit(&tail_hash, line_name_hash(b->data, off), memory_order_relaxed);
 	b->data[off] = '\0';
 	b->len = off;
 	return 0;
@@ -257,9 +296,13 @@ static size_t read_chunk(const char *path)
  * buffer grown until it fits), and attributes under <sysfs>/class/ and
  * <sysfs>/devices/ (fs/kernfs/file.c: a text attribute is one show of at
  * most a page less one byte; a binary one hands out at most a page per
- * read, so there only a short read under a page is the end: ONE_PAGE).  Files made record by record (vmstat, diskstats, net/dev, the
- * mount tables, ...) hand out at most a page per read and are read until a
- * read returns 0, as is everything outside a kept procfs/sysfs.
+ * read, so there only a short read under a page is the end: ONE_PAGE).
+ * Files made record by record hand out at most a page per read: those with
+ * short records end at a short read well under a page (ONE_REC), vmstat at
+ * a short read ending in its last item (ONE_TAIL); the mount tables and
+ * everything outside a kept procfs/sysfs are read until a read returns 0.
+ * The reads saved there cost as much as the text: vmstat's and udp's seq
+ * start makes the whole table again (~10 us each here).
  */
 static int one_read(const char *path)
 {
@@ -269,6 +312,24 @@ static int one_read(const char *path)
 		"loadavg", "meminfo", "stat", "pressure/cpu", "pressure/io", "pressure/memory",
 		"pressure/irq", "net/sockstat", "net/sockstat6", "net/snmp", "net/snmp6",
 		"net/netstat",
+	};
+	/*
+	 * seq_files made record by record (start/next/show) whose records
+	 * are shorter than REC_MAX bytes: fs/seq_file.c seq_read_iter() ends
+	 * a read short of the count only at the end of the records or when
+	 * the next record does not fit in what is left of its buffer (a page
+	 * at first, grown only for a record longer than that); so a short
+	 * read of at most a page less REC_MAX bytes is the end.  Longest
+	 * records: diskstats ~470 bytes (a 32-byte name, 20 u64 fields),
+	 * net/dev ~390 (16 u64), udp/udp6 ~170, arp ~200 (a 32-byte hardware
+	 * address in hex), softnet_stat and stat/nf_conntrack ~150 (%08x
+	 * fields).  The mount tables are not here (a mount's options have no
+	 * bound), nor vmstat (ONE_TAIL: over 3.5 kB, its lines are ~50 bytes
+	 * but no bound is written down).
+	 */
+	static const char *const rec[] = {
+		"diskstats", "net/dev", "net/udp", "net/udp6", "net/arp", "net/softnet_stat",
+		"net/stat/nf_conntrack",
 	};
 	/* <sysfs> is fdc_sys less "/devices/system" (set only for a real sysfs) */
 	size_t sl = fdc_syslen ? fdc_syslen - (sizeof("/devices/system") - 1) : 0;
@@ -288,6 +349,11 @@ static int one_read(const char *path)
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
 		if (strcmp(rel, single[i]) == 0)
 			return ONE_WHOLE;
+	for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++)
+		if (strcmp(rel, rec[i]) == 0)
+			return ONE_REC;
+	if (strcmp(rel, "vmstat") == 0)
+		return ONE_TAIL;
 	return ONE_NO;
 }
 
@@ -351,7 +417,7 @@ static int open_path(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-int pf_read_quiet(struct rbuf *b, const char *path)
+static int read_quiet(struct rbuf *b, const char *path)
 {
 	struct fdc_slot *e = NULL;
 	struct statfs st;
@@ -417,6 +483,272 @@ uncached:
 	r = read_fd(fd, b, chunk, one_read(path));
 	close(fd);
 	return r;
+}
+
+/*
+ * Absent paths that only a module's load (or the boot) makes appear: the
+ * roots of subsystems the default collectors probe on every scrape
+ * (/proc/mdstat, /sys/class/nvme, /sys/fs/bcache, ...: 20 failed opens of
+ * a default scrape here, each a path walk and ~2.5 us in a paravirtualised
+ * guest).  An open of one of them that fails with ENOENT is remembered
+ * with the generation of the loaded modules it saw; later opens answer
+ * ENOENT without a system call until that generation changes.  The
+ * generation: the names and states of <procfs>/modules (a module's init
+ * runs while it is listed "Loading" and makes its /proc and /sys entries
+ * then; "Live" afterwards changes the generation again), read at most
+ * every GEN_NS on a kept descriptor; on a kernel without modules (no
+ * <procfs>/modules) it never changes.  Only below a real procfs/sysfs
+ * root, and only the paths listed in gated() that are created when their
+ * subsystem initialises, never by a device or a process appearing.
+ */
+#define GATE_SLOTS 64u		/* power of two */
+#define GATE_KEY_MAX 256	/* longer paths are not gated (64 KiB helper-thread stacks) */
+#define GEN_NS 100000000	/* 100 ms: one scrape's collectors share one read */
+#define GEN_STATIC 1u		/* no modules: the set never changes */
+
+struct gate_slot {
+	_Atomic(char *) path;	/* NULL = free; published once */
+	_Atomic uint64_t gen;	/* absent at this generation; 0 = not known absent */
+};
+
+static struct gate_slot gates[GATE_SLOTS];
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t gen_val;	/* the last generation read, 0 = none */
+static _Atomic int64_t gen_at;		/* CLOCK_MONOTONIC_COARSE ns of gen_val */
+static _Atomic bool gen_busy;
+static struct rbuf gen_buf;		/* under gen_busy */
+
+static int64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The modules' generation, or 0 (unknown: open as usual). */
+static uint64_t gen_now(void)
+{
+	char path[GATE_KEY_MAX];
+	uint64_t v = atomic_load_explicit(&gen_val, memory_order_acquire), h;
+	int64_t now;
+	bool idle = false;
+	int r;
+
+	if (v == GEN_STATIC)
+		return v;
+	now = coarse_ns();
+	if (v && now - atomic_load_explicit(&gen_at, memory_order_relaxed) < GEN_NS)
+		return v;
+	if (!atomic_compare_exchange_strong(&gen_busy, &idle, true))
+		return 0;	/* another thread reads it now */
+	if (pf_path(path, sizeof(path), fdc_root, "modules") < 0) {
+		v = 0;
+		goto out;
+	}
+	r = pf_read_quiet(&gen_buf, path);
+	if (r == -ENOENT) {
+		v = GEN_STATIC;	/* CONFIG_MODULES=n (kernel/module/procfs.c) */
+		goto out;
+	}
+	if (r < 0) {
+		v = 0;
+		goto out;
+	}
+	/* "name size refcount users state address": name and state */
+	h = 1469598103934665603u;
+	for (char *cur = gen_buf.data, *line; (line = pf_next_line(&cur)) != NULL;) {
+		char *f[6];
+		size_t nf = pf_split(line, f, 6);
+
+		h = (h ^ pf_hash(f[0], nf ? strlen(f[0]) : 0)) * 1099511628211u;
+		if (nf >= 5)
+			h = (h ^ pf_hash(f[4], strlen(f[4]))) * 1099511628211u;
+	}
+	v = h > GEN_STATIC ? h : h + 2;
+	atomic_store_explicit(&gen_at, now, memory_order_relaxed);
+out:
+	atomic_store_explicit(&gen_val, v, memory_order_release);
+	atomic_store(&gen_busy, false);
+	return v;
+}
+
+/* path's key in gates[] (written to key), or false when path is not one
+ * of those only a module or the boot creates. */
+static bool gated(const char *path, char *key, size_t keysize)
+{
+	/* below <procfs>/ */
+	static const char *const proc[] = {
+		"schedstat",		/* CONFIG_SCHEDSTATS (kernel/sched/stats.c) */
+		"mdstat",		/* md_mod */
+		"net/rpc/nfs",		/* nfs */
+		"net/rpc/nfsd",		/* nfsd */
+		"net/ip_vs_stats",	/* ip_vs */
+		"spl/kstat/zfs",	/* spl/zfs */
+	};
+	/* below <sysfs>/: class and file system directories registered by
+	 * their subsystem's init, bonding's per-namespace bonding_masters
+	 * (bond_net_init, at module load for every namespace) */
+	static const char *const sys[] = {
+		"class/nvme", "class/hwmon", "class/infiniband", "class/fc_host", "class/powercap",
+		"class/scsi_tape", "class/net/bonding_masters", "devices/system/edac/mc",
+		"fs/bcache",
+	};
+	/* <sysfs> is fdc_sys less "/devices/system" (set only for a real sysfs) */
+	size_t sl = fdc_syslen ? fdc_syslen - (sizeof("/devices/system") - 1) : 0;
+	const char *rel;
+
+	if (fdc_root && strncmp(path, fdc_root, fdc_rootlen) == 0 && path[fdc_rootlen] == '/') {
+		rel = path + fdc_rootlen + 1;
+		for (size_t i = 0; i < sizeof(proc) / sizeof(proc[0]); i++)
+			if (strcmp(rel, proc[i]) == 0)
+				return snprintf(key, keysize, "%s", path) < (int)keysize;
+	}
+	if (!fdc_root || !sl || strncmp(path, fdc_sys, sl) != 0 || path[sl] != '/')
+		return false;
+	rel = path + sl + 1;
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (strcmp(rel, sys[i]) == 0)
+			return snprintf(key, keysize, "%s", path) < (int)keysize;
+	/*
+	 * devices/system/cpu/cpuN/thermal_throttle/{core,package}_throttle_count:
+	 * x86's therm_throt.c adds the group to each CPU as it comes online
+	 * if the boot found the feature (therm_throt_en), the package count
+	 * if the CPU has PTS.  The boot CPU stays online (x86 since 6.5), so
+	 * cpu0's file missing means every CPU's is, for good: cpu0's path is
+	 * the key of all.
+	 */
+	if (strncmp(rel, "devices/system/cpu/cpu", 22) == 0) {
+		const char *p = rel + 22, *f;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == rel + 22 || strncmp(p, "/thermal_throttle/", 18) != 0)
+			return false;
+		f = p + 18;
+		if (strcmp(f, "core_throttle_count") != 0 && strcmp(f, "package_throttle_count") != 0)
+			return false;
+		return snprintf(key, keysize, "%.*s/devices/system/cpu/cpu0/thermal_throttle/%s", (int)sl,
+				path, f) < (int)keysize;
+	}
+	return false;
+}
+
+static struct gate_slot *gate_find(const char *key)
+{
+	size_t h = fdc_hash(key);
+
+	for (size_t k = 0; k < GATE_SLOTS; k++) {
+		struct gate_slot *g = &gates[(h + k) & (GATE_SLOTS - 1)];
+		const char *p = atomic_load_explicit(&g->path, memory_order_acquire);
+
+		if (!p)
+			return NULL;
+		if (strcmp(p, key) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+int pf_gate(const char *path, uint64_t *ret_gen)
+{
+	char key[GATE_KEY_MAX];
+	struct gate_slot *g;
+	uint64_t gen;
+
+	*ret_gen = 0;
+	if (!fdc_root || !gated(path, key, sizeof(key)))
+		return 0;
+	if ((gen = gen_now()) == 0)
+		return 0;
+	g = gate_find(key);
+	if (g && atomic_load_explicit(&g->gen, memory_order_relaxed) == gen)
+		return -ENOENT;
+	*ret_gen = gen;
+	return 0;
+}
+
+void pf_gate_note(const char *path, uint64_t gen, int err)
+{
+	char key[GATE_KEY_MAX];
+	struct gate_slot *g;
+	size_t h;
+
+	if (!gen || !gated(path, key, sizeof(key)))
+		return;
+	/* only the key's own path proves it absent (thermal_throttle: cpu0) */
+	if (strcmp(key, path) != 0)
+		return;
+	if ((g = gate_find(key)) != NULL) {
+		atomic_store_explicit(&g->gen, err == -ENOENT ? gen : 0, memory_order_relaxed);
+		return;
+	}
+	if (err != -ENOENT)
+		return;
+	pthread_mutex_lock(&gate_mu);
+	if (!(g = gate_find(key))) {
+		char *copy = strdup(key);
+
+		h = fdc_hash(key);
+		for (size_t k = 0; copy && k < GATE_SLOTS; k++) {
+			struct gate_slot *e = &gates[(h + k) & (GATE_SLOTS - 1)];
+
+			if (!atomic_load(&e->path)) {
+				atomic_store_explicit(&e->gen, gen, memory_order_relaxed);
+				atomic_store_explicit(&e->path, copy, memory_order_release);
+				copy = NULL;
+				break;
+			}
+		}
+		free(copy);	/* full: opened every time */
+	} else {
+		atomic_store_explicit(&g->gen, gen, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&gate_mu);
+}
+
+int pf_read_quiet(struct rbuf *b, const char *path)
+{
+	uint64_t gen;
+	int r = pf_gate(path, &gen);
+
+	if (r < 0)
+		return r;
+	r = read_quiet(b, path);
+	pf_gate_note(path, gen, r);
+	return r;
+}
+
+int pf_open_dir(const char *path)
+{
+	uint64_t gen;
+	int fd = pf_gate(path, &gen);
+
+	if (fd < 0)
+		return fd;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	pf_gate_note(path, gen, fd < 0 ? fd : 0);
+	return fd;
+}
+
+DIR *pf_opendir(const char *path)
+{
+	uint64_t gen;
+	int r = pf_gate(path, &gen);
+	DIR *d;
+
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	d = opendir(path);
+	r = d ? 0 : -errno;
+	pf_gate_note(path, gen, r);
+	if (!d)
+		errno = -r;
+	return d;
 }
 
 static int read_described(struct collector_ctx *c, struct rbuf *b, const char *root,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "sysattr.h"
 
 char *sa_trim(char *s)
@@ -95,9 +96,9 @@ int sa_list(const char *dir, int (*filter)(const struct dirent *), struct dirent
 	*out = NULL;
 	if (!filter)
 		filter = not_dots;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = pf_open_dir(dir);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		ssize_t got = getdents64(fd, buf, sizeof(buf));
 

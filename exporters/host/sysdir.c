@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "sysdir.h"
 
 static int ent_cmp(const void *a, const void *b)
@@ -96,11 +97,11 @@ out:
 
 int sd_list(const char *path, struct rbuf *names, struct rbuf *ents, size_t *n)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	int fd = pf_open_dir(path), r;
 
 	*n = 0;
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = list_fd(fd, names, ents, n, false);
 	close(fd);
 	return r;

@@ -175,7 +175,7 @@ static int collect_tapestats(struct collector_ctx *c, struct metrics_writer *w)
 
 	if ((r = pf_path(dir, sizeof(dir), c->cfg->sysfs, "class/scsi_tape")) < 0)
 		return ctx_error(c, r, "%s/class/scsi_tape: path too long", c->cfg->sysfs);
-	if (!(d = opendir(dir)))
+	if (!(d = pf_opendir(dir)))
 		return errno == ENOENT ? -ENODATA
 				       : ctx_error(c, -errno, "error obtaining SCSITape class info: %s: %s", dir,
 						   strerror(errno));

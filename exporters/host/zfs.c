@@ -223,7 +223,7 @@ static int collect_zfs(struct collector_ctx *c, struct metrics_writer *w)
 
 	if ((r = pf_path(base, sizeof(base), c->cfg->procfs, "spl/kstat/zfs")) < 0)
 		return ctx_error(c, r, "%s/spl/kstat/zfs: path too long", c->cfg->procfs);
-	if (!(d = opendir(base)))
+	if (!(d = pf_opendir(base)))
 		return -ENODATA;	/* ZFS / ZFS statistics are not available */
 	closedir(d);
 	for (size_t s = 0; s < sizeof(subs) / sizeof(subs[0]); s++) {
