@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -23,6 +25,7 @@
 #include "metrics.h"
 
 static long arg_max_requests;
+static long arg_max_concurrent;
 static bool arg_disable_exporter_metrics;
 
 static const struct flag flags[] = {
@@ -32,11 +35,50 @@ static const struct flag flags[] = {
 	{ .name = "web.max-requests", .type = FLAG_INT, .dst = &arg_max_requests, .def = "40",
 	  .help = "Maximum number of parallel scrape requests. Use 0 to disable.", .min = 0,
 	  .max = 1000000 },
+	{ .name = "collector.max-concurrent", .type = FLAG_INT, .dst = &arg_max_concurrent,
+	  .def = "0",
+	  .help = "Scrapes that collect at once (0: the number of CPUs, at least 2); more wait "
+		  "for one to finish, at most until their deadline, then get 503.",
+	  .min = 0, .max = 1000000 },
 };
 
 static struct scrape_pool *pool;
 static struct metrics_registry *registry;	/* process_* and build_info */
 static _Atomic long in_flight;
+
+/*
+ * Scrapes that collect at once (--collector.max-concurrent).  Each one
+ * builds its own scrape object, answer and gzip copy (~300 kB with the
+ * default set) and wakes collector threads, so eight overlapping scrapes on
+ * two CPUs held eight of each at once and left a heap that large behind
+ * them -- for no more throughput than two: the CPUs were already full
+ * (bench/host-exporter-bench.sh, "8 scrapers" rows).  Past the cap a scrape
+ * waits for a slot, at most until its own deadline, and is refused with 503
+ * if none came; the wait counts towards --web.max-requests like the rest of
+ * the request.  An uncontended slot is one atomic operation (a POSIX
+ * semaphore: a futex only when someone waits).  At least 2, so that a
+ * Prometheus HA pair scraping at the same instant both collect at once
+ * even on one CPU, and neither is held up by a collector that hangs.
+ * Scrapes are not merged: each collects its own fresh values, as
+ * node_exporter's do.
+ */
+static sem_t collect_slots;
+static long collect_nslots;
+
+static int collect_slot_take(uint64_t deadline_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000u),
+			       .tv_nsec = (long)(deadline_ns % 1000000000u) };
+
+	if (sem_trywait(&collect_slots) == 0)
+		return 0;
+	for (;;) {
+		if (sem_clockwait(&collect_slots, CLOCK_MONOTONIC, &ts) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;	/* ETIMEDOUT: the deadline passed */
+	}
+}
 
 /*
  * node_exporter_build_info: node-mixin's dashboards list their instances
@@ -100,12 +142,23 @@ static void handle_metrics(struct http_request *req, void *ctx)
 			timeout = t * 0.9;
 	}
 	sr.deadline_ns = daemon_now_ns() + (uint64_t)(timeout * 1e9);
+	if (collect_slot_take(sr.deadline_ns) < 0) {
+		int n = snprintf(err, sizeof(err),
+				 "Limit of concurrent scrapes reached: waited %gs (the scrape's deadline) "
+				 "for one of %ld to finish (see --collector.max-concurrent), try again "
+				 "later.\n", timeout, collect_nslots);
+
+		http_respond(req, 503, "text/plain; charset=utf-8", err,
+			     n < 0 ? 0 : (size_t)n >= sizeof(err) ? sizeof(err) - 1 : (size_t)n);
+		goto out;
+	}
 	/* node_exporter 1.5 does not enable OpenMetrics: 0.0.4 always. */
 	sr.fmt = metrics_negotiate(http_request_header(req, "Accept"), false);
 	body = http_response_body(req);
 	buf_reset(body);
 	w = metrics_writer_new(body, sr.fmt);
 	if (!w) {
+		sem_post(&collect_slots);
 		http_respond_json_error(req, 503, "out of memory", NULL);
 		goto out;
 	}
@@ -120,6 +173,7 @@ static void handle_metrics(struct http_request *req, void *ctx)
 		r = metrics_writer_finish(w);
 	}
 	metrics_writer_free(w);
+	sem_post(&collect_slots);
 	if (r < 0 || buf_failed(body)) {
 		char e[16];
 
@@ -227,6 +281,13 @@ int main(int argc, char **argv)
 	if (!registry || metrics_register_process(registry) < 0 ||
 	    metrics_register_build_info(registry, "host_exporter", PRISM_VERSION, PRISM_REVISION) < 0) {
 		log_error("metrics registry setup failed", NULL);
+		goto out;
+	}
+	collect_nslots = arg_max_concurrent > 0 ? arg_max_concurrent : ncpu < 2 ? 2 : ncpu;
+	if (collect_nslots > SEM_VALUE_MAX)
+		collect_nslots = SEM_VALUE_MAX;
+	if (sem_init(&collect_slots, 0, (unsigned)collect_nslots) < 0) {
+		log_error("could not set up the scrape slots", NULL);
 		goto out;
 	}
 	pool = scrape_pool_new(collectors_threads());
