@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "buf.h"
 #include "collector.h"
 #include "daemon.h"
 #include "http.h"
@@ -64,6 +65,42 @@ static _Atomic long in_flight;
  */
 static sem_t collect_slots;
 static long collect_nslots;
+
+/*
+ * The end of a burst.  What overlapping scrapes made beyond the spares kept
+ * for one scrape at a time is freed as each ends, but the freed memory stays
+ * in malloc's heap until the idle release a quiet second later (buf.h).
+ * When the last of overlapping scrapes has been answered (its gzip done, its
+ * response queued: http hooks' on_complete), nothing else is collecting, so
+ * the release runs there at once: the spares go as well (as they would a
+ * second later; the next scrape allocates them afresh) and the heap is
+ * trimmed.  Lone scrapes, one after another, never trigger it: they keep
+ * reusing their spares.  scrapes_open counts /metrics requests from the
+ * handler to on_complete (marked with burst_mark as their userdata).
+ */
+static _Atomic long scrapes_open;
+static atomic_bool overlapped;
+static char burst_mark;
+
+static void scrape_opened(struct http_request *req)
+{
+	if (atomic_fetch_add(&scrapes_open, 1) > 0)
+		atomic_store_explicit(&overlapped, true, memory_order_relaxed);
+	http_request_set_userdata(req, &burst_mark);
+}
+
+static void on_complete(void *ctx, struct http_request *req, int status, uint64_t duration_ns)
+{
+	(void)ctx;
+	(void)status;
+	(void)duration_ns;
+	if (http_request_userdata(req) != &burst_mark)
+		return;
+	if (atomic_fetch_sub(&scrapes_open, 1) == 1 &&
+	    atomic_load_explicit(&overlapped, memory_order_relaxed) &&
+	    atomic_exchange(&overlapped, false))
+		mem_release_now();
+}
 
 static int collect_slot_take(uint64_t deadline_ns)
 {
@@ -114,6 +151,7 @@ static void handle_metrics(struct http_request *req, void *ctx)
 	int r;
 
 	(void)ctx;
+	scrape_opened(req);
 	if (arg_max_requests > 0 && atomic_fetch_add(&in_flight, 1) + 1 > arg_max_requests) {
 		static const char msg[] = "Limit of concurrent requests reached (see "
 					  "--web.max-requests), try again later.\n";
@@ -312,6 +350,7 @@ int main(int argc, char **argv)
 	 * than the scrape itself; libdeflate's level 1 takes ~0.07 ms for
 	 * 7% more bytes (6.4 kB instead of 6.0 kB; bench/host-exporter-bench.sh). */
 	hc.gzip_level = 1;
+	hc.hooks.on_complete = on_complete;
 	srv = http_server_new(&hc, routes, 3);
 	if (!srv) {
 		log_error("http server setup failed", NULL);
