@@ -92,7 +92,7 @@ check "idle release: memory handed back, answers complete afterwards" [ $? = 0 ]
 # Under the sanitizers their allocator has no glibc heap to trim: the burst
 # runs (the release beside answers in flight) and must answer completely.
 heap=$(awk '/\[heap\]$/ { print $1 }' "/proc/$pid/maps")
-check "the exporter has a [heap] mapping" [ -n "$heap" ]
+[ -n "${SAN:-}" ] || check "the exporter has a [heap] mapping" [ -n "$heap" ]
 burst_ok=1
 for attempt in 1 2 3 4 5; do
 	sleep 2	# quiet: no trim pending from before
