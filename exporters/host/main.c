@@ -39,7 +39,7 @@ static const struct flag flags[] = {
 	{ .name = "collector.max-concurrent", .type = FLAG_INT, .dst = &arg_max_concurrent,
 	  .def = "0",
 	  .help = "Scrapes that collect at once (0: the number of CPUs, at least 2); more wait "
-		  "for one to finish, at most until their deadline, then get 503.",
+		  "for one to finish, at most half the time to their deadline, then collect anyway.",
 	  .min = 0, .max = 1000000 },
 };
 
@@ -53,15 +53,18 @@ static _Atomic long in_flight;
  * default set) and wakes collector threads, so eight overlapping scrapes on
  * two CPUs held eight of each at once and left a heap that large behind
  * them -- for no more throughput than two: the CPUs were already full
- * (bench/host-exporter-bench.sh, "8 scrapers" rows).  Past the cap a scrape
- * waits for a slot, at most until its own deadline, and is refused with 503
- * if none came; the wait counts towards --web.max-requests like the rest of
- * the request.  An uncontended slot is one atomic operation (a POSIX
- * semaphore: a futex only when someone waits).  At least 2, so that a
- * Prometheus HA pair scraping at the same instant both collect at once
- * even on one CPU, and neither is held up by a collector that hangs.
- * Scrapes are not merged: each collects its own fresh values, as
- * node_exporter's do.
+ * (bench/host-exporter-bench.sh, "8 scrapers" rows).  Past the limit a
+ * scrape waits for a slot, at most half the time left to its deadline, and
+ * then collects anyway, over the limit: it still answers in time with what
+ * its collectors finish.  A hard limit answering 503 instead made `up` 0
+ * (and node-mixin's alerts fire) whenever more scrapes than slots met a
+ * collector that hangs until the deadline (a FIFO, a stuck device), where
+ * node_exporter answers every one of them with that collector's success 0;
+ * --web.max-requests remains the limit that refuses.  An uncontended slot is
+ * one atomic operation (a POSIX semaphore: a futex only when someone waits).
+ * At least 2 by default, so that a Prometheus HA pair scraping at the same
+ * instant both collect at once even on one CPU.  Scrapes are not merged:
+ * each collects its own fresh values, as node_exporter's do.
  */
 static sem_t collect_slots;
 static long collect_nslots;
@@ -102,19 +105,23 @@ static void on_complete(void *ctx, struct http_request *req, int status, uint64_
 		mem_release_now();
 }
 
-static int collect_slot_take(uint64_t deadline_ns)
+/* True with a slot (give it back with sem_post), false when none came
+ * within half the time left to the deadline: collect over the limit. */
+static bool collect_slot_take(uint64_t deadline_ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000u),
-			       .tv_nsec = (long)(deadline_ns % 1000000000u) };
+	uint64_t now, until;
+	struct timespec ts;
 
 	if (sem_trywait(&collect_slots) == 0)
-		return 0;
-	for (;;) {
-		if (sem_clockwait(&collect_slots, CLOCK_MONOTONIC, &ts) == 0)
-			return 0;
+		return true;
+	now = daemon_now_ns();
+	until = deadline_ns > now ? now + (deadline_ns - now) / 2 : now;
+	ts = (struct timespec){ .tv_sec = (time_t)(until / 1000000000u),
+				.tv_nsec = (long)(until % 1000000000u) };
+	while (sem_clockwait(&collect_slots, CLOCK_MONOTONIC, &ts) < 0)
 		if (errno != EINTR)
-			return -errno;	/* ETIMEDOUT: the deadline passed */
-	}
+			return false;	/* ETIMEDOUT */
+	return true;
 }
 
 /*
@@ -147,6 +154,7 @@ static void handle_metrics(struct http_request *req, void *ctx)
 	struct metrics_writer *w;
 	struct buf *body;
 	const char *hdr;
+	bool slotted;
 	char err[200];
 	int r;
 
@@ -180,23 +188,15 @@ static void handle_metrics(struct http_request *req, void *ctx)
 			timeout = t * 0.9;
 	}
 	sr.deadline_ns = daemon_now_ns() + (uint64_t)(timeout * 1e9);
-	if (collect_slot_take(sr.deadline_ns) < 0) {
-		int n = snprintf(err, sizeof(err),
-				 "Limit of concurrent scrapes reached: waited %gs (the scrape's deadline) "
-				 "for one of %ld to finish (see --collector.max-concurrent), try again "
-				 "later.\n", timeout, collect_nslots);
-
-		http_respond(req, 503, "text/plain; charset=utf-8", err,
-			     n < 0 ? 0 : (size_t)n >= sizeof(err) ? sizeof(err) - 1 : (size_t)n);
-		goto out;
-	}
+	slotted = collect_slot_take(sr.deadline_ns);
 	/* node_exporter 1.5 does not enable OpenMetrics: 0.0.4 always. */
 	sr.fmt = metrics_negotiate(http_request_header(req, "Accept"), false);
 	body = http_response_body(req);
 	buf_reset(body);
 	w = metrics_writer_new(body, sr.fmt);
 	if (!w) {
-		sem_post(&collect_slots);
+		if (slotted)
+			sem_post(&collect_slots);
 		http_respond_json_error(req, 503, "out of memory", NULL);
 		goto out;
 	}
@@ -211,7 +211,8 @@ static void handle_metrics(struct http_request *req, void *ctx)
 		r = metrics_writer_finish(w);
 	}
 	metrics_writer_free(w);
-	sem_post(&collect_slots);
+	if (slotted)
+		sem_post(&collect_slots);
 	if (r < 0 || buf_failed(body)) {
 		char e[16];
 
