@@ -79,7 +79,9 @@ int mem_idle_hook_add(void (*fn)(void));
  * request is in flight (host-exporter: the last of overlapping scrapes has
  * been answered), so the burst's freed surplus goes back to the kernel now
  * instead of a second later.  The trim holds malloc's arena lock for a walk
- * of the heap (~0.1-0.3 ms after a burst): never on every request.  A trim
+ * of the heap, and the next request allocates every spare afresh (measured
+ * with a release after every lone scrape: 4.4-5.1 ms CPU per scrape instead
+ * of 1.4): never on every request.  A trim
  * already asked for stays pending (mem_trim_idle() runs it too, finding
  * little left).  Thread-safe.
  */
