@@ -115,4 +115,5 @@ print("A answered, then C got the slot and answered")
 PY
 check "one slot: a second scrape waits half its deadline then collects over the limit; a third waits for the slot" [ $? = 0 ]
 check "still alive" kill -0 "$pid"
+check "no sanitizer report" bash -c "! grep -qE 'ThreadSanitizer|AddressSanitizer|runtime error' '$d/he.log'"
 finish
