@@ -17,12 +17,16 @@
 # (bench/rss-floor.c, a minimal libmicrohttpd server; again linked with
 # every library host-exporter loads), and memory again 5 s after the
 # scrapers stopped.  Prints ratios.
-# Never fails on speed.  SCRAPES (default 300) sets the sequential count.
+# The "8 scrapers" rows end with the memory read as the last answer arrives
+# ("RSS/PSS after warm-up": right after the burst); host-exporter lets at
+# most --collector.max-concurrent scrapes (default: the CPUs) collect at once.
+# Never fails on speed.  SCRAPES (default 300) sets the sequential count;
+# HOST_EXPORTER=PATH benchmarks another build (A/B: run two builds in turn).
 set -u
 : "${SRC_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${BUILD_DIR:=$SRC_DIR/build}"
 . "$SRC_DIR/tests/lib/common.sh"
-HE=$BUILD_DIR/host-exporter
+HE=${HOST_EXPORTER:-$BUILD_DIR/host-exporter}
 NE=/usr/bin/prometheus-node-exporter
 N=${SCRAPES:-300}
 d=$(tmpdir_new)

@@ -242,10 +242,15 @@ bool mem_trim_idle(void)
 	/* A request made meanwhile stays pending (the CAS fails): trim again later. */
 	if (!atomic_compare_exchange_strong(&trim_asked, &t, 0))
 		return false;
+	mem_release_now();
+	return true;
+}
+
+void mem_release_now(void)
+{
 	for (unsigned i = 0, n = atomic_load(&nidle_hooks); i < n; i++)
 		idle_hooks[i]();
 	malloc_trim(0);
-	return true;
 }
 
 /* Lowest usable address of this thread's stack (0: not known yet, or the

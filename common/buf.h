@@ -74,6 +74,20 @@ bool mem_trim_idle(void);
 int mem_idle_hook_add(void (*fn)(void));
 
 /*
+ * What mem_trim_idle() does once quiet, at once: every idle hook, then
+ * malloc_trim(0).  For the end of a burst, when the caller knows no other
+ * request is in flight (host-exporter: the last of overlapping scrapes has
+ * been answered), so the burst's freed surplus goes back to the kernel now
+ * instead of a second later.  The trim holds malloc's arena lock for a walk
+ * of the heap, and the next request allocates every spare afresh (measured
+ * with a release after every lone scrape: 4.4-5.1 ms CPU per scrape instead
+ * of 1.4): never on every request.  A trim
+ * already asked for stays pending (mem_trim_idle() runs it too, finding
+ * little left).  Thread-safe.
+ */
+void mem_release_now(void);
+
+/*
  * Hands back the pages of the calling thread's stack below its current
  * frame (minus MEM_STACK_MARGIN): what a deep call that has returned left
  * touched (an HTTP thread that ran collectors inline, a worker after a

@@ -9,13 +9,16 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "buf.h"
 #include "collector.h"
 #include "daemon.h"
 #include "http.h"
@@ -23,6 +26,7 @@
 #include "metrics.h"
 
 static long arg_max_requests;
+static long arg_max_concurrent;
 static bool arg_disable_exporter_metrics;
 
 static const struct flag flags[] = {
@@ -32,11 +36,93 @@ static const struct flag flags[] = {
 	{ .name = "web.max-requests", .type = FLAG_INT, .dst = &arg_max_requests, .def = "40",
 	  .help = "Maximum number of parallel scrape requests. Use 0 to disable.", .min = 0,
 	  .max = 1000000 },
+	{ .name = "collector.max-concurrent", .type = FLAG_INT, .dst = &arg_max_concurrent,
+	  .def = "0",
+	  .help = "Scrapes that collect at once (0: the number of CPUs, at least 2); more wait "
+		  "for one to finish, at most half the time to their deadline, then collect anyway.",
+	  .min = 0, .max = 1000000 },
 };
 
 static struct scrape_pool *pool;
 static struct metrics_registry *registry;	/* process_* and build_info */
 static _Atomic long in_flight;
+
+/*
+ * Scrapes that collect at once (--collector.max-concurrent).  Each one
+ * builds its own scrape object, answer and gzip copy (~300 kB with the
+ * default set) and wakes collector threads, so eight overlapping scrapes on
+ * two CPUs held eight of each at once and left a heap that large behind
+ * them -- for no more throughput than two: the CPUs were already full
+ * (bench/host-exporter-bench.sh, "8 scrapers" rows).  Past the limit a
+ * scrape waits for a slot, at most half the time left to its deadline, and
+ * then collects anyway, over the limit: it still answers in time with what
+ * its collectors finish.  A hard limit answering 503 instead made `up` 0
+ * (and node-mixin's alerts fire) whenever more scrapes than slots met a
+ * collector that hangs until the deadline (a FIFO, a stuck device), where
+ * node_exporter answers every one of them with that collector's success 0;
+ * --web.max-requests remains the limit that refuses.  An uncontended slot is
+ * one atomic operation (a POSIX semaphore: a futex only when someone waits).
+ * At least 2 by default, so that a Prometheus HA pair scraping at the same
+ * instant both collect at once even on one CPU.  Scrapes are not merged:
+ * each collects its own fresh values, as node_exporter's do.
+ */
+static sem_t collect_slots;
+static long collect_nslots;
+
+/*
+ * The end of a burst.  What overlapping scrapes made beyond the spares kept
+ * for one scrape at a time is freed as each ends, but the freed memory stays
+ * in malloc's heap until the idle release a quiet second later (buf.h).
+ * When the last of overlapping scrapes has been answered (its gzip done, its
+ * response queued: http hooks' on_complete), nothing else is collecting, so
+ * the release runs there at once: the spares go as well (as they would a
+ * second later; the next scrape allocates them afresh) and the heap is
+ * trimmed.  Lone scrapes, one after another, never trigger it: they keep
+ * reusing their spares.  scrapes_open counts /metrics requests from the
+ * handler to on_complete (marked with burst_mark as their userdata).
+ */
+static _Atomic long scrapes_open;
+static atomic_bool overlapped;
+static char burst_mark;
+
+static void scrape_opened(struct http_request *req)
+{
+	if (atomic_fetch_add(&scrapes_open, 1) > 0)
+		atomic_store_explicit(&overlapped, true, memory_order_relaxed);
+	http_request_set_userdata(req, &burst_mark);
+}
+
+static void on_complete(void *ctx, struct http_request *req, int status, uint64_t duration_ns)
+{
+	(void)ctx;
+	(void)status;
+	(void)duration_ns;
+	if (http_request_userdata(req) != &burst_mark)
+		return;
+	if (atomic_fetch_sub(&scrapes_open, 1) == 1 &&
+	    atomic_load_explicit(&overlapped, memory_order_relaxed) &&
+	    atomic_exchange(&overlapped, false))
+		mem_release_now();
+}
+
+/* True with a slot (give it back with sem_post), false when none came
+ * within half the time left to the deadline: collect over the limit. */
+static bool collect_slot_take(uint64_t deadline_ns)
+{
+	uint64_t now, until;
+	struct timespec ts;
+
+	if (sem_trywait(&collect_slots) == 0)
+		return true;
+	now = daemon_now_ns();
+	until = deadline_ns > now ? now + (deadline_ns - now) / 2 : now;
+	ts = (struct timespec){ .tv_sec = (time_t)(until / 1000000000u),
+				.tv_nsec = (long)(until % 1000000000u) };
+	while (sem_clockwait(&collect_slots, CLOCK_MONOTONIC, &ts) < 0)
+		if (errno != EINTR)
+			return false;	/* ETIMEDOUT */
+	return true;
+}
 
 /*
  * node_exporter_build_info: node-mixin's dashboards list their instances
@@ -68,10 +154,12 @@ static void handle_metrics(struct http_request *req, void *ctx)
 	struct metrics_writer *w;
 	struct buf *body;
 	const char *hdr;
+	bool slotted;
 	char err[200];
 	int r;
 
 	(void)ctx;
+	scrape_opened(req);
 	if (arg_max_requests > 0 && atomic_fetch_add(&in_flight, 1) + 1 > arg_max_requests) {
 		static const char msg[] = "Limit of concurrent requests reached (see "
 					  "--web.max-requests), try again later.\n";
@@ -100,12 +188,15 @@ static void handle_metrics(struct http_request *req, void *ctx)
 			timeout = t * 0.9;
 	}
 	sr.deadline_ns = daemon_now_ns() + (uint64_t)(timeout * 1e9);
+	slotted = collect_slot_take(sr.deadline_ns);
 	/* node_exporter 1.5 does not enable OpenMetrics: 0.0.4 always. */
 	sr.fmt = metrics_negotiate(http_request_header(req, "Accept"), false);
 	body = http_response_body(req);
 	buf_reset(body);
 	w = metrics_writer_new(body, sr.fmt);
 	if (!w) {
+		if (slotted)
+			sem_post(&collect_slots);
 		http_respond_json_error(req, 503, "out of memory", NULL);
 		goto out;
 	}
@@ -120,6 +211,8 @@ static void handle_metrics(struct http_request *req, void *ctx)
 		r = metrics_writer_finish(w);
 	}
 	metrics_writer_free(w);
+	if (slotted)
+		sem_post(&collect_slots);
 	if (r < 0 || buf_failed(body)) {
 		char e[16];
 
@@ -229,6 +322,13 @@ int main(int argc, char **argv)
 		log_error("metrics registry setup failed", NULL);
 		goto out;
 	}
+	collect_nslots = arg_max_concurrent > 0 ? arg_max_concurrent : ncpu < 2 ? 2 : ncpu;
+	if (collect_nslots > SEM_VALUE_MAX)
+		collect_nslots = SEM_VALUE_MAX;
+	if (sem_init(&collect_slots, 0, (unsigned)collect_nslots) < 0) {
+		log_error("could not set up the scrape slots", NULL);
+		goto out;
+	}
 	pool = scrape_pool_new(collectors_threads());
 	if (!pool) {
 		log_error("could not start collector threads", NULL);
@@ -251,6 +351,7 @@ int main(int argc, char **argv)
 	 * than the scrape itself; libdeflate's level 1 takes ~0.07 ms for
 	 * 7% more bytes (6.4 kB instead of 6.0 kB; bench/host-exporter-bench.sh). */
 	hc.gzip_level = 1;
+	hc.hooks.on_complete = on_complete;
 	srv = http_server_new(&hc, routes, 3);
 	if (!srv) {
 		log_error("http server setup failed", NULL);
