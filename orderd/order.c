@@ -334,7 +334,274 @@ int order_json_read(const char *body, size_t len, json_object **ret_root, struct
 	return 0;
 }
 
+/* The generated name and email of a customer the request did not describe. */
+static void order_req_defaults(struct order_req *o)
+{
+	if (!o->has_name)
+		snprintf(o->name, sizeof(o->name), "Customer %" PRId64, o->customer_id);
+	if (!o->has_email)
+		snprintf(o->email, sizeof(o->email), "customer%" PRId64 "@example.invalid",
+			 o->customer_id);
+}
+
+/*
+ * The fast path of order_parse: one pass over the body, nothing allocated,
+ * for the shape nearly every client sends -- the members customer_id,
+ * customer {name, email} and items [{product_id, quantity, unit_price}],
+ * each at most once, strings without escapes, plain numbers.  It fills o
+ * exactly as the full path would and returns true only for a body the
+ * full path accepts; anything else (an unknown member, an escape, null, an
+ * exponent, a value out of range, any error at all) returns false without
+ * deciding, and the full path -- json-c, with its messages -- takes over.
+ * json-c's parse tree cost a POST more than all the rest of its validation
+ * and the answer's JSON together (issue 15; tests/unit/orderd/test_order.c
+ * checks both paths against each other).
+ */
+struct scan {
+	const char *p, *end;
+};
+
+static void sc_ws(struct scan *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+}
+
+/* ws, then ch: consumed, or false. */
+static bool sc_eat(struct scan *c, char ch)
+{
+	sc_ws(c);
+	if (c->p >= c->end || *c->p != ch)
+		return false;
+	c->p++;
+	return true;
+}
+
+/* A string without escapes or control characters, valid UTF-8: its bytes
+ * (between the quotes) in *ret, *ret_len. */
+static bool sc_string(struct scan *c, const char **ret, size_t *ret_len)
+{
+	const char *s;
+
+	if (!sc_eat(c, '"'))
+		return false;
+	s = c->p;
+	while (c->p < c->end && *c->p != '"') {
+		if ((unsigned char)*c->p < 0x20 || *c->p == '\\')
+			return false;
+		c->p++;
+	}
+	if (c->p >= c->end || !utf8_valid(s, (size_t)(c->p - s)))
+		return false;
+	*ret = s;
+	*ret_len = (size_t)(c->p - s);
+	c->p++;
+	return true;
+}
+
+/* A member name, then its colon: which of names[] (n of them), or -1. */
+static int sc_key(struct scan *c, const char *const *names, int n)
+{
+	const char *k;
+	size_t len;
+
+	if (!sc_string(c, &k, &len) || !sc_eat(c, ':'))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
+			return i;
+	return -1;
+}
+
+/* An integer in [1, max] written plainly (no sign, no leading zero, no
+ * fraction or exponent: JSON's int, as json-c types it). */
+static bool sc_int(struct scan *c, int64_t max, int64_t *ret)
+{
+	int64_t v = 0;
+	int digits = 0;
+
+	sc_ws(c);
+	if (c->p >= c->end || *c->p < '1' || *c->p > '9')
+		return false;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 12) {
+		v = v * 10 + (*c->p++ - '0');
+		digits++;
+	}
+	if (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' ||
+			      *c->p == 'E'))
+		return false;
+	if (v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* unit_price: a plain number (digits, optionally a fraction; the text
+ * json-c keeps for it is this text) or an escape-free string, in cents. */
+static bool sc_price(struct scan *c, int64_t *ret_cents)
+{
+	const char *t;
+	size_t len;
+
+	sc_ws(c);
+	if (c->p < c->end && *c->p == '"') {
+		if (!sc_string(c, &t, &len))
+			return false;
+	} else {
+		t = c->p;
+		if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+			return false;
+		if (*c->p == '0' && c->p + 1 < c->end && c->p[1] >= '0' && c->p[1] <= '9')
+			return false;
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+		if (c->p < c->end && *c->p == '.') {
+			const char *f = ++c->p;
+
+			while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+				c->p++;
+			if (c->p == f)
+				return false;
+		}
+		if (c->p < c->end && (*c->p == 'e' || *c->p == 'E'))
+			return false;
+		len = (size_t)(c->p - t);
+		if (len > 15)	/* json-c would keep an int's text as printed */
+			return false;
+	}
+	return order_money_parse(t, len, ret_cents) == 0;
+}
+
+/* A text member (customer.name or .email) as get_text accepts it. */
+static bool sc_text(struct scan *c, char *dst)
+{
+	const char *s;
+	size_t len;
+
+	if (!sc_string(c, &s, &len) || len == 0 || len >= ORDER_TEXT_BYTES ||
+	    utf8_chars(s, len) > ORDER_MAX_TEXT_CHARS)
+		return false;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return true;
+}
+
+static bool sc_customer(struct scan *c, struct order_req *o)
+{
+	static const char *const names[] = { "name", "email" };
+	unsigned seen = 0;
+
+	if (!sc_eat(c, '{'))
+		return false;
+	if (sc_eat(c, '}'))
+		return true;
+	do {
+		int k = sc_key(c, names, 2);
+
+		if (k < 0 || seen & (1u << k))
+			return false;
+		seen |= 1u << k;
+		if (k == 0 && !sc_text(c, o->name))
+			return false;
+		if (k == 1 && (!sc_text(c, o->email) || !email_plausible(o->email)))
+			return false;
+	} while (sc_eat(c, ','));
+	o->has_name = seen & 1;
+	o->has_email = seen & 2;
+	return sc_eat(c, '}');
+}
+
+static bool sc_item(struct scan *c, struct order_item *it)
+{
+	static const char *const names[] = { "product_id", "quantity", "unit_price" };
+	unsigned seen = 0;
+	int64_t v;
+
+	if (!sc_eat(c, '{'))
+		return false;
+	do {
+		int k = sc_key(c, names, 3);
+
+		if (k < 0 || seen & (1u << k))
+			return false;
+		seen |= 1u << k;
+		if (k == 0) {
+			if (!sc_int(c, ORDER_MAX_ID, &v))
+				return false;
+			it->product_id = (int32_t)v;
+		} else if (k == 1) {
+			if (!sc_int(c, ORDER_MAX_QUANTITY, &v))
+				return false;
+			it->quantity = (int32_t)v;
+		} else if (!sc_price(c, &it->unit_cents)) {
+			return false;
+		}
+	} while (sc_eat(c, ','));
+	return seen == 7 && sc_eat(c, '}');
+}
+
+static bool sc_items(struct scan *c, struct order_req *o)
+{
+	size_t n = 0;
+
+	if (!sc_eat(c, '['))
+		return false;
+	o->total_cents = 0;
+	do {
+		if (n == ORDER_MAX_ITEMS || !sc_item(c, &o->items[n]))
+			return false;
+		/* At most 1e6 * 1e10 per line and 100 lines: no int64 overflow. */
+		o->total_cents += o->items[n].unit_cents * o->items[n].quantity;
+		n++;
+	} while (sc_eat(c, ','));
+	o->nitems = n;
+	return sc_eat(c, ']') && o->total_cents <= ORDER_MAX_CENTS;
+}
+
+static bool order_parse_fast(const char *body, size_t len, struct order_req *o)
+{
+	static const char *const names[] = { "customer_id", "customer", "items" };
+	struct scan c = { body, body + len };
+	unsigned seen = 0;
+
+	memset(o, 0, offsetof(struct order_req, items));
+	if (!sc_eat(&c, '{'))
+		return false;
+	do {
+		int k = sc_key(&c, names, 3);
+
+		if (k < 0 || seen & (1u << k))
+			return false;
+		seen |= 1u << k;
+		if (k == 0 && !sc_int(&c, ORDER_MAX_ID, &o->customer_id))
+			return false;
+		if (k == 1 && !sc_customer(&c, o))
+			return false;
+		if (k == 2 && !sc_items(&c, o))
+			return false;
+	} while (sc_eat(&c, ','));
+	if (!sc_eat(&c, '}') || !(seen & 1) || !(seen & 4))
+		return false;
+	sc_ws(&c);
+	if (c.p != c.end)
+		return false;
+	order_req_defaults(o);
+	return true;
+}
+
+static int order_parse_full(const char *body, size_t len, struct order_req *o,
+			    struct order_error *err);
+
 int order_parse(const char *body, size_t len, struct order_req *o, struct order_error *err)
+{
+	if (order_parse_fast(body, len, o))
+		return 0;
+	return order_parse_full(body, len, o, err);
+}
+
+/* The full path: json-c's tree, every error with its message. */
+static int order_parse_full(const char *body, size_t len, struct order_req *o,
+			    struct order_error *err)
 {
 	json_object *root = NULL, *f, *cust;
 	int64_t v;
@@ -383,11 +650,7 @@ int order_parse(const char *body, size_t len, struct order_req *o, struct order_
 			goto out;
 		}
 	}
-	if (!o->has_name)
-		snprintf(o->name, sizeof(o->name), "Customer %" PRId64, o->customer_id);
-	if (!o->has_email)
-		snprintf(o->email, sizeof(o->email), "customer%" PRId64 "@example.invalid",
-			 o->customer_id);
+	order_req_defaults(o);
 
 	if (!json_object_object_get_ex(root, "items", &f))
 		f = NULL;

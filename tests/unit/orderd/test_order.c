@@ -602,6 +602,185 @@ static void test_json_read_fixtures(void)
 	CHECK(n >= 90);
 }
 
+/* ---- the fast path (order_parse_fast) against the full path (json-c) ---- */
+
+static bool same_req(const struct order_req *a, const struct order_req *b)
+{
+	return memcmp(a, b, offsetof(struct order_req, items)) == 0 && a->nitems == b->nitems &&
+	       memcmp(a->items, b->items, a->nitems * sizeof(a->items[0])) == 0 &&
+	       a->total_cents == b->total_cents;
+}
+
+/* fast_agrees(body, len): 1 when the fast path took body and the full path
+ * accepts it with the very same request, 0 when the fast path declined,
+ * -1 when it took a body the full path answers otherwise. */
+static int fast_agrees(const char *body, size_t len)
+{
+	static struct order_req f, s;
+	struct order_error e = { 0 };
+
+	memset(&f, 0xa5, sizeof(f));
+	memset(&s, 0x5a, sizeof(s));
+	if (!order_parse_fast(body, len, &f))
+		return 0;
+	if (order_parse_full(body, len, &s, &e) != 0) {
+		printf("# fast path took what the full path refuses (%s): %.*s\n", e.msg, (int)len, body);
+		return -1;
+	}
+	if (!same_req(&f, &s)) {
+		printf("# fast path differs: %.*s\n", (int)len, body);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * What clients send takes the fast path, with exactly the full path's
+ * result; everything else falls back to it (and so keeps its messages).
+ */
+static void test_parse_fast(void)
+{
+	static const char *const taken[] = {
+		/* bench/orderd-bench.sh's POSTs, the README's, the seed's shape */
+		"{\"customer_id\":17,\"items\":[{\"product_id\":512,\"quantity\":3,\"unit_price\":42.07},"
+		"{\"product_id\":130,\"quantity\":1,\"unit_price\":9.50}]}",
+		"{\"customer_id\": 10, \"customer\": {\"name\": \"Jane Doe\", \"email\": \"jane@example.com\"},\n"
+		"          \"items\": [{\"product_id\": 101, \"quantity\": 2, \"unit_price\": 19.99}]}",
+		" \r\n\t{\"items\":[{\"unit_price\":\"0.10\",\"quantity\":1000000,\"product_id\":2147483647}],"
+		"\"customer\":{\"email\":\"a@b\"},\"customer_id\":2147483647}\n",
+		"{\"customer_id\":1,\"customer\":{},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":0}]}",
+		"{\"customer_id\":3,\"customer\":{\"name\":\"J\xc3\xbcrgen \xf0\x9f\x98\x80 '); DROP\"},"
+		"\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":99999999.99}]}",
+	};
+	static const char *const declined[] = {
+		"", "{}", "[]", "{\"customer_id\":1}",
+		/* duplicates: the full path refuses them */
+		"{\"customer_id\":1,\"customer_id\":2,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"a\",\"name\":\"b\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		/* an unknown member, an escape, null, an exponent, a sign, a leading zero */
+		"{\"customer_id\":1,\"note\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_\\u0069d\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"a\\\"b\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":null,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1e2}]}",
+		"{\"customer_id\":-1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":01,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":01.5}]}",
+		/* out of range, too precise, too large a total, an empty name */
+		"{\"customer_id\":2147483648,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1000001,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1.001}]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":2,\"unit_price\":99999999.99}]}",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":{\"email\":\"nobody\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		/* an item missing a member, no items, trailing bytes, a raw control character */
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"items\":[]}",
+		"{\"customer_id\":1,\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}x",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"a\tb\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+		"{\"customer_id\":1,\"customer\":{\"name\":\"\xc3\"},\"items\":[{\"product_id\":1,\"quantity\":1,\"unit_price\":1}]}",
+	};
+	static const char alphabet[] = "{}[]\":,.-+eE0123456789 \\/tfnul\xc3\xa9\xff\x00";
+	char many[8192];
+	size_t len = 0;
+	uint32_t x = 777;
+	int took = 0, wrong = 0;
+
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		CHECK_INT(fast_agrees(taken[i], strlen(taken[i])), 1);
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++)
+		CHECK_INT(fast_agrees(declined[i], strlen(declined[i])), 0);
+	/* 100 items are taken; 101 go to the full path, which refuses them */
+	len = (size_t)snprintf(many, sizeof(many), "{\"customer_id\":5,\"items\":[");
+	for (int i = 0; i < 101; i++) {
+		len += (size_t)snprintf(many + len, sizeof(many) - len, "%s{\"product_id\":%d,\"quantity\":1,\"unit_price\":0.01}",
+					i ? "," : "", i + 1);
+		if (i == 99) {
+			CHECK_INT(fast_agrees(many, len), 0);	/* unterminated yet */
+			memcpy(many + len, "]}", 3);
+			CHECK_INT(fast_agrees(many, len + 2), 1);
+		}
+	}
+	memcpy(many + len, "]}", 3);
+	CHECK_INT(fast_agrees(many, len + 2), 0);
+	CHECK_INT(parse(many), -EINVAL);
+	/* through order_parse, a declined body still gets the full path's message */
+	CHECK_INT(parse(declined[4]), -EINVAL);
+	CHECK_STR(err.msg, "malformed JSON: duplicate member name in an object");
+	CHECK_INT(parse(declined[17]), -EINVAL);
+	CHECK_STR(err.msg, "must have at most 2 decimal places");
+	/* random edits of the taken bodies: whatever the fast path takes, the
+	 * full path takes alike (and many edits are still taken) */
+	for (int round = 0; round < 60000; round++) {
+		const char *seed = taken[round % 5];
+		char body[600];
+		size_t n = strlen(seed);
+		int edits = 1 + round % 3, r;
+
+		memcpy(body, seed, n);
+		for (int e = 0; e < edits; e++) {
+			size_t pos;
+
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			pos = x % n;
+			switch ((x >> 8) % 3) {
+			case 0:
+				body[pos] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:
+				memmove(body + pos, body + pos + 1, n - pos - 1);
+				n--;
+				break;
+			default:
+				if (n + 1 < sizeof(body)) {
+					memmove(body + pos + 1, body + pos, n - pos);
+					body[pos] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
+					n++;
+				}
+				break;
+			}
+		}
+		r = fast_agrees(body, n);
+		took += r == 1;
+		wrong += r < 0;
+	}
+	CHECK_INT(wrong, 0);
+	printf("# fast path took %d of 60000 edited bodies\n", took);
+	CHECK(took > 1000);
+	/* and the fuzzer's corpus of order bodies (tests/fuzz/corpus/order) */
+	{
+		const char *src = getenv("SRC_DIR");
+		char dir[4096], path[8192];
+		struct dirent *de;
+		int files = 0;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/order", src ? src : ".");
+		d = opendir(dir);
+		CHECK(d != NULL);
+		if (!d)
+			return;
+		wrong = 0;
+		while ((de = readdir(d))) {
+			size_t n = 0;
+			char *t;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			t = slurp(path, &n);
+			if (!t)
+				continue;
+			files++;
+			wrong += fast_agrees(t, n) < 0;
+		}
+		closedir(d);
+		CHECK(files >= 50);
+		CHECK_INT(wrong, 0);
+	}
+}
+
 int main(void)
 {
 	RUN(test_money_parse);
@@ -615,6 +794,7 @@ int main(void)
 	RUN(test_row_json);
 	RUN(test_json_numbers);
 	RUN(test_mutations);
+	RUN(test_parse_fast);
 	RUN(test_parse_not_json);
 	RUN(test_json_read_fixtures);
 	return harness_done();
