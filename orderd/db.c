@@ -41,7 +41,8 @@
  * (MYSQL_READ_DEFAULT_FILE, group [client]); every connection has connect,
  * read and write timeouts, utf8mb4 and time_zone '+00:00' (TIMESTAMPs come
  * back in UTC for RFC 3339 "Z").  Statements are prepared once per
- * connection and again after a reconnect.  A lost connection is closed;
+ * connection and again after a reconnect; the writer's are bound once too,
+ * to buffers of the connection that a POST only fills in (bind_writer).  A lost connection is closed;
  * the worker reconnects with capped exponential backoff, and a request that
  * failed before its COMMIT was sent is retried once on the new connection
  * (InnoDB rolled the transaction back when the connection died).
