@@ -18,8 +18,11 @@
 # orderd and mariadbd microseconds of CPU per POST, their ratio, context
 # switches per POST of each; then per variant the median [min, max] of
 # orderd's microseconds per POST and of POST/s.  BENCH_PERF=1: the first
-# variant's first run also under `perf record -g` (cpu-clock), its report
-# by symbol in $BUILD_DIR/bench/orderd-post-cpu.perf.txt.
+# variant's first run also under `perf record` (cpu-clock, DWARF call
+# graphs; the profiler's cost is then in that row), the samples in
+# $BUILD_DIR/bench/orderd-post-cpu.perf.data, the report by symbol in
+# orderd-post-cpu.perf.txt and inclusive in orderd-post-cpu.children.txt.
+# What it showed: bench/orderd-bench.sh's header (issue 15).
 # Each round first runs the POST floor (BENCH_FLOOR=0: not): the same
 # transaction from bench/orderd-floor.c (mode post), a bare libmariadb
 # client with 8 threads and no HTTP, its CPU per transaction beside
