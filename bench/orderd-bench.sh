@@ -63,16 +63,17 @@
 # and syscall entry 12%), as much as the floor client spends; 29% on the
 # HTTP threads: HTTP I/O, the hand-off (suspend, resume through
 # libmicrohttpd's eventfd and epoll: 1.0-1.4 context switches per POST
-# more than the floor's 4.2) and, before, json-c's parse (4-6 us per body,
-# a third of orderd's user-space instructions).  Taken: the usual body
-# parsed in one pass without a tree (0.7 us; anything else still takes
-# json-c and its messages), the writer's statements bound once per
-# connection (no parameter types re-sent per execute), money formatted
-# without snprintf: 134k -> 94k user-space instructions per POST, and
-# 204 -> 173 us (medians; base 183-214, new 172-188) of CPU per POST in
-# 5 interleaved rounds at load 7-14, lower in 4 of the 5 pairs (the parse
-# alone, an earlier 5 at load 8-16: 196 -> 184, lower in all 5), the floor
-# 138-174 us per transaction in the same rounds.
+# more than the floor's 4.2) and json-c's parse (4-6 us per body, a third
+# of orderd's user-space instructions; a hand-written one-pass parser of
+# the usual body took 0.7 us and 196 -> 184 us per POST in 5 interleaved
+# rounds at load 8-16, but was not kept: JSON stays json-c's alone, one
+# parser of hostile input).  Taken: the writer's statements bound once per
+# connection (no parameter types re-sent per execute) and money formatted
+# without snprintf; with the parser those three gave 134k -> 94k
+# user-space instructions per POST and 204 -> 173 us (medians) of CPU per
+# POST in 5 interleaved rounds at load 7-14, the floor 138-174 us per
+# transaction in the same rounds (the parser's share is not in main; what
+# the other two buy alone: see the lead's run below).
 # What remains above the floor is HTTP and the hand-off.  Measured and
 # not taken: POSTs on the HTTP thread itself (db_job_run_here with a
 # writer per thread) save 13% of that CPU (155 against 178 us, load 2.4),
