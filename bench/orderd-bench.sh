@@ -72,8 +72,10 @@
 # without snprintf; with the parser those three gave 134k -> 94k
 # user-space instructions per POST and 204 -> 173 us (medians) of CPU per
 # POST in 5 interleaved rounds at load 7-14, the floor 138-174 us per
-# transaction in the same rounds (the parser's share is not in main; what
-# the other two buy alone: see the lead's run below).
+# transaction in the same rounds.  Without the parser the other two buy
+# nothing measurable: BENCH_ROUNDS=5 BENCH_FLOOR=0 orderd-post-cpu.sh, load
+# 9-12, before 242.2 us [228.9, 265.1], after 243.3 [213.3, 256.8], lower
+# in 2 of 5 pairs (kept: fewer bytes and instructions, same behaviour).
 # What remains above the floor is HTTP and the hand-off.  Measured and
 # not taken: POSTs on the HTTP thread itself (db_job_run_here with a
 # writer per thread) save 13% of that CPU (155 against 178 us, load 2.4),
