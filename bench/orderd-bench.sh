@@ -82,7 +82,7 @@
 # but with the default 2 HTTP threads only 2 transactions are in flight
 # (2237 against 2911 POST/s), and a POST waiting for a row lock or a slow
 # commit would stall every connection of its thread, probes included.
-# This bench with those cuts (BENCH_POST_ROUNDS=3, load 19-31 on 2 CPUs):
+# This bench with those cuts and the parser (BENCH_POST_ROUNDS=3, load 19-31):
 # POST orderd/seed 6.39x [5.15x, 6.78x] at 50 connections, 5.42x [3.39x,
 # 7.60x] at 10, 5.20x [4.60x, 9.45x] at 200; orderd/floor 0.73 [0.59, 0.74]
 # at 50.
