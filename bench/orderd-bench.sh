@@ -54,6 +54,38 @@
 # orderd's 8 workers cost it 0-15% at 10 connections; the rest of the gap
 # is orderd's own work per POST (0.31 ms CPU against the floor client's
 # 0.20, on CPUs the database and wrk share).
+# Where orderd's own CPU per POST goes (issue 15, 2026-12-07,
+# bench/orderd-post-cpu.sh: POSTs at 50 connections, orderd's utime+stime
+# per POST beside the POST floor's per transaction in the same rounds;
+# BENCH_PERF=1 for perf, callgrind for user-space instructions): 71% on the
+# workers, nearly all of it the 4 round trips' system calls (the send that
+# also wakes mariadbd 17%, the poll that sleeps until the reply 20%, recv
+# and syscall entry 12%), as much as the floor client spends; 29% on the
+# HTTP threads: HTTP I/O, the hand-off (suspend, resume through
+# libmicrohttpd's eventfd and epoll: 1.0-1.4 context switches per POST
+# more than the floor's 4.2) and json-c's parse (4-6 us per body, a third
+# of orderd's user-space instructions; a hand-written one-pass parser of
+# the usual body took 0.7 us and 196 -> 184 us per POST in 5 interleaved
+# rounds at load 8-16, but was not kept: JSON stays json-c's alone, one
+# parser of hostile input).  Taken: the writer's statements bound once per
+# connection (no parameter types re-sent per execute) and money formatted
+# without snprintf; with the parser those three gave 134k -> 94k
+# user-space instructions per POST and 204 -> 173 us (medians) of CPU per
+# POST in 5 interleaved rounds at load 7-14, the floor 138-174 us per
+# transaction in the same rounds.  Without the parser the other two buy
+# nothing measurable: BENCH_ROUNDS=5 BENCH_FLOOR=0 orderd-post-cpu.sh, load
+# 9-12, before 242.2 us [228.9, 265.1], after 243.3 [213.3, 256.8], lower
+# in 2 of 5 pairs (kept: fewer bytes and instructions, same behaviour).
+# What remains above the floor is HTTP and the hand-off.  Measured and
+# not taken: POSTs on the HTTP thread itself (db_job_run_here with a
+# writer per thread) save 13% of that CPU (155 against 178 us, load 2.4),
+# but with the default 2 HTTP threads only 2 transactions are in flight
+# (2237 against 2911 POST/s), and a POST waiting for a row lock or a slow
+# commit would stall every connection of its thread, probes included.
+# This bench with those cuts and the parser (BENCH_POST_ROUNDS=3, load 19-31):
+# POST orderd/seed 6.39x [5.15x, 6.78x] at 50 connections, 5.42x [3.39x,
+# 7.60x] at 10, 5.20x [4.60x, 9.45x] at 200; orderd/floor 0.73 [0.59, 0.74]
+# at 50.
 # Exit status: 0 ran (speed never fails it), 77 orderd is not built or a
 # tool is missing, 1 the harness itself failed (the seed's design not
 # answering like orderd is such a failure).

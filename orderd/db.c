@@ -41,7 +41,8 @@
  * (MYSQL_READ_DEFAULT_FILE, group [client]); every connection has connect,
  * read and write timeouts, utf8mb4 and time_zone '+00:00' (TIMESTAMPs come
  * back in UTC for RFC 3339 "Z").  Statements are prepared once per
- * connection and again after a reconnect.  A lost connection is closed;
+ * connection and again after a reconnect; the writer's are bound once too,
+ * to buffers of the connection that a POST only fills in (bind_writer).  A lost connection is closed;
  * the worker reconnects with capped exponential backoff, and a request that
  * failed before its COMMIT was sent is retried once on the new connection
  * (InnoDB rolled the transaction back when the connection died).
@@ -132,10 +133,28 @@ struct dbconn {
 	struct get_row g;
 	unsigned last_errno;		/* of the last failed statement, for the log */
 	char last_error[256];
+	/*
+	 * The writer's parameters and results live here, bound once per
+	 * connection (bind_writer, items_stmt) and only written per POST: a
+	 * statement bound again sends its parameter types to the server again
+	 * with every execute (libmariadb's send_types_to_server), which costs
+	 * a bind call on each side per statement.
+	 */
+	int64_t cust_id;		/* Q_GET_CUSTOMER, Q_INSERT_ORDER */
+	char total[24];			/* Q_INSERT_ORDER */
+	unsigned long total_len;
+	char key[ORDER_MAX_IDEM_KEY + 1];
+	unsigned long key_len;
+	uint8_t hash[ORDER_HASH_LEN];
+	unsigned long hash_len;
+	my_bool no_key;			/* key and hash sent as NULL */
+	MYSQL_TIME created;
 	/* Q_INSERT_ITEMS: a statement per item count, prepared lazily */
 	MYSQL_STMT *items_st[ORDER_MAX_ITEMS + 1];
 	MYSQL_BIND it_bind[4 * ORDER_MAX_ITEMS];
 	int64_t it_order;
+	int32_t it_product[ORDER_MAX_ITEMS];
+	int32_t it_quantity[ORDER_MAX_ITEMS];
 	char it_price[ORDER_MAX_ITEMS][24];
 	unsigned long it_price_len[ORDER_MAX_ITEMS];
 };
@@ -372,6 +391,78 @@ static int read_auto_inc(struct dbconn *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The writer's statements of every POST bound once to the connection's own
+ * buffers (see struct dbconn), and the items' binds made ready for
+ * items_stmt.  0 or -EIO with the reason in err.
+ */
+static int bind_writer(struct dbconn *c, char *err, size_t errlen)
+{
+	struct order_row *g = &c->g.row;
+	MYSQL_BIND p, res[2], b[5];
+	MYSQL_BIND *ib = c->it_bind;
+
+	memset(&p, 0, sizeof(p));
+	p.buffer_type = MYSQL_TYPE_LONGLONG;
+	p.buffer = &c->cust_id;
+	/* the customer's name and email land where the answer reads them */
+	memset(res, 0, sizeof(res));
+	res[0].buffer_type = MYSQL_TYPE_STRING;
+	res[0].buffer = g->name;
+	res[0].buffer_length = sizeof(g->name);
+	res[0].length = &g->name_len;
+	res[0].is_null = &g->null[OCOL_NAME];
+	res[1].buffer_type = MYSQL_TYPE_STRING;
+	res[1].buffer = g->email;
+	res[1].buffer_length = sizeof(g->email);
+	res[1].length = &g->email_len;
+	res[1].is_null = &g->null[OCOL_EMAIL];
+	if (mysql_stmt_bind_param(c->st[Q_GET_CUSTOMER], &p) ||
+	    mysql_stmt_bind_result(c->st[Q_GET_CUSTOMER], res)) {
+		snprintf(err, errlen, "bind: %s", mysql_stmt_error(c->st[Q_GET_CUSTOMER]));
+		return -EIO;
+	}
+	memset(b, 0, sizeof(b));
+	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[0].buffer = &c->cust_id;
+	/* The exact decimal text; the server converts it to DECIMAL(10,2). */
+	b[1].buffer_type = MYSQL_TYPE_STRING;
+	b[1].buffer = c->total;
+	b[1].length = &c->total_len;
+	/* one type whether a key was sent or not: NULL through is_null, so
+	 * that no POST changes the statement's parameter types */
+	b[2].buffer_type = MYSQL_TYPE_STRING;
+	b[2].buffer = c->key;
+	b[2].length = &c->key_len;
+	b[2].is_null = &c->no_key;
+	b[3].buffer_type = MYSQL_TYPE_BLOB;
+	b[3].buffer = c->hash;
+	b[3].length = &c->hash_len;
+	b[3].is_null = &c->no_key;
+	/* A TIMESTAMP read in the session's time zone, '+00:00' (connect_db). */
+	b[4].buffer_type = MYSQL_TYPE_DATETIME;
+	b[4].buffer = &c->created;
+	c->hash_len = ORDER_HASH_LEN;
+	if (mysql_stmt_bind_param(c->st[Q_INSERT_ORDER], b)) {
+		snprintf(err, errlen, "bind: %s", mysql_stmt_error(c->st[Q_INSERT_ORDER]));
+		return -EIO;
+	}
+	memset(c->it_bind, 0, sizeof(c->it_bind));
+	for (size_t i = 0; i < ORDER_MAX_ITEMS; i++, ib += 4) {
+		ib[0].buffer_type = MYSQL_TYPE_LONGLONG;
+		ib[0].buffer = &c->it_order;
+		ib[1].buffer_type = MYSQL_TYPE_LONG;
+		ib[1].buffer = &c->it_product[i];
+		ib[2].buffer_type = MYSQL_TYPE_LONG;
+		ib[2].buffer = &c->it_quantity[i];
+		/* Money travels as its exact decimal text, as the total. */
+		ib[3].buffer_type = MYSQL_TYPE_STRING;
+		ib[3].buffer = c->it_price[i];
+		ib[3].length = &c->it_price_len[i];
+	}
+	return 0;
+}
+
 static int conn_open(struct db_pool *p, struct dbconn *c)
 {
 	char err[512];
@@ -400,6 +491,8 @@ static int conn_open(struct db_pool *p, struct dbconn *c)
 		snprintf(err, sizeof(err), "bind: %s", mysql_stmt_error(c->st[Q_GET_ORDER]));
 		goto fail;
 	}
+	if (c->writer && bind_writer(c, err, sizeof(err)) < 0)
+		goto fail;
 	c->up = true;
 	c->backoff_ms = 0;
 	c->outage_gen = gen;
@@ -624,7 +717,8 @@ static MYSQL_STMT *items_stmt(struct dbconn *c, size_t n)
 	st = mysql_stmt_init(c->my);
 	if (!st)
 		return NULL;
-	if (mysql_stmt_prepare(st, sql, len)) {
+	/* bound once, to the connection's item buffers (bind_writer) */
+	if (mysql_stmt_prepare(st, sql, len) || mysql_stmt_bind_param(st, c->it_bind)) {
 		c->last_errno = mysql_stmt_errno(st);
 		snprintf(c->last_error, sizeof(c->last_error), "%s", mysql_stmt_error(st));
 		mysql_stmt_close(st);
@@ -634,56 +728,29 @@ static MYSQL_STMT *items_stmt(struct dbconn *c, size_t n)
 	return st;
 }
 
-static void bind_items(struct dbconn *c, struct order_req *o, int64_t order_id)
+/* The items' values into the buffers their statements are bound to. */
+static void items_set(struct dbconn *c, const struct order_req *o, int64_t order_id)
 {
-	MYSQL_BIND *b = c->it_bind;
-
 	c->it_order = order_id;
-	memset(b, 0, 4 * o->nitems * sizeof(*b));
-	for (size_t i = 0; i < o->nitems; i++, b += 4) {
-		/* int32_t fields of the request, bound in place */
-		b[0].buffer_type = MYSQL_TYPE_LONGLONG;
-		b[0].buffer = &c->it_order;
-		b[1].buffer_type = MYSQL_TYPE_LONG;
-		b[1].buffer = &o->items[i].product_id;
-		b[2].buffer_type = MYSQL_TYPE_LONG;
-		b[2].buffer = &o->items[i].quantity;
+	for (size_t i = 0; i < o->nitems; i++) {
+		c->it_product[i] = o->items[i].product_id;
+		c->it_quantity[i] = o->items[i].quantity;
 		/* Money travels as its exact decimal text; the server parses it
 		 * into DECIMAL(10,2) without a binary floating point step. */
 		c->it_price_len[i] = order_money_format(o->items[i].unit_cents, c->it_price[i],
 							sizeof(c->it_price[i]));
-		b[3].buffer_type = MYSQL_TYPE_STRING;
-		b[3].buffer = c->it_price[i];
-		b[3].length = &c->it_price_len[i];
 	}
 }
 
 /* The customer's stored name and email into c->g.row: 1 found, 0 not, or
- * classify()'s error. */
+ * classify()'s error.  Writer connections only. */
 static int customer_get(struct dbconn *c, int64_t id)
 {
 	MYSQL_STMT *st = c->st[Q_GET_CUSTOMER];
-	struct order_row *g = &c->g.row;
-	MYSQL_BIND p, res[2];
-	int64_t pid = id;
 	int r;
 
-	memset(&p, 0, sizeof(p));
-	p.buffer_type = MYSQL_TYPE_LONGLONG;
-	p.buffer = &pid;
-	memset(res, 0, sizeof(res));
-	res[0].buffer_type = MYSQL_TYPE_STRING;
-	res[0].buffer = g->name;
-	res[0].buffer_length = sizeof(g->name);
-	res[0].length = &g->name_len;
-	res[0].is_null = &g->null[OCOL_NAME];
-	res[1].buffer_type = MYSQL_TYPE_STRING;
-	res[1].buffer = g->email;
-	res[1].buffer_length = sizeof(g->email);
-	res[1].length = &g->email_len;
-	res[1].is_null = &g->null[OCOL_EMAIL];
-	mysql_stmt_bind_param(st, &p);
-	mysql_stmt_bind_result(st, res);
+	/* bound once (bind_writer): the id in, name and email into c->g.row */
+	c->cust_id = id;
 	r = stmt_exec(c, Q_GET_CUSTOMER);
 	if (r < 0)
 		return r;
@@ -744,13 +811,11 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 	struct dbconn *c = &w->wc;
 	struct order_row *g = &c->g.row;
 	struct order_req *o = &j->order;
-	MYSQL_BIND b[5];
+	MYSQL_BIND b[3];
 	MYSQL_STMT *st;
-	MYSQL_TIME created_tm;
 	struct order_time created;
-	char total[24], created_s[32];
-	unsigned long total_len, name_len = strlen(o->name), email_len = strlen(o->email);
-	unsigned long key_len = strlen(j->key), hash_len = ORDER_HASH_LEN;
+	char created_s[32];
+	unsigned long name_len = strlen(o->name), email_len = strlen(o->email);
 	int64_t cust = o->customer_id, order_id, first_item;
 	enum db_query failed;
 	int r;
@@ -796,26 +861,17 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 		}
 	}
 
-	now_utc(&created, &created_tm);
-	total_len = order_money_format(o->total_cents, total, sizeof(total));
-	memset(b, 0, sizeof(b));
-	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	b[0].buffer = &cust;
-	/* The exact decimal text; the server converts it to DECIMAL(10,2). */
-	b[1].buffer_type = MYSQL_TYPE_STRING;
-	b[1].buffer = total;
-	b[1].length = &total_len;
-	b[2].buffer_type = j->has_key ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
-	b[2].buffer = j->key;
-	b[2].length = &key_len;
-	b[3].buffer_type = j->has_key ? MYSQL_TYPE_BLOB : MYSQL_TYPE_NULL;
-	b[3].buffer = j->hash;
-	b[3].length = &hash_len;
-	/* A TIMESTAMP read in the session's time zone, '+00:00' (connect_db). */
-	b[4].buffer_type = MYSQL_TYPE_DATETIME;
-	b[4].buffer = &created_tm;
+	/* the buffers Q_INSERT_ORDER is bound to (bind_writer) */
+	now_utc(&created, &c->created);
+	c->cust_id = cust;
+	c->total_len = order_money_format(o->total_cents, c->total, sizeof(c->total));
+	c->no_key = !j->has_key;
+	if (j->has_key) {
+		c->key_len = strlen(j->key);
+		memcpy(c->key, j->key, c->key_len + 1);
+		memcpy(c->hash, j->hash, ORDER_HASH_LEN);
+	}
 	st = c->st[Q_INSERT_ORDER];
-	mysql_stmt_bind_param(st, b);
 	r = stmt_exec(c, failed = Q_INSERT_ORDER);
 	if (r < 0)
 		goto rollback;
@@ -831,8 +887,7 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 		r = classify(c->last_errno ? c->last_errno : CR_UNKNOWN_ERROR);
 		goto rollback;
 	}
-	bind_items(c, o, order_id);
-	mysql_stmt_bind_param(st, c->it_bind);
+	items_set(c, o, order_id);
 	r = exec_timed(c, st, Q_INSERT_ITEMS);
 	if (r < 0)
 		goto rollback;
@@ -862,8 +917,8 @@ static int create_tx(struct worker *w, struct db_job *j, bool *commit_sent)
 			.email_len = g->email_len,
 			.status = "pending",
 			.status_len = 7,
-			.total = total,
-			.total_len = total_len,
+			.total = c->total,
+			.total_len = c->total_len,
 			.created_at = created_s,
 		};
 

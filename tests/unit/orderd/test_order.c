@@ -63,6 +63,19 @@ static void test_money_format(void)
 	CHECK_STR(out, "99999999.99");
 	order_money_format(-105, out, sizeof(out));
 	CHECK_STR(out, "-1.05");
+	order_money_format(-7, out, sizeof(out));
+	CHECK_STR(out, "-0.07");
+	CHECK_INT(order_money_format(100, out, sizeof(out)), 4);
+	CHECK_STR(out, "1.00");
+	CHECK_INT(order_money_format(INT64_MAX, out, sizeof(out)), 20);
+	CHECK_STR(out, "92233720368547758.07");
+	CHECK_INT(order_money_format(INT64_MIN, out, sizeof(out)), 21);
+	CHECK_STR(out, "-92233720368547758.08");
+	/* snprintf's contract: cut and terminated, the full length returned */
+	CHECK_INT(order_money_format(123456, out, 5), 7);
+	CHECK_STR(out, "1234");
+	CHECK_INT(order_money_format(123456, out, 0), 7);
+	CHECK_STR(out, "1234");
 }
 
 static void test_ids(void)
