@@ -32,6 +32,7 @@ export BUILD_DIR SRC_DIR
 # (a runner started by a test, as tests/unit/test_harness.sh does, becomes
 # its own).
 if [ "${_PRISM_RUNNER_PID:-}" != "$$" ]; then
+	[ -x /usr/bin/python3 ] || { echo "tests/run.sh: no /usr/bin/python3 (make deps)" >&2; exit 2; }
 	export _PRISM_RUNNER_PID=$$
 	# Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays
 	# ignored across execve: give the tests the default back.
@@ -44,8 +45,6 @@ signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 os.execv("/bin/bash", ["/bin/bash"] + sys.argv[1:])
 ' "$0" "$@"
-	echo "tests/run.sh: cannot run /usr/bin/python3 (make deps)" >&2
-	exit 2
 fi
 leak_grace=${LEAK_GRACE:-10}
 
