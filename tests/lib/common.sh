@@ -1,6 +1,12 @@
 # Shared helpers for prism's shell tests.  Source it: . "$SRC_DIR/tests/lib/common.sh"
-# Provides: free_port, wait_http, wait_port, wait_for, all_traced, on_exit, tmpdir_new, fail, check,
-# and a per-file assertion count printed by finish.
+# Provides: free_port, wait_http, wait_port, wait_for, all_traced, pid_live, children_of,
+# wait_gone, stop_pids, stop_traced, on_exit, tmpdir_new, fail, check, and a per-file
+# assertion count printed by finish.
+#
+# A test stops every process it started before it ends: tests/run.sh fails a
+# test that leaves one running (see there).  Started with `CMD &`, $! is CMD
+# only when CMD is a simple command; `FUNCTION ... &` gives a subshell whose
+# kill leaves FUNCTION's children running unless FUNCTION execs them.
 set -u
 : "${SRC_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD_DIR:=$SRC_DIR/build}"
@@ -109,6 +115,80 @@ all_traced() {
 		grep -q '^TracerPid:[[:space:]]*0$' "$t" 2>/dev/null && return 1
 	done
 	return 0
+}
+
+# pid_live PID: true while PID exists and is not a zombie (one read of
+# /proc/PID/stat; an exited child of ours stays a zombie until reaped, and
+# kill -0 still succeeds on it).
+pid_live() {
+	local s
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# children_of PID: the pids whose parent is PID, one a line (from
+# /proc/*/stat: the comm field may hold spaces and parentheses, so the
+# fields are taken after its last ')').
+children_of() {
+	local f s
+	for f in /proc/[0-9]*/stat; do
+		{ read -r s <"$f"; } 2>/dev/null || continue
+		s=${s##*) }
+		s=${s#* }
+		[ "${s%% *}" = "$1" ] || continue
+		f=${f#/proc/}
+		echo "${f%/stat}"
+	done
+}
+
+# wait_gone SECONDS PID...: until none of PID is alive (pid_live); 1 if some
+# still is after SECONDS.
+wait_gone() {
+	local n=$(($1 * 10)) i p left
+	shift
+	for ((i = 0; i < n; i++)); do
+		left=0
+		for p; do pid_live "$p" && { left=1; break; }; done
+		[ "$left" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_pids PID...: SIGTERM each PID, wait until all are gone (bounded: 30 s,
+# generous for a daemon draining under ASan), SIGKILL any still there, and
+# reap those that are children of this shell.  Bounded where a bare
+# `kill; wait` hangs on a process that ignores the signal.
+stop_pids() {
+	local p
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null
+	if ! wait_gone 30 "$@"; then
+		for p; do
+			pid_live "$p" || continue
+			echo "# pid $p still running 30 s after SIGTERM: SIGKILL" >&2
+			kill -KILL "$p" 2>/dev/null
+		done
+		wait_gone 10 "$@"
+	fi
+	wait "$@" 2>/dev/null
+	return 0
+}
+
+# stop_traced PID: PID is a `strace -f ... CMD` started in the background;
+# stop CMD (strace's child), then let strace end with it.  Killing strace
+# alone makes it detach and leaves CMD running (strace 6.1 has no
+# --kill-on-exit).  Pass the pid of strace itself: `strace ... &` directly,
+# or a function that execs it.
+stop_traced() {
+	local kids
+	pid_live "$1" || { wait "$1" 2>/dev/null; return 0; }
+	kids=$(children_of "$1")
+	# shellcheck disable=SC2086 # one pid a word
+	[ -n "$kids" ] && stop_pids $kids
+	wait_gone 30 "$1"
+	stop_pids "$1"
 }
 
 _checks=0

@@ -137,6 +137,20 @@ _image_find_init() {
 	return 1
 }
 
+# _image_init_ok NSPAWN-PID INIT-PID: INIT is still what _image_find_init
+# found -- alive, nspawn's child (one read of /proc/INIT/stat: pids are
+# recycled) and in a PID namespace other than nspawn's.
+_image_init_ok() {
+	local s
+	[ -n "$2" ] || return 1
+	{ read -r s <"/proc/$2/stat"; } 2>/dev/null || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ] || return 1
+	s=${s#* }
+	[ "${s%% *}" = "$1" ] || return 1
+	[ "$(readlink "/proc/$2/ns/pid" 2>/dev/null)" != "$(readlink "/proc/$1/ns/pid")" ]
+}
+
 # image_boot DIR NAME [NSPAWN-OPTION...]
 image_boot() {
 	local dir=$1 name=$2 log i pid init state
@@ -158,14 +172,20 @@ image_boot() {
 	_image_init_pid[$name]=$init
 	local err="${TMPDIR:-/tmp}/prism-boot-$name.err"
 	for ((i = 0; i < 600; i++)); do
+		# The pid we enter must still be the container's init: every try
+		# checks it, and looks again at once when it is not (a pid taken
+		# while nspawn was still setting up answers nothing for good).
+		_image_init_ok "$pid" "${_image_init_pid[$name]}" ||
+			{ init=$(_image_find_init "$pid") && _image_init_pid[$name]=$init; }
 		state=$(image_exec "$name" systemctl is-system-running 2>"$err")
 		case $state in
 		running | degraded) return 0 ;;
 		esac
 		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
-		# No answer at all (not even "starting"): nsenter itself failed.
-		# Twice in a row here the container had booted and only the
-		# nsenter into it failed; look for its init again.
+		# No answer at all (not even "starting"): nsenter or systemctl
+		# failed (systemd's private socket not there yet, or something
+		# the init check above does not see); look for init again now
+		# and then, as before.
 		if [ -z "$state" ] && ((i % 20 == 19)); then
 			init=$(_image_find_init "$pid") && _image_init_pid[$name]=$init
 		fi
@@ -186,12 +206,21 @@ image_exec() {
 }
 
 # image_stop NAME: power the container off (SIGRTMIN+4 asks its systemd for a
-# clean poweroff), then wait for nspawn; SIGKILL after 60 s.
+# clean poweroff), then wait for nspawn; SIGKILL after 60 s.  The signal goes
+# to init as found now: the two boots that timed out here had recorded a
+# wrong pid, so their poweroff reached nobody, nspawn was SIGKILLed a minute
+# later and left /run/systemd/nspawn/propagate/NAME behind.
 image_stop() {
-	local name=$1 pid i
+	local name=$1 pid i init
 	pid=${_image_nspawn_pid[$name]:-}
 	[ -n "$pid" ] || return 0
-	kill -0 "$pid" 2>/dev/null && kill -RTMIN+4 "${_image_init_pid[$name]:-0}" 2>/dev/null
+	init=${_image_init_pid[$name]:-}
+	_image_init_ok "$pid" "$init" || init=$(_image_find_init "$pid")
+	# Without an init, nspawn's own SIGTERM handling: it sends its
+	# --kill-signal (SIGRTMIN+3 with -b, a clean halt) to the container.
+	if kill -0 "$pid" 2>/dev/null; then
+		if [ -n "$init" ]; then kill -RTMIN+4 "$init" 2>/dev/null; else kill -TERM "$pid" 2>/dev/null; fi
+	fi
 	for ((i = 0; i < 600; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

@@ -4,6 +4,9 @@
 # binary whose every case skipped exits 77, a partly skipped one passes and
 # its skipped part is counted in tests/run.sh's summary line.
 . "$SRC_DIR/tests/lib/common.sh"
+# The runners below run every test they are given: not the outer run's
+# subset (make test-only TEST_FILTER=test_harness left them nothing to run).
+unset TEST_FILTER
 d=$(tmpdir_new)
 CC=${CC:-cc}
 
@@ -54,4 +57,39 @@ check "the line before it breaks the skips down" \
 check "the skipped part is shown with its reason" grep -q 'skip  t_b: RLIMIT_NOFILE too low for 512 connections' <<<"$out"
 out=$(BUILD_DIR=$d "$SRC_DIR/tests/run.sh" "$d/passing")
 check "no skip: the plain summary line" [ "$(echo "$out" | tail -n 1)" = "1 passed, 0 failed, 0 skipped" ]
+# The runner: a test that leaves a process running fails, even with exit 0,
+# naming it; the process is killed.  One leaves a plain background job, one
+# a process that moved to its own session and whose parent is gone (it is
+# re-parented to the runner, not to init).  LEAK_GRACE=1 keeps this short.
+cat >"$d/leaky" <<'SH'
+#!/bin/bash
+sleep 300 &
+echo "leaked $!" >"${0}.pids"
+SH
+cat >"$d/leaky_setsid" <<'SH'
+#!/bin/bash
+setsid bash -c 'sleep 301 & echo "leaked $!" >"$1.pids"' bash "$0" &
+wait
+SH
+cat >"$d/tidy" <<'SH'
+#!/bin/bash
+sleep 302 &
+kill $!
+SH
+chmod +x "$d/leaky" "$d/leaky_setsid" "$d/tidy"
+out=$(LEAK_GRACE=1 BUILD_DIR=$d "$SRC_DIR/tests/run.sh" "$d/leaky" "$d/leaky_setsid" "$d/tidy")
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "a test that leaves a process running fails the run" [ "$rc" = 1 ]
+check "... counted as a failure (the one that stopped its process passes)" \
+	[ "$(echo "$out" | tail -n 1)" = "1 passed, 2 failed, 0 skipped" ]
+check "... its FAIL line names the process" grep -q "^FAIL  leaky (.*exit 0, but left 1 process(es) running: pid [0-9]*: sleep 300)" <<<"$out"
+check "... also one that left its own session and lost its parent" \
+	grep -q "^FAIL  leaky_setsid (.*exit 0, but left 1 process(es) running: pid [0-9]*: sleep 301)" <<<"$out"
+check "... and its log names pid, parent and command line" \
+	grep -q "^#   pid [0-9]* (parent [0-9]*): sleep 300$" "$d/test-logs/leaky.log"
+for f in leaky leaky_setsid; do
+	p=$(sed -n 's/^leaked //p' "$d/$f.pids")
+	check "... and the runner killed what $f left (pid $p)" bash -c ". '$SRC_DIR/tests/lib/common.sh'; ! pid_live '$p'"
+done
 finish

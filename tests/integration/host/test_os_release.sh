@@ -21,15 +21,17 @@ rel 12 >"$r/usr/lib/os-release"
 ln -s ../usr/lib/os-release "$r/etc/os-release"
 
 hp=$(free_port)
+# $hpid is strace: stop_traced stops the exporter (strace's child); a
+# SIGTERM to strace would only detach it and leave the exporter running.
 strace -f -qq -e trace=openat -o "$d/he.tr" "$HE" --web.listen-address="127.0.0.1:$hp" \
 	--path.rootfs="$r" --collector.disable-defaults --collector.os >"$d/he.log" 2>&1 &
 hpid=$!
-on_exit "kill $hpid 2>/dev/null"
+on_exit "stop_traced $hpid"
 np=$(free_port)
 "$NE" --web.listen-address="127.0.0.1:$np" --path.rootfs="$r" --collector.disable-defaults \
 	--collector.os >"$d/ne.log" 2>&1 &
 npid=$!
-on_exit "kill $npid 2>/dev/null"
+on_exit "stop_pids $npid"
 wait_http "http://127.0.0.1:$hp/metrics" 60 && wait_http "http://127.0.0.1:$np/metrics" 60 ||
 	{ fail "exporters did not start"; finish; }
 

@@ -15,9 +15,12 @@ HE=$BUILD_DIR/host-exporter
 [ "$(id -u)" -eq 0 ] || { echo "needs root (a private mount namespace)"; exit 77; }
 d=${KEEP_D:-$(tmpdir_new)}
 
-# nobus CMD...: CMD with empty /run/dbus and /run/systemd (its own mounts)
+# nobus CMD...: CMD with empty /run/dbus and /run/systemd (its own mounts).
+# It execs, so `nobus CMD &` gives CMD's pid in $! (unshare and sh exec
+# too): without the exec $! was the function's subshell, and killing it
+# left CMD running after the test.
 nobus() {
-	unshare -m --propagation private /bin/sh -c \
+	exec unshare -m --propagation private /bin/sh -c \
 		'mkdir -p /run/dbus /run/systemd && mount -t tmpfs none /run/dbus &&
 		 mount -t tmpfs none /run/systemd && exec "$@"' nobus "$@"
 }
@@ -33,15 +36,14 @@ scrape_pair() {	# $1 label, then extra flags for both
 	nobus "$HE" --web.listen-address="127.0.0.1:$p2" --collector.disable-defaults \
 		--collector.systemd "$@" >"$d/he-$tag.log" 2>&1 &
 	pid2=$!
-	on_exit "kill $pid1 $pid2 2>/dev/null"
+	on_exit "stop_pids $pid1 $pid2"
 	wait_http "http://127.0.0.1:$p1/metrics" 30 && wait_http "http://127.0.0.1:$p2/metrics" 30 ||
 		{ fail "$tag: exporters did not start"; return; }
 	# wait_http scraped each once: count the log lines of one more scrape
 	: >"$d/ne-$tag.log.mark"
 	curl -s --max-time 30 "http://127.0.0.1:$p1/metrics" >"$d/ne-$tag.prom"
 	curl -s --max-time 30 "http://127.0.0.1:$p2/metrics" >"$d/he-$tag.prom"
-	kill $pid1 $pid2
-	wait $pid1 $pid2 2>/dev/null
+	stop_pids $pid1 $pid2
 	for x in ne he; do
 		grep -E '^(# (HELP|TYPE) )?node_systemd_|^node_scrape_collector_success' "$d/$x-$tag.prom" |
 			sort >"$d/$x-$tag.txt"
@@ -75,13 +77,13 @@ while True:
     c, _ = s.accept(); conns.append(c)
 EOF
 mute=$!
-on_exit "kill $mute 2>/dev/null"
+on_exit "stop_pids $mute"
 for ((i = 0; i < 300; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
 p=$(free_port)
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$sock "$HE" --web.listen-address="127.0.0.1:$p" \
 	--collector.disable-defaults --collector.systemd --collector.timeout=1s >"$d/he-mute.log" 2>&1 &
 hp=$!
-on_exit "kill $hp 2>/dev/null"
+on_exit "stop_pids $hp"
 wait_http "http://127.0.0.1:$p/metrics" 60 || fail "mute bus: host-exporter did not answer"
 t0=$(date +%s%N)
 curl -s --max-time 60 "http://127.0.0.1:$p/metrics" >"$d/he-mute.prom"
@@ -90,7 +92,7 @@ check "mute bus: success 0" grep -qx 'node_scrape_collector_success{collector="s
 check "mute bus: the scrape ended near the 1 s collector timeout (took $(((t1 - t0) / 1000000)) ms, bound 20 s)" \
 	[ $(((t1 - t0) / 1000000)) -lt 20000 ]
 check "mute bus: still serving" curl -sf --max-time 30 -o /dev/null "http://127.0.0.1:$p/metrics"
-kill $hp
+stop_pids $hp
 
 # A bus that answers the manager (Hello, Version, SystemState, ListUnits:
 # two services and a socket) and never a unit's Get: the pipelined Gets are
@@ -207,13 +209,13 @@ while True:
 PYEOF
 $PY "$d/stall.py" "$sock2" 2>"$d/stall.log" &
 stallp=$!
-on_exit "kill $stallp 2>/dev/null"
+on_exit "stop_pids $stallp"
 for ((i = 0; i < 300; i++)); do [ -S "$sock2" ] && break; sleep 0.1; done
 p=$(free_port)
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$sock2 "$HE" --web.listen-address="127.0.0.1:$p" \
 	--collector.disable-defaults --collector.systemd --collector.timeout=1s >"$d/he-stall.log" 2>&1 &
 hp=$!
-on_exit "kill $hp 2>/dev/null"
+on_exit "stop_pids $hp"
 wait_http "http://127.0.0.1:$p/metrics" 60 || fail "stalled Gets: host-exporter did not answer"
 t0=$(date +%s%N)
 curl -s --max-time 60 "http://127.0.0.1:$p/metrics" >"$d/he-stall.prom"
@@ -231,20 +233,22 @@ for ((i = 0; i < 300; i++)); do
 	sleep 0.1
 done
 check "stalled Gets: the collector closed all its $nc connections ($ncl closed)" [ "$nc" -ge 3 -a "$nc" = "$ncl" ]
-kill $hp
+stop_pids $hp
 
 # A missing bus socket fails fast (one stat, no sd-bus object, no socket:
 # they were ~7% of a default scrape's CPU on a host without D-Bus) and is
 # looked for again on every scrape: a bus that comes up between two scrapes
 # is connected to on the next one.  Under strace from the start, in the
-# no-bus namespace (so systemd's private socket is missing too).
+# no-bus namespace (so systemd's private socket is missing too).  $hp is
+# strace (nobus execs): stop_traced stops the exporter, strace's child, as
+# a SIGTERM to strace would only detach it.
 late=$d/late.sock
 p=$(free_port)
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$late nobus strace -f -qq -e trace=socket,connect \
 	-o "$d/late.tr" "$HE" --web.listen-address="127.0.0.1:$p" --collector.disable-defaults \
 	--collector.systemd --collector.timeout=1s >"$d/he-late.log" 2>&1 &
 hp=$!
-on_exit "kill $hp 2>/dev/null"
+on_exit "stop_traced $hp"
 wait_http "http://127.0.0.1:$p/metrics" 60 || fail "late bus: host-exporter did not answer"
 for i in 1 2 3; do curl -s --max-time 30 -o "$d/he-late0.prom" "http://127.0.0.1:$p/metrics"; done
 check "no bus socket: success 0" grep -qx 'node_scrape_collector_success{collector="systemd"} 0' "$d/he-late0.prom"
@@ -254,14 +258,15 @@ nunix=$(grep -c 'socket(AF_UNIX' "$d/late.tr")
 check "no bus socket: four scrapes made no AF_UNIX socket ($nunix made)" [ "$nunix" = 0 ]
 $PY "$d/stall.py" "$late" 2>"$d/late-peer.log" &
 latep=$!
-on_exit "kill $latep 2>/dev/null"
+on_exit "stop_pids $latep"
 for ((i = 0; i < 300; i++)); do [ -S "$late" ] && break; sleep 0.1; done
 curl -s --max-time 60 -o "$d/he-late1.prom" "http://127.0.0.1:$p/metrics"
 check "a bus socket that appeared between scrapes is used by the next scrape" \
 	grep -q '^connected' "$d/late-peer.log"
 check "the scrape against it asked for units (ListUnits answered)" \
 	grep -q '^unanswered Get /org/freedesktop/systemd1/unit/' "$d/late-peer.log"
-kill $hp $latep
+stop_traced $hp
+stop_pids $latep
 
 # Bad regexes: exit 2 naming the flag (as node_exporter refuses to start).
 for fl in unit-include unit-exclude; do
