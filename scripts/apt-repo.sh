@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 dist=${DIST:-$PWD/dist}
 repo="$dist/apt"
 export GNUPGHOME=${PRISM_APT_GNUPGHOME:-$dist/apt-key}
+# gpg starts a gpg-agent for its home that outlives this script: stop the
+# one of our own home at exit (one named by PRISM_APT_GNUPGHOME is the
+# caller's to keep)
+[ -n "${PRISM_APT_GNUPGHOME:-}" ] || trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || :' EXIT
 uri=${PRISM_APT_URI:-file://$repo}
 ls "$dist"/*.deb >/dev/null 2>&1 || { echo "apt-repo: no packages in $dist (make deb)" >&2; exit 2; }
 
