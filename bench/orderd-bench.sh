@@ -55,8 +55,9 @@
 # is orderd's own work per POST (0.31 ms CPU against the floor client's
 # 0.20, on CPUs the database and wrk share).
 # Where orderd's own CPU per POST goes (issue 15, 2026-12-07,
-# bench/orderd-post-cpu.sh: POSTs at 50 connections, orderd's utime+stime
-# per POST beside the POST floor's per transaction in the same rounds;
+# bench/orderd-cpu.sh BENCH_METHOD=POST: POSTs at 50 connections,
+# orderd's utime+stime per POST beside the POST floor's per transaction in
+# the same rounds;
 # BENCH_PERF=1 for perf, callgrind for user-space instructions): 71% on the
 # workers, nearly all of it the 4 round trips' system calls (the send that
 # also wakes mariadbd 17%, the poll that sleeps until the reply 20%, recv
@@ -73,9 +74,10 @@
 # user-space instructions per POST and 204 -> 173 us (medians) of CPU per
 # POST in 5 interleaved rounds at load 7-14, the floor 138-174 us per
 # transaction in the same rounds.  Without the parser the other two buy
-# nothing measurable: BENCH_ROUNDS=5 BENCH_FLOOR=0 orderd-post-cpu.sh, load
-# 9-12, before 242.2 us [228.9, 265.1], after 243.3 [213.3, 256.8], lower
-# in 2 of 5 pairs (kept: fewer bytes and instructions, same behaviour).
+# nothing measurable: BENCH_ROUNDS=5 BENCH_FLOOR=0 BENCH_METHOD=POST
+# orderd-cpu.sh, load 9-12, before 242.2 us [228.9, 265.1], after 243.3
+# [213.3, 256.8], lower in 2 of 5 pairs (kept: fewer bytes and
+# instructions, same behaviour).
 # What remains above the floor is HTTP and the hand-off.  Measured and
 # not taken: POSTs on the HTTP thread itself (db_job_run_here with a
 # writer per thread) save 13% of that CPU (155 against 178 us, load 2.4),
@@ -141,32 +143,16 @@ max_customer=$(mariadb_root -N -e 'SELECT MAX(customer_id) FROM orders_db.custom
 echo "# data: $max_order orders, $max_customer customers, flush_log_at_trx_commit=$(mariadb_root -N -e 'SELECT @@innodb_flush_log_at_trx_commit')"
 
 # ---- wrk scripts.  done() prints one machine-readable line per run.
-cat >"$dir/common.lua" <<'EOF'
-local counter = 1
-function setup(thread)
-	thread:set("id", counter)
-	counter = counter + 1
-end
+# bench/post.lua: the POST (setup() and post()), shared with orderd-cpu.sh.
+cat "$SRC_DIR/bench/post.lua" - >"$dir/common.lua" <<'EOF'
 function init(args)
 	math.randomseed(os.time() * 1000 + (id or 0))
 	max_order = tonumber(args[1]) or 100000
 	max_customer = tonumber(args[2]) or 10000
 	read_share = tonumber(args[3]) or 1.0
 end
-local post_headers = { ["Content-Type"] = "application/json" }
 local function get()
 	return wrk.format("GET", "/api/order/" .. math.random(1, max_order))
-end
-local function post()
-	local n = math.random(1, 3)
-	local items = {}
-	for i = 1, n do
-		items[i] = string.format('{"product_id":%d,"quantity":%d,"unit_price":%d.%02d}',
-			math.random(100, 999), math.random(1, 5), math.random(0, 99), math.random(0, 99))
-	end
-	local body = string.format('{"customer_id":%d,"items":[%s]}',
-		math.random(1, max_customer), table.concat(items, ","))
-	return wrk.format("POST", "/api/order", post_headers, body)
 end
 function request()
 	if math.random() < read_share then return get() end
