@@ -72,6 +72,21 @@
 # connections, 0.7-0.8 context switches each) -- as it does on every GET,
 # waiting for the DB.  What is left needs a GET that does not block its
 # thread (the non-blocking client API multiplexed with the HTTP events).
+# That was then built into orderd (2026-12-07, branch evloop, not merged):
+# one external-epoll libmicrohttpd daemon per loop thread on a shared
+# listen socket, non-blocking readers per loop with a bounded FIFO,
+# deadlines, reconnects and drain.  Interleaved against the orderd before
+# it (BENCH_ROUNDS=3, 50 connections, load 12-25 and 13-21): 59.6 against
+# 58.1 us and 56.8 against 59.8 us per GET (ratio 0.57-0.64 against
+# 0.60-0.61), context switches 0.6-0.97 against 1.2 per GET; perf stat
+# (load 15): 42.6 against 43.0 us, 9.2 against 6.0 system calls per GET.
+# The sleep it saves comes back as libmicrohttpd 0.9.75's suspend/resume
+# in external-epoll mode (epoll_ctl out and in, the resume signal and its
+# read, an epoll_wait inside every MHD_run): no CPU gain, so not taken.
+# The floor for orderd's GET is then the two floors added: a non-blocking
+# client (floor-async, 0.24-0.27 of mariadbd) plus the HTTP side alone
+# (orderd-http, 10-12 us, 0.12-0.14): 0.36-0.41 of mariadbd, above the
+# issue's 0.25 before orderd does anything of its own.
 # Not part of `make bench` (bench/orderd-bench.sh prints the same split).
 # CC builds the floor and evloop (default cc).
 # Exit status: 0 ran, 77 a tool or the binary is missing, 1 harness failure.
