@@ -7,26 +7,15 @@
 # network and mount namespace (unshare; root) with a sysfs mounted there,
 # so the devices are the test's own (ifb, else bridge devices); both
 # exporters read it with --path.sysfs and only netclass.
-if [ -z "${PRISM_IN_NETNS:-}" ]; then
-	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null ||
-		{ echo "needs root, unshare and ip"; exit 77; }
-	PRISM_IN_NETNS=1 exec unshare -n -m --propagation private "$BASH" "$0" "$@"
-fi
+. "$SRC_DIR/tests/lib/netns.sh"
+netns_enter "$@"
 . "$SRC_DIR/tests/lib/common.sh"
 NE=/usr/bin/prometheus-node-exporter
 HE=$BUILD_DIR/host-exporter
 [ -x "$NE" ] || { echo "prometheus-node-exporter not installed (make deps)"; exit 1; }
 d=$(tmpdir_new)
-ip link set lo up || { echo "cannot set up lo in a new network namespace"; exit 1; }
-mkdir "$d/sys"
-mount -t sysfs sysfs "$d/sys" || { echo "cannot mount sysfs in a new mount namespace"; exit 1; }
-on_exit "umount -l '$d/sys'"
-
-kind=
-for k in ifb bridge; do
-	ip link add probe0 type $k 2>/dev/null && { ip link del probe0; kind=$k; break; }
-done
-[ -n "$kind" ] || { echo "no ifb or bridge link type here"; exit 1; }
+netns_sysfs "$d"
+kind=$NETNS_KIND
 mkdev() { ip link add "$1" type $kind && ip link set "$1" mtu "$2"; }
 
 read -r hp np < <(free_ports 2 | tr '\n' ' ')
