@@ -2,7 +2,7 @@
 # and that namespace's sysfs, so the network devices it makes and reads are
 # its own (test_netclass_kept, test_netdev_kept).  Source it first, then
 # call netns_enter "$@" before anything else (it re-executes the test), and
-# netns_sysfs DIR after tests/lib/common.sh.
+# netns_sysfs DIR (and netns_pair) after tests/lib/common.sh.
 
 # netns_enter ARGS...: re-execute the calling test under unshare -n -m
 # (root, unshare and ip needed, else skip with 77); a no-op once inside.
@@ -27,4 +27,21 @@ netns_sysfs() {
 		ip link add probe0 type $k 2>/dev/null && { ip link del probe0; NETNS_KIND=$k; break; }
 	done
 	[ -n "$NETNS_KIND" ] || { echo "no ifb or bridge link type here"; exit 1; }
+}
+
+# netns_pair COLLECTOR DIR: host-exporter ($HE) and node_exporter ($NE)
+# with only COLLECTOR, both reading DIR/sys, logs in DIR; sets hp and np
+# (their ports) and hpid; both are stopped at exit, and the test finishes
+# failed when either does not answer.
+netns_pair() {
+	read -r hp np < <(free_ports 2 | tr '\n' ' ')
+	"$HE" --web.listen-address="127.0.0.1:$hp" --collector.disable-defaults --collector."$1" \
+		--path.sysfs="$2/sys" --log.level=warn >"$2/he.log" 2>&1 &
+	hpid=$!
+	on_exit "kill $hpid"
+	"$NE" --web.listen-address="127.0.0.1:$np" --collector.disable-defaults --collector."$1" \
+		--path.sysfs="$2/sys" --log.level=warn >"$2/ne.log" 2>&1 &
+	on_exit "kill $!"
+	wait_http "http://127.0.0.1:$hp/metrics" 60 || { cat "$2/he.log"; fail "host-exporter did not start"; finish; }
+	wait_http "http://127.0.0.1:$np/metrics" 60 || { fail "node_exporter did not start"; finish; }
 }

@@ -19,16 +19,7 @@ netns_sysfs "$d"
 kind=$NETNS_KIND
 mkdev() { ip link add "$1" type $kind; }
 
-read -r hp np < <(free_ports 2 | tr '\n' ' ')
-"$HE" --web.listen-address="127.0.0.1:$hp" --collector.disable-defaults --collector.netdev \
-	--path.sysfs="$d/sys" --log.level=warn >"$d/he.log" 2>&1 &
-hpid=$!
-on_exit "kill $hpid"
-"$NE" --web.listen-address="127.0.0.1:$np" --collector.disable-defaults --collector.netdev \
-	--path.sysfs="$d/sys" --log.level=warn >"$d/ne.log" 2>&1 &
-on_exit "kill $!"
-wait_http "http://127.0.0.1:$hp/metrics" 60 || { cat "$d/he.log"; fail "host-exporter did not start"; finish; }
-wait_http "http://127.0.0.1:$np/metrics" 60 || { fail "node_exporter did not start"; finish; }
+netns_pair netdev "$d"
 
 nohandler() { # PORT: the node_network_receive_nohandler_total samples, sorted
 	curl -sf --max-time 30 "http://127.0.0.1:$1/metrics" | grep '^node_network_receive_nohandler_total' | sort
