@@ -12,10 +12,15 @@ cd "$(dirname "$0")/.."
 dist=${DIST:-$PWD/dist}
 repo="$dist/apt"
 export GNUPGHOME=${PRISM_APT_GNUPGHOME:-$dist/apt-key}
-# gpg starts a gpg-agent for its home that outlives this script: stop the
-# one of our own home at exit (one named by PRISM_APT_GNUPGHOME is the
-# caller's to keep)
-[ -n "${PRISM_APT_GNUPGHOME:-}" ] || trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || :' EXIT
+# gpg starts a gpg-agent for its home that outlives this script: the one
+# this script starts is stopped at exit (one already running for that home
+# is the caller's to keep)
+agent=
+[ -d "$GNUPGHOME" ] && agent=$(gpg-connect-agent --no-autostart "GETINFO pid" /bye 2>/dev/null || :)
+case $agent in
+"D "*) ;;
+*) trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || :' EXIT ;;
+esac
 uri=${PRISM_APT_URI:-file://$repo}
 ls "$dist"/*.deb >/dev/null 2>&1 || { echo "apt-repo: no packages in $dist (make deb)" >&2; exit 2; }
 
