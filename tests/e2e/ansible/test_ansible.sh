@@ -98,8 +98,8 @@ teardown() {
 		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL "$pid" 2>/dev/null
 	done
-	[ -f "$work/http.pid" ] && kill "$(cat "$work/http.pid")" 2>/dev/null
-	[ -f "$work/webhook.pid" ] && kill "$(cat "$work/webhook.pid")" 2>/dev/null
+	# the controller's HTTP server and webhook listener (bounded wait, reaped)
+	stop_pids $(cat "$work/http.pid" "$work/webhook.pid" 2>/dev/null)
 	for h in $HOSTS; do ip netns del "pe2e-$h" 2>/dev/null; done
 	ip netns del "$CTL" 2>/dev/null
 }
@@ -151,13 +151,16 @@ for h in $HOSTS; do
 	ip -n "pe2e-$h" link set eth0 up
 done
 
-ctl $PY -m http.server --bind "$NET.1" --directory "$debs" 8080 >"$work/http.log" 2>&1 &
+# Started with ip netns exec itself, not the ctl function: `ctl ... &` forks
+# a subshell, so $! would be the subshell, and killing it left the server
+# running (tests/run.sh reported both as left running).
+ip netns exec "$CTL" $PY -m http.server --bind "$NET.1" --directory "$debs" 8080 >"$work/http.log" 2>&1 &
 echo $! >"$work/http.pid"
 # Alertmanager's receiver (inventory: prism_alertmanager_webhook_url), as an
 # operator's alert bridge would be: with nothing listening every notification
 # failed (the Watchdog's each minute) and AlertmanagerNotificationsFailing
 # went pending.
-ctl $PY "$SRC_DIR/prometheus-rules/webhook-listener.py" --host "$NET.1" --port 9095 \
+ip netns exec "$CTL" $PY "$SRC_DIR/prometheus-rules/webhook-listener.py" --host "$NET.1" --port 9095 \
 	--out "$work/notifications.jsonl" >"$work/webhook.log" 2>&1 &
 echo $! >"$work/webhook.pid"
 
