@@ -205,28 +205,56 @@ image_exec() {
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 }
 
-# image_stop NAME: power the container off (SIGRTMIN+4 asks its systemd for a
-# clean poweroff), then wait for nspawn; SIGKILL after 60 s.  The signal goes
-# to init as found now: the two boots that timed out here had recorded a
-# wrong pid, so their poweroff reached nobody, nspawn was SIGKILLed a minute
-# later and left /run/systemd/nspawn/propagate/NAME behind.
+# nspawn_stop SECONDS NSPAWN-PID...: power booted containers off, all at
+# once, and wait up to SECONDS for their systemd-nspawn to exit.  Each
+# container's init (found now: a recorded pid may be stale) gets SIGRTMIN+4,
+# a clean poweroff; without an init, nspawn gets SIGTERM (it halts the
+# container itself).  A container still up after SECONDS is named on stderr
+# with what is still running in it, then its init gets SIGKILL, which ends
+# its whole PID namespace.  SIGKILL to nspawn alone is not enough: the
+# container's systemd then lives on, re-parented (CI's e2e left systemd and
+# journald running that way, caught by tests/run.sh).  Returns 1 if some
+# container had to be killed.
+nspawn_stop() {
+	local secs=$1 pid init rc=0 t0=$SECONDS
+	shift
+	[ $# -gt 0 ] || return 0
+	for pid; do
+		pid_live "$pid" || continue
+		init=$(_image_find_init "$pid")
+		if [ -n "$init" ]; then kill -RTMIN+4 "$init" 2>/dev/null; else kill -TERM "$pid" 2>/dev/null; fi
+	done
+	if ! wait_gone "$secs" "$@"; then
+		rc=1
+		for pid; do
+			pid_live "$pid" || continue
+			init=$(_image_find_init "$pid")
+			echo "# nspawn_stop: container of nspawn $pid not down $((SECONDS - t0)) s after poweroff;" \
+				"running jobs: $(timeout 5 nsenter -t "${init:-$pid}" -a systemctl list-jobs --no-legend 2>&1 |
+					awk '$4 == "running" { printf "%s %s; ", $2, $3 }' | head -c 1000)" >&2
+			echo "# nspawn_stop: its processes: $(ps -o pid=,args= --ppid "${init:-$pid}" 2>/dev/null |
+				head -n 20 | tr -s ' \n' ' ')" >&2
+			if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null; else kill -KILL "$pid" 2>/dev/null; fi
+		done
+		if ! wait_gone 10 "$@"; then
+			for pid; do pid_live "$pid" && kill -KILL "$pid" 2>/dev/null; done
+			wait_gone 5 "$@"
+		fi
+	fi
+	wait "$@" 2>/dev/null
+	return $rc
+}
+
+# image_stop NAME: power the container off and wait for nspawn (nspawn_stop,
+# 60 s).  The poweroff goes to init as found now: the two boots that timed
+# out here had recorded a wrong pid, so their poweroff reached nobody,
+# nspawn was SIGKILLed a minute later and left
+# /run/systemd/nspawn/propagate/NAME behind.
 image_stop() {
-	local name=$1 pid i init
+	local name=$1 pid
 	pid=${_image_nspawn_pid[$name]:-}
 	[ -n "$pid" ] || return 0
-	init=${_image_init_pid[$name]:-}
-	_image_init_ok "$pid" "$init" || init=$(_image_find_init "$pid")
-	# Without an init, nspawn's own SIGTERM handling: it sends its
-	# --kill-signal (SIGRTMIN+3 with -b, a clean halt) to the container.
-	if kill -0 "$pid" 2>/dev/null; then
-		if [ -n "$init" ]; then kill -RTMIN+4 "$init" 2>/dev/null; else kill -TERM "$pid" 2>/dev/null; fi
-	fi
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	nspawn_stop 60 "$pid"
 	unset "_image_nspawn_pid[$name]"
 	return 0
 }

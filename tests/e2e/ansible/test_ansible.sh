@@ -36,6 +36,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SRC_DIR:=$(cd "$here/../../.." && pwd)}"
 : "${BUILD_DIR:=$SRC_DIR/build}"
 . "$SRC_DIR/tests/lib/common.sh"
+. "$SRC_DIR/tests/lib/image.sh"
 . "$here/image.sh"
 
 NET=10.212.12
@@ -81,25 +82,40 @@ on() { local h=$1; shift; ctl ssh "${SSH_OPTS[@]}" "root@${ADDR[$h]}" "$@"; }
 not() { ! "$@"; }
 json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+torn_down=0
 teardown() {
 	local h pid
+	[ "$torn_down" = 0 ] || return 0
+	torn_down=1
 	if [ "${PRISM_E2E_KEEP:-0}" = 1 ]; then
 		say "PRISM_E2E_KEEP=1: containers left running; SSH key and logs in $work:"
 		say "  ip netns exec $CTL ssh -i $work/id root@$NET.11"
 		say "  end them with: $0 --stop"
 		return
 	fi
+	# All containers powered off at once (nspawn_stop: a clean poweroff, up
+	# to 90 s, then SIGKILL to a container's init, which ends everything in
+	# it); the time it took is logged, and a container that had to be
+	# killed is named with what was still running in it.
+	local pids=() t1=$SECONDS
 	for h in $HOSTS; do
-		pid=$(cat "$work/nspawn-$h.pid" 2>/dev/null) || continue
-		kill -TERM "$pid" 2>/dev/null
+		pid=$(cat "$work/nspawn-$h.pid" 2>/dev/null) && pids+=("$pid")
 	done
+	rm -f "$work"/nspawn-*.pid
+	if [ ${#pids[@]} -gt 0 ]; then
+		if nspawn_stop 90 "${pids[@]}" 2>&1; then
+			say "containers powered off in $((SECONDS - t1)) s"
+		else
+			say "WARNING: containers killed after $((SECONDS - t1)) s (not down 90 s after poweroff)"
+		fi
+	fi
+	# Anything else still in a host's namespace would keep it alive.
 	for h in $HOSTS; do
-		pid=$(cat "$work/nspawn-$h.pid" 2>/dev/null) || continue
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		kill -KILL "$pid" 2>/dev/null
+		ip netns pids "pe2e-$h" 2>/dev/null | xargs -r kill -KILL
 	done
 	# the controller's HTTP server and webhook listener (bounded wait, reaped)
 	stop_pids $(cat "$work/http.pid" "$work/webhook.pid" 2>/dev/null)
+	rm -f "$work/http.pid" "$work/webhook.pid"
 	for h in $HOSTS; do ip netns del "pe2e-$h" 2>/dev/null; done
 	ip netns del "$CTL" 2>/dev/null
 }
@@ -406,4 +422,6 @@ check "AlertmanagerNotificationsFailing neither pending nor firing" \
 	bash -c '! grep -q AlertmanagerNotificationsFailing <<<"$1"' _ "$pa"
 
 say "done in $(($(date +%s) - t0)) s"
+# Stopped here, not only at exit, so its output is in the log.
+teardown
 finish

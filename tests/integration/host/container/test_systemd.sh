@@ -15,6 +15,7 @@
 . "$SRC_DIR/tests/lib/image.sh"
 . "$SRC_DIR/tests/integration/host/container/image.sh"
 die() { echo "FAIL: $*"; exit 1; }
+not() { ! "$@"; }
 HE=$BUILD_DIR/host-exporter
 [ -x "$HE" ] || die "no $HE (make)"
 command -v promtool >/dev/null || die "promtool missing (make deps)"
@@ -229,5 +230,31 @@ for k in all filt priv; do
 	sh_in "systemctl stop prism-ne-$k prism-he-$k" >/dev/null 2>&1
 	check "$k: host-exporter stopped cleanly" sh_in "! systemctl is-failed -q prism-he-$k"
 done
-image_stop "$name"
+
+# The test harness's own stop (tests/lib/image.sh nspawn_stop): a container
+# whose poweroff hangs (a unit that never stops) is killed after the bound,
+# its whole PID namespace with it -- SIGKILL to nspawn alone left the
+# container's systemd running (CI's e2e, caught by tests/run.sh).
+sh_in 'cat >/run/systemd/system/prism-hang.service <<EOF
+[Service]
+ExecStart=/bin/sleep infinity
+ExecStop=/bin/sleep infinity
+TimeoutStopSec=infinity
+EOF
+systemctl daemon-reload && systemctl start prism-hang'
+nspawn=${_image_nspawn_pid[$name]}
+init=$(_image_find_init "$nspawn")
+pidns=$(readlink "/proc/$init/ns/pid")
+in_pidns() { local f; for f in /proc/[0-9]*/ns/pid; do [ "$(readlink "$f" 2>/dev/null)" = "$pidns" ] && return 0; done; return 1; }
+check "a hung unit is running in the container" sh_in 'systemctl is-active -q prism-hang'
+check "the container's PID namespace is found ($pidns)" in_pidns
+nspawn_stop 3 "$nspawn" 2>"$d/stop.err"
+rc=$?
+check "nspawn_stop reports the container it had to kill (rc $rc)" test "$rc" = 1
+sed "s/^/# /" "$d/stop.err"
+check "... and names what still ran in it" grep -q 'prism-hang' "$d/stop.err"
+check "... nspawn is gone" not pid_live "$nspawn"
+check "... the container's init is gone" not pid_live "$init"
+check "... nothing is left in the container's PID namespace" not in_pidns
+unset "_image_nspawn_pid[$name]"
 finish
