@@ -79,6 +79,7 @@ struct ncdev {
 	const char *name;
 	uint32_t have;			/* bit per num[] */
 	bool nl;			/* the NL_SLOTS came from the link dump */
+	bool proven;			/* ... and its address proved it ours */
 	struct sd_kdev *kd;		/* its kept descriptors, or NULL */
 	int64_t v[NNUM];
 	char s[NSTR][SD_ATTR_MAX + 1];
@@ -87,14 +88,17 @@ struct ncdev {
 /*
  * Attribute slots (bit i: str_file[i], bit NSTR + i: num[i]).  On a real
  * sysfs, 14 of the 22 come from one RTM_GETLINK dump instead of 14 preads
- * per device, for every device proven to be the one the dump describes:
- * the same name, the same ifindex and the same hardware address read from
- * --path.sysfs (ID_SLOTS, read first), a non-zero address, and a dump that
- * sent every attribute.  A --path.sysfs of another network namespace (a
- * container's view of the host's /sys: its eth0 is not ours) or a device
- * replaced between the listing and the dump fails that check and is read
- * from sysfs whole, as are lo and other devices without an address (every
- * namespace has an "lo", index 1, address 00:...: nothing tells them apart).
+ * per device, for every device that is the one the dump describes: the
+ * same name, ifindex and hardware address read from --path.sysfs (ID_SLOTS,
+ * read first) as in the dump, which sent every attribute.  A non-zero
+ * address equal in both proves the device ours (a net_device lives in one
+ * namespace), and with it the namespace of --path.sysfs.  Without one such
+ * device nothing is taken from the dump: lo (index 1, address 00:... in
+ * every namespace) and other devices without an address tell nothing, and
+ * a --path.sysfs of another network namespace (a container's view of the
+ * host's /sys: its eth0 is not ours, even under our eth0's name and index)
+ * proves nothing.  A device that fails the check (replaced between the
+ * listing and the dump, another namespace's) is read from sysfs whole.
  * The dump gives what the sysfs attribute prints (net/core/net-sysfs.c and
  * rtnl_fill_ifinfo in net/core/rtnetlink.c): broadcast = IFLA_BROADCAST,
  * ifalias = IFLA_IFALIAS, operstate = IFLA_OPERSTATE (both DOWN for a link
@@ -211,9 +215,9 @@ static int rtnl_link(const struct nc_rtlink *l, void *arg)
 		if (!strcmp(m->d[i].name, l->name))
 			d = &m->d[i];
 	if (!d || !l->complete || !(d->have & 1u << A_IFINDEX) || d->v[A_IFINDEX] != l->ifindex ||
-	    !d->s[S_ADDRESS][0] || zero_addr(d->s[S_ADDRESS]) || strcmp(d->s[S_ADDRESS], l->addr) ||
-	    !sysfs_same(l->alias) || !sysfs_same(l->brd))
+	    strcmp(d->s[S_ADDRESS], l->addr) || !sysfs_same(l->alias) || !sysfs_same(l->brd))
 		return 0;
+	d->proven = d->s[S_ADDRESS][0] && !zero_addr(d->s[S_ADDRESS]);
 	memcpy(d->s[S_BROADCAST], l->brd, strlen(l->brd) + 1);
 	memcpy(d->s[S_IFALIAS], l->alias, strlen(l->alias) + 1);
 	/* operstates[] of net-sysfs.c; past it the attribute is EINVAL */
@@ -285,7 +289,7 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 		d = (struct ncdev *)(void *)devs->data + nd++;
 		d->name = e[i].name;
 		d->have = 0;
-		d->nl = false;
+		d->nl = d->proven = false;
 		d->kd = keep ? sd_keep_dev(&kept, &e[i]) : NULL;
 		if (snprintf(dir, sizeof(dir), "%s/%s", base, e[i].name) >= (int)sizeof(dir)) {
 			r = ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, e[i].name);
@@ -299,15 +303,17 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 	d = (struct ncdev *)(void *)devs->data;
 	if (keep && nd) {
 		struct rtnl_match m = { .d = d, .nd = nd };
+		bool proven = false;
 
 		r = netclass_rtnl_links(&rtnl_fd, ++rtnl_seq, rtnl_buf, sizeof(rtnl_buf), rtnl_link,
 					&m);
-		if (r < 0) {
-			/* no dump: every device from sysfs, as without netlink */
+		for (size_t i = 0; i < nd && r == 0; i++)
+			proven = proven || d[i].proven;
+		if (r < 0)	/* no dump: every device from sysfs, as without netlink */
 			log_debug("netclass: no link dump, reading sysfs", "err", strerror(-r), NULL);
+		if (!proven)
 			for (size_t i = 0; i < nd; i++)
 				d[i].nl = false;
-		}
 	}
 	for (size_t i = 0; i < nd; i++) {
 		uint32_t want = keep ? ALL_SLOTS & ~ID_SLOTS : 0;
