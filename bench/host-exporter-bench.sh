@@ -80,7 +80,7 @@ trace_floor() { # PORT PID NAME -> "ORC KEPT GZIP NFILES NDIRS NFAIL" (best of 5
 	command -v strace >/dev/null || { echo "0 0 0 0 0 0"; return; }
 	for i in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; done
 	curl -s -o "$d/$name.body" "http://127.0.0.1:$port/metrics"
-	strace -f -qq -y -ff -o "$d/$name.tr" -p "$pid" -e trace=%file,%desc 2>/dev/null &
+	strace -f -qq -y -ff -o "$d/$name.tr" -p "$pid" -e trace=%file,%desc,sendto 2>/dev/null &
 	spid=$!
 	# every thread traced before the scrape (seconds, not a fixed sleep)
 	for i in $(seq 1 100); do
