@@ -75,9 +75,9 @@ done
 # The floor of each column: trace one scrape (after warm-up, so kept
 # descriptors show as reads), replay it.  Needs strace (the floor rows are
 # left out without it).
-trace_floor() { # PORT PID NAME -> "ORC KEPT GZIP NFILES NDIRS NFAIL" (best of 5 runs)
+trace_floor() { # PORT PID NAME -> "ORC KEPT GZIP NFILES NDIRS NFAIL NDUMPS" (best of 5 runs)
 	local port=$1 pid=$2 name=$3 spid ok i
-	command -v strace >/dev/null || { echo "0 0 0 0 0 0"; return; }
+	command -v strace >/dev/null || { echo "0 0 0 0 0 0 0"; return; }
 	for i in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; done
 	curl -s -o "$d/$name.body" "http://127.0.0.1:$port/metrics"
 	strace -f -qq -y -ff -o "$d/$name.tr" -p "$pid" -e trace=%file,%desc,sendto 2>/dev/null &
@@ -269,8 +269,9 @@ def floor_rows(fl):
     return (fl[0] + fl[2]) / 1e3, (fl[1] + fl[2]) / 1e3
 o16, k16 = floor_rows(fl16)
 oall, kall = floor_rows(flall)
-print("floor from one traced scrape (files read, dirs listed, failed opens): %d/%d/%d | %d/%d/%d"
-      % (fl16[3], fl16[4], fl16[5], flall[3], flall[4], flall[5]))
+print("floor from one traced scrape (files read, dirs listed, failed opens, link dumps): "
+      "%d/%d/%d/%d | %d/%d/%d/%d" % (fl16[3], fl16[4], fl16[5], fl16[6], flall[3], flall[4],
+                                     flall[5], flall[6]))
 print("%-38s %11.3f %11s %7s | %11.3f" % ("floor CPU ms/scrape, open/read/close+gz", o16, "", "", oall))
 print("%-38s %11.3f %11s %7s | %11.3f" % ("floor CPU ms/scrape, kept fds+gz", k16, "", "", kall))
 if o16 and oall:

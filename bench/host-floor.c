@@ -4,7 +4,7 @@
  * N times, and gzip the bytes it sends; prints the mean time per iteration
  * in microseconds of CPU time (user + system):
  *
- *   ORC_US KEPT_US GZIP_US NFILES NDIRS NFAIL
+ *   ORC_US KEPT_US GZIP_US NFILES NDIRS NFAIL NDUMPS
  *
  *   orc   open, read, close every file; open, list and close every
  *         directory (what a reader without kept descriptors pays:
@@ -226,7 +226,7 @@ static void one(struct ent *e, bool kept)
 
 int main(int argc, char **argv)
 {
-	int n = argc > 3 ? atoi(argv[3]) : 300, nf = 0, nd = 0, nn = 0;
+	int n = argc > 3 ? atoi(argv[3]) : 300, nf = 0, nd = 0, nn = 0, nl = 0;
 	struct libdeflate_compressor *z;
 	char line[4200], *body, *out;
 	size_t blen = 0, bcap = 1 << 16;
@@ -256,6 +256,7 @@ int main(int argc, char **argv)
 		nf += line[0] == 'F';
 		nd += line[0] == 'D';
 		nn += line[0] == 'N';
+		nl += line[0] == 'L';
 		nents++;
 	}
 	fclose(f);
@@ -316,6 +317,6 @@ int main(int argc, char **argv)
 		if (libdeflate_gzip_compress(z, body, blen, out, libdeflate_gzip_compress_bound(z, blen)) == 0)
 			return 1;
 	gz = (now_us() - t0) / n;
-	printf("%.1f %.1f %.1f %d %d %d\n", orc, kept, gz, nf, nd, nn);
+	printf("%.1f %.1f %.1f %d %d %d %d\n", orc, kept, gz, nf, nd, nn, nl);
 	return 0;
 }
