@@ -8,6 +8,7 @@ output files (one per thread): the list bench/host-floor.c replays.
   N path   an open that failed
   T path   a stat of a path
   S path   a statfs
+  L RTM_GETLINK   an rtnetlink link dump (netclass on a real sysfs)
 
 usage: host-trace-list.py PID STRACE_FILE... > LIST   (PID: the exporter's)
 """
@@ -17,6 +18,7 @@ OPEN = re.compile(r'^openat\((?:AT_FDCWD|\d+)(?:<[^>]*>)?, "((?:[^"\\]|\\.)*)", 
 FDCALL = re.compile(r'^(read|pread64|getdents64)\((\d+)<([^>]*)>, .*\) = (-?\d+)')
 STAT = re.compile(r'^(?:newfstatat|stat|lstat)\((?:(?:AT_FDCWD|\d+)(?:<([^>]*)>)?, )?"((?:[^"\\]|\\.)*)"')
 STATFS = re.compile(r'^statfs\("((?:[^"\\]|\\.)*)"')
+GETLINK = re.compile(r'^(?:sendto|sendmsg)\(\d+(?:<[^>]*>)?, .*nlmsg_type=RTM_GETLINK.*NLM_F_DUMP')
 
 PID = sys.argv[1]
 out, seen = [], set()
@@ -61,6 +63,9 @@ for fn in sys.argv[2:]:
             if not rel.startswith("/") and m.group(1) and not line.startswith("newfstatat(AT_FDCWD"):
                 rel = m.group(1) + "/" + rel
             add("T", rel)
+            continue
+        if GETLINK.match(line):
+            add("L", "RTM_GETLINK")
             continue
         m = STATFS.match(line)
         if m:

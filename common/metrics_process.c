@@ -49,7 +49,11 @@ struct process_ctx {
 	pthread_mutex_t dir_lock;	/* fd_dir's offset, for the getdents64 path */
 };
 
-/* Reads a small /proc file from a kept descriptor (NUL-terminated). */
+/* Reads a small /proc file from a kept descriptor (NUL-terminated).
+ * /proc/PID/stat and /proc/PID/limits are single_open seq_files
+ * (fs/proc/base.c): the first read from offset 0 formats the whole file
+ * and returns all of it that fits, so a read shorter than asked is the
+ * end; no second pread to see 0 (one system call per file per scrape). */
 static ssize_t pread_small(int fd, char *b, size_t size)
 {
 	size_t len = 0;
@@ -64,6 +68,8 @@ static ssize_t pread_small(int fd, char *b, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;	/* short: the end */
 	}
 	b[len] = '\0';
 	return (ssize_t)len;

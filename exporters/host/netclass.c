@@ -78,9 +78,48 @@ static const char *const str_file[NSTR] = { "address", "broadcast", "duplex", "i
 struct ncdev {
 	const char *name;
 	uint32_t have;			/* bit per num[] */
+	bool nl;			/* the NL_SLOTS came from the link dump */
+	bool proven;			/* ... and its address proved it ours */
+	struct sd_kdev *kd;		/* its kept descriptors, or NULL */
 	int64_t v[NNUM];
 	char s[NSTR][SD_ATTR_MAX + 1];
 };
+
+/*
+ * Attribute slots (bit i: str_file[i], bit NSTR + i: num[i]).  On a real
+ * sysfs, 14 of the 22 come from one RTM_GETLINK dump instead of 14 preads
+ * per device, for every device that is the one the dump describes: the
+ * same name, ifindex and hardware address read from --path.sysfs (ID_SLOTS,
+ * read first) as in the dump, which sent every attribute.  A non-zero
+ * address equal in both proves the device ours (a net_device lives in one
+ * namespace), and with it the namespace of --path.sysfs.  Without one such
+ * device nothing is taken from the dump: lo (index 1, address 00:... in
+ * every namespace) and other devices without an address tell nothing, and
+ * a --path.sysfs of another network namespace (a container's view of the
+ * host's /sys: its eth0 is not ours, even under our eth0's name and index)
+ * proves nothing.  A device that fails the check (replaced between the
+ * listing and the dump, another namespace's) is read from sysfs whole.
+ * The dump gives what the sysfs attribute prints (net/core/net-sysfs.c and
+ * rtnl_fill_ifinfo in net/core/rtnetlink.c): broadcast = IFLA_BROADCAST,
+ * ifalias = IFLA_IFALIAS, operstate = IFLA_OPERSTATE (both DOWN for a link
+ * that is not running), carrier = IFLA_CARRIER and dormant = IFF_DORMANT
+ * only while the link is up (sysfs answers EINVAL otherwise),
+ * carrier_changes/_up_count/_down_count = IFLA_CARRIER_CHANGES/_UP_COUNT/
+ * _DOWN_COUNT, iflink = IFLA_LINK (ifindex when left out), link_mode =
+ * IFLA_LINKMODE, mtu, netdev_group = IFLA_GROUP, type = ifi_type,
+ * tx_queue_len = IFLA_TXQLEN.  flags (dev->flags, not ifi_flags), duplex and
+ * speed (ethtool), addr_assign_type, dev_id and name_assign_type have no
+ * netlink twin and stay sysfs reads.
+ */
+#define SLOT(i) (1u << (i))
+#define NSLOT(a) (1u << (NSTR + (a)))
+#define ALL_SLOTS ((1u << (NSTR + NNUM)) - 1)
+#define ID_SLOTS (SLOT(S_ADDRESS) | NSLOT(A_IFINDEX))
+#define NL_SLOTS                                                                                \
+	(SLOT(S_BROADCAST) | SLOT(S_IFALIAS) | SLOT(S_OPERSTATE) | NSLOT(A_CARRIER) |           \
+	 NSLOT(A_CARRIER_CHANGES) | NSLOT(A_CARRIER_DOWN) | NSLOT(A_CARRIER_UP) |               \
+	 NSLOT(A_DORMANT) | NSLOT(A_IFLINK) | NSLOT(A_LINK_MODE) | NSLOT(A_MTU) |               \
+	 NSLOT(A_GROUP) | NSLOT(A_TYPE) | NSLOT(A_TXQLEN))
 
 static struct host_regex ignored_re;
 /* Kept attribute descriptors (sysdir.h): on a real sysfs an open here walks
@@ -90,6 +129,13 @@ static struct sd_keep kept;
 /* class/net itself, rewound rather than reopened (sysdir.h sd_kdir) */
 static struct sd_kdir classdir = SD_KDIR_INIT;
 static bool ignore_invalid_speed, use_netlink, rtnl_with_stats;
+/* The link dump's socket and receive buffer: used only by the scrape that
+ * holds `kept` (sd_keep_begin), so one at a time.  8 KiB: the kernel sends
+ * one link per message (2-3 kB with IFLA_STATS64 and AF_SPEC); a larger
+ * one fails the dump (-EMSGSIZE) and the scrape reads sysfs. */
+static int rtnl_fd = -1;
+static uint32_t rtnl_seq;
+static char rtnl_buf[8192];
 
 /* Errors the library passes over: the attribute is just not there. */
 static bool attr_absent(int err)
@@ -98,12 +144,16 @@ static bool attr_absent(int err)
 	       err == -EINVAL || err == -ELOOP || err == -EISDIR || err == -ENOTDIR;
 }
 
-static int read_dev(struct collector_ctx *c, const char *dir, struct ncdev *d, struct sd_kdev *kd)
+/* The attributes of slots `want` (d->have and the strings were reset). */
+static int read_dev(struct collector_ctx *c, const char *dir, struct ncdev *d, struct sd_kdev *kd,
+		    uint32_t want)
 {
 	char val[SD_ATTR_MAX + 1];
 	int r;
 
 	for (int i = 0; i < NSTR; i++) {
+		if (!(want & SLOT(i)))
+			continue;
 		r = sd_keep_read(kd, (unsigned)i, dir, str_file[i], d->s[i]);
 		if (r < 0) {
 			d->s[i][0] = '\0';
@@ -113,6 +163,8 @@ static int read_dev(struct collector_ctx *c, const char *dir, struct ncdev *d, s
 		}
 	}
 	for (int i = 0; i < NNUM; i++) {
+		if (!(want & NSLOT(i)))
+			continue;
 		r = sd_keep_read(kd, (unsigned)(NSTR + i), dir, num[i].file, val);
 		if (r < 0) {
 			if (!attr_absent(r))
@@ -126,6 +178,71 @@ static int read_dev(struct collector_ctx *c, const char *dir, struct ncdev *d, s
 			d->v[i] = 0;
 		d->have |= 1u << i;
 	}
+	return 0;
+}
+
+/* What the sysfs read of "<v>\n" gives: SD_ATTR_MAX bytes at most, then
+ * bytes.TrimSpace (sysdir.c); false when that is not v itself. */
+static bool sysfs_same(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n + 1 <= SD_ATTR_MAX && !(n && (strchr(" \t\n\r\v\f", v[0]) ||
+					       strchr(" \t\n\r\v\f", v[n - 1])));
+}
+
+static bool zero_addr(const char *a)
+{
+	for (; *a; a++)
+		if (*a != '0' && *a != ':')
+			return false;
+	return true;
+}
+
+struct rtnl_match {
+	struct ncdev *d;
+	size_t nd;
+};
+
+/* One link of the dump: fill the NL_SLOTS of the device it proves to be. */
+static int rtnl_link(const struct nc_rtlink *l, void *arg)
+{
+	const struct rtnl_match *m = arg;
+	struct ncdev *d = NULL;
+	bool up = l->flags & IFF_UP;
+
+	for (size_t i = 0; i < m->nd && !d; i++)
+		if (!strcmp(m->d[i].name, l->name))
+			d = &m->d[i];
+	if (!d || !l->complete || !(d->have & 1u << A_IFINDEX) || d->v[A_IFINDEX] != l->ifindex ||
+	    strcmp(d->s[S_ADDRESS], l->addr) || !sysfs_same(l->alias) || !sysfs_same(l->brd))
+		return 0;
+	d->proven = d->s[S_ADDRESS][0] && !zero_addr(d->s[S_ADDRESS]);
+	memcpy(d->s[S_BROADCAST], l->brd, strlen(l->brd) + 1);
+	memcpy(d->s[S_IFALIAS], l->alias, strlen(l->alias) + 1);
+	/* operstates[] of net-sysfs.c; past it the attribute is EINVAL */
+	static const char *const ops[] = { "unknown", "notpresent", "down", "lowerlayerdown",
+					   "testing", "dormant", "up" };
+	snprintf(d->s[S_OPERSTATE], sizeof(d->s[S_OPERSTATE]), "%s",
+		 l->operstate < sizeof(ops) / sizeof(ops[0]) ? ops[l->operstate] : "");
+	if (up) {
+		d->v[A_CARRIER] = l->carrier;
+		d->v[A_DORMANT] = (l->flags & IFF_DORMANT) != 0;
+		d->have |= 1u << A_CARRIER | 1u << A_DORMANT;
+	}
+	d->v[A_CARRIER_CHANGES] = l->carrier_changes;
+	d->v[A_CARRIER_DOWN] = l->carrier_down;
+	d->v[A_CARRIER_UP] = l->carrier_up;
+	d->v[A_IFLINK] = l->iflink;
+	d->v[A_LINK_MODE] = l->linkmode;
+	d->v[A_MTU] = l->mtu;
+	d->v[A_GROUP] = l->group;
+	d->v[A_TYPE] = l->type;
+	d->v[A_TXQLEN] = l->txqlen;
+	d->have |= 1u << A_CARRIER_CHANGES | 1u << A_CARRIER_DOWN | 1u << A_CARRIER_UP |
+		   1u << A_IFLINK | 1u << A_LINK_MODE | 1u << A_MTU | 1u << A_GROUP |
+		   1u << A_TYPE | 1u << A_TXQLEN;
+	d->nl = true;
 	return 0;
 }
 
@@ -172,15 +289,49 @@ static int collect_netclass(struct collector_ctx *c, struct metrics_writer *w)
 		d = (struct ncdev *)(void *)devs->data + nd++;
 		d->name = e[i].name;
 		d->have = 0;
+		d->nl = d->proven = false;
+		d->kd = keep ? sd_keep_dev(&kept, &e[i]) : NULL;
 		if (snprintf(dir, sizeof(dir), "%s/%s", base, e[i].name) >= (int)sizeof(dir)) {
 			r = ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, e[i].name);
 			goto fail;
 		}
-		r = read_dev(c, dir, d, keep ? sd_keep_dev(&kept, &e[i]) : NULL);
+		/* on a real sysfs, what proves a device first (the rest below) */
+		r = read_dev(c, dir, d, d->kd, keep ? ID_SLOTS : ALL_SLOTS);
 		if (r < 0)
 			goto fail;
+	}
+	d = (struct ncdev *)(void *)devs->data;
+	if (keep && nd) {
+		struct rtnl_match m = { .d = d, .nd = nd };
+		bool proven = false;
+
+		r = netclass_rtnl_links(&rtnl_fd, ++rtnl_seq, rtnl_buf, sizeof(rtnl_buf), rtnl_link,
+					&m);
+		for (size_t i = 0; i < nd && r == 0; i++)
+			proven = proven || d[i].proven;
+		if (r < 0)	/* no dump: every device from sysfs, as without netlink */
+			log_debug("netclass: no link dump, reading sysfs", "err", strerror(-r), NULL);
+		if (!proven)
+			for (size_t i = 0; i < nd; i++)
+				d[i].nl = false;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		uint32_t want = keep ? ALL_SLOTS & ~ID_SLOTS : 0;
+
+		if (d[i].nl)
+			want &= ~NL_SLOTS;
+		else if (keep) {
+			/* a failed dump may have filled part of it */
+			d[i].have &= 1u << A_IFINDEX;
+		}
+		if (snprintf(dir, sizeof(dir), "%s/%s", base, d[i].name) >= (int)sizeof(dir)) {
+			r = ctx_error(c, -ENAMETOOLONG, "%s/%s: path too long", base, d[i].name);
+			goto fail;
+		}
+		if (want && (r = read_dev(c, dir, &d[i], d[i].kd, want)) < 0)
+			goto fail;
 		/* os.ReadDir of the device directory */
-		if (!d->have && !d->s[S_OPERSTATE][0]) {
+		if (!d[i].have && !d[i].s[S_OPERSTATE][0]) {
 			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 			if (fd < 0) {
@@ -285,6 +436,9 @@ static void netclass_teardown(void)
 	host_regex_free(&ignored_re);
 	sd_keep_free(&kept);
 	sd_kdir_close(&classdir);
+	if (rtnl_fd >= 0)
+		close(rtnl_fd);
+	rtnl_fd = -1;
 }
 
 const struct collector collector_netclass = {

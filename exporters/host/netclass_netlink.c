@@ -165,19 +165,18 @@ static struct nlmsghdr *nl_next(struct nlmsghdr *h, size_t *len)
  * Send req and hand every reply message to cb until NLMSG_DONE (dump) or
  * the first reply (not a dump).  0, the kernel's negative errno, or cb's.
  */
-static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool dump,
-		   int (*cb)(const struct nlmsghdr *, void *), void *arg)
+static int nl_talk_buf(int fd, struct nlmsghdr *req, bool dump, char *buf, size_t size,
+		       int (*cb)(const struct nlmsghdr *, void *), void *arg)
 {
-	struct rbuf *b = c->rb[0];
 	size_t len;
 	int r;
 
-	if ((r = rbuf_reserve(b, RCVBUF)) < 0)
-		return r;
 	if (send(fd, req, req->nlmsg_len, 0) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t got = recv(fd, b->data, RCVBUF, 0);
+		/* MSG_TRUNC: the datagram's real length, so a message larger
+		 * than buf is an error, not a silently cut walk */
+		ssize_t got = recv(fd, buf, size, MSG_TRUNC);
 
 		if (got < 0) {
 			if (errno == EINTR)
@@ -186,8 +185,10 @@ static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool d
 		}
 		if (got == 0)
 			return -EPIPE;
+		if ((size_t)got > size)
+			return -EMSGSIZE;
 		len = (size_t)got;
-		for (struct nlmsghdr *h = nl_ok((struct nlmsghdr *)(void *)b->data, len); h;
+		for (struct nlmsghdr *h = nl_ok((struct nlmsghdr *)(void *)buf, len); h;
 		     h = nl_next(h, &len)) {
 			if (h->nlmsg_seq != req->nlmsg_seq)
 				continue;
@@ -210,6 +211,14 @@ static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool d
 				return 0;
 		}
 	}
+}
+
+static int nl_talk(struct collector_ctx *c, int fd, struct nlmsghdr *req, bool dump,
+		   int (*cb)(const struct nlmsghdr *, void *), void *arg)
+{
+	int r = rbuf_reserve(c->rb[0], RCVBUF);
+
+	return r < 0 ? r : nl_talk_buf(fd, req, dump, c->rb[0]->data, RCVBUF, cb, arg);
 }
 
 /* Attribute walk over [p, p + len): fills tb[type] (NULL when absent). */
@@ -566,4 +575,96 @@ int netclass_netlink_collect(struct collector_ctx *c, struct metrics_writer *w,
 		}
 	}
 	return 0;
+}
+
+/* ---- the sysfs mode's link attributes (netclass.c) ---- */
+
+struct rtnl_walk {
+	int (*cb)(const struct nc_rtlink *, void *);
+	void *arg;
+};
+
+static int rtlink_cb(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtnl_walk *wk = arg;
+	const struct ifinfomsg *ifi = (const void *)((const char *)h + NLMSG_HDRLEN);
+	const struct nlattr *tb[IFLA_MAX + 1];
+	size_t hl = NLMSG_LENGTH(sizeof(*ifi));
+	struct nc_rtlink l;
+
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < hl)
+		return 0;
+	attrs((const char *)h + hl, h->nlmsg_len - hl, tb, IFLA_MAX);
+	memset(&l, 0, sizeof(l));
+	attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
+	l.ifindex = ifi->ifi_index;
+	l.flags = ifi->ifi_flags;
+	l.type = ifi->ifi_type;
+	/* what every kernel since 4.16 sends for a link (IFLA_CARRIER_*_COUNT) */
+	l.complete = tb[IFLA_IFNAME] && tb[IFLA_MTU] && tb[IFLA_TXQLEN] && tb[IFLA_OPERSTATE] &&
+		     tb[IFLA_LINKMODE] && tb[IFLA_GROUP] && tb[IFLA_CARRIER] &&
+		     tb[IFLA_CARRIER_CHANGES] && tb[IFLA_CARRIER_UP_COUNT] &&
+		     tb[IFLA_CARRIER_DOWN_COUNT];
+	attr_hw(tb[IFLA_ADDRESS], l.addr, sizeof(l.addr));
+	attr_hw(tb[IFLA_BROADCAST], l.brd, sizeof(l.brd));
+	attr_str(tb[IFLA_IFALIAS], l.alias, sizeof(l.alias));
+	l.operstate = (unsigned)attr_uint(tb[IFLA_OPERSTATE]);
+	l.linkmode = (unsigned)attr_uint(tb[IFLA_LINKMODE]);
+	l.mtu = (uint32_t)attr_uint(tb[IFLA_MTU]);
+	l.txqlen = (uint32_t)attr_uint(tb[IFLA_TXQLEN]);
+	l.group = (int32_t)(uint32_t)attr_uint(tb[IFLA_GROUP]);
+	l.iflink = tb[IFLA_LINK] ? (int32_t)(uint32_t)attr_uint(tb[IFLA_LINK]) : ifi->ifi_index;
+	l.carrier = attr_uint(tb[IFLA_CARRIER]) != 0;
+	l.carrier_changes = (uint32_t)attr_uint(tb[IFLA_CARRIER_CHANGES]);
+	l.carrier_up = (uint32_t)attr_uint(tb[IFLA_CARRIER_UP_COUNT]);
+	l.carrier_down = (uint32_t)attr_uint(tb[IFLA_CARRIER_DOWN_COUNT]);
+	return wk->cb(&l, wk->arg);
+}
+
+int netclass_rtnl_links(int *fd, uint32_t seq, char *buf, size_t size,
+			int (*cb)(const struct nc_rtlink *, void *), void *arg)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+		struct nlattr a;
+		uint32_t mask;
+	} req;
+	struct rtnl_walk wk = { .cb = cb, .arg = arg };
+	int r;
+
+	if (*fd < 0) {
+		struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+		/* a dump is built inside send() and recv() themselves; this
+		 * only bounds a reply that never comes */
+		struct timeval tv = { .tv_sec = 2 };
+
+		*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (*fd < 0)
+			return -errno;
+		if (setsockopt(*fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		    bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = RTM_GETLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.h.nlmsg_seq = seq;
+	req.i.ifi_family = AF_UNSPEC;
+	/* no IFLA_STATS/STATS64 (Linux 5.0+; an older kernel ignores the bit):
+	 * the counters are netdev's, and each costs the driver's
+	 * ndo_get_stats64 and 300 bytes per link */
+	req.a.nla_type = IFLA_EXT_MASK;
+	req.a.nla_len = NLA_HDRLEN + sizeof(req.mask);
+	req.mask = RTEXT_FILTER_SKIP_STATS;
+	if ((r = nl_talk_buf(*fd, &req.h, true, buf, size, rtlink_cb, &wk)) == 0)
+		return 0;
+fail:
+	/* the socket may hold the rest of a dump: never reuse it */
+	close(*fd);
+	*fd = -1;
+	return r;
 }

@@ -9,6 +9,9 @@
 #define HOST_NETCLASS_NETLINK_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/if.h>
 
 #include "collector.h"
 
@@ -19,5 +22,27 @@
  * in ctx). */
 int netclass_netlink_collect(struct collector_ctx *c, struct metrics_writer *w,
 			     bool (*ignored)(const char *name), bool with_stats);
+
+/*
+ * For netclass's sysfs mode (netclass.c): one RTM_GETLINK dump, each link's
+ * attributes as the kernel sends them handed to cb (a negative return
+ * stops the walk and is returned).  *fd is a NETLINK_ROUTE socket opened on
+ * first use and kept (closed and set to -1 after any error); buf (size
+ * bytes) receives the dump; a message larger than it fails with
+ * -EMSGSIZE.  The caller serialises calls on one *fd.
+ */
+struct nc_rtlink {
+	char name[IFNAMSIZ];
+	int ifindex;
+	unsigned flags, type, operstate, linkmode;
+	bool complete;		/* every attribute below but addresses, alias sent */
+	char addr[3 * 32], brd[3 * 32];	/* "aa:bb:..", "" without IFLA_ADDRESS */
+	char alias[IFALIASZ];
+	uint32_t mtu, txqlen, carrier_changes, carrier_up, carrier_down;
+	int32_t group, iflink;	/* iflink: IFLA_LINK, else ifindex */
+	bool carrier;
+};
+int netclass_rtnl_links(int *fd, uint32_t seq, char *buf, size_t size,
+			int (*cb)(const struct nc_rtlink *, void *), void *arg);
 
 #endif

@@ -45,7 +45,7 @@ mkdev a0 1400 && mkdev b0 1500 || { fail "could not create $kind devices"; finis
 step first
 check "first: a0 and b0 read (mtu 1400, 1500)" [ "$(value "$d/first" a0) $(value "$d/first" b0)" = "1400 1500" ]
 series "$hp" >/dev/null
-check "descriptors kept between scrapes (22 attributes of each of a0, b0, lo)" [ "$(kept_fds)" -ge 60 ]
+check "descriptors kept between scrapes (8 attributes of each of a0, b0, the rest from the link dump; 22 of lo)" [ "$(kept_fds)" -ge 36 ]
 # class/net itself is rewound, not reopened (sysdir.h sd_kdir): every step
 # below (devices added, renamed, removed, replaced) is listed through it
 dir_fds() {
@@ -59,7 +59,7 @@ check "the class/net directory descriptor is kept between scrapes ($(dir_fds))" 
 
 ip link set a0 mtu 1234
 step changed
-check "changed: a0's new mtu read through its kept descriptor" [ "$(value "$d/changed" a0)" = 1234 ]
+check "changed: a0's new mtu read" [ "$(value "$d/changed" a0)" = 1234 ]
 
 # a0 renamed to a9 and a new a0 created: the kept descriptors of "a0" now
 # belong to a9's node; the listing's d_ino tells them apart
