@@ -288,6 +288,7 @@ struct scrape_pool {
 	/* pool_release: idle workers drop their read buffers and stack pages */
 	unsigned release_gen;	/* bumped by each release */
 	unsigned release_left;	/* idle workers that have not done it yet */
+	bool used;		/* a worker took a ticket since the last release */
 	pthread_cond_t released;	/* CLOCK_MONOTONIC; release_left reached 0 */
 };
 
@@ -413,7 +414,7 @@ static void *worker_main(void *arg)
 {
 	struct scrape_pool *p = arg;
 	struct rbuf rb[CTX_RBUFS] = { { 0 } };
-	bool retire = false;
+	bool retire = false, used = false;
 	unsigned gen;
 
 	pthread_mutex_lock(&p->mu);
@@ -428,12 +429,16 @@ static void *worker_main(void *arg)
 			int w;
 
 			if (gen != p->release_gen) {
-				/* pool_release: now, not after an idle second */
+				/* pool_release: now, not after an idle second
+				 * (nothing to do if no job ran since the last) */
 				gen = p->release_gen;
-				pthread_mutex_unlock(&p->mu);
-				(void)worker_rbufs_free(rb);
-				mem_stack_release();
-				pthread_mutex_lock(&p->mu);
+				if (used) {
+					used = false;
+					pthread_mutex_unlock(&p->mu);
+					(void)worker_rbufs_free(rb);
+					mem_stack_release();
+					pthread_mutex_lock(&p->mu);
+				}
 				if (p->release_left && --p->release_left == 0)
 					pthread_cond_broadcast(&p->released);
 				continue;
@@ -469,6 +474,7 @@ static void *worker_main(void *arg)
 		if (retire || !p->head)
 			break;	/* retiring, or stop with the queue drained */
 		t = p->head;
+		used = p->used = true;
 		p->queued--;
 		p->head = t->next;
 		if (!p->head)
@@ -543,7 +549,10 @@ static void spare_release(void)
  * its own, so the release wakes them to do it and waits for them (bounded:
  * RELEASE_WAIT_NS), so that the heap trim after the hooks finds their
  * buffers already freed.  A worker busy with a scrape does it when it next
- * waits.  Once per burst or quiet period, never per scrape.
+ * waits; one that ran no job since the last release has nothing to give,
+ * and with no job run by any, no worker is woken.  Once per burst or quiet
+ * period (and per scrape of a burst's stragglers: main.c), never per lone
+ * scrape.
  */
 #define RELEASE_WAIT_NS 100000000ull
 static _Atomic(struct scrape_pool *) release_pool;
@@ -557,6 +566,11 @@ static void pool_release(void)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->mu);
+	if (!p->used) {
+		pthread_mutex_unlock(&p->mu);
+		return;	/* no worker ran a job since the last release */
+	}
+	p->used = false;
 	p->release_gen++;
 	p->release_left = p->nidle;
 	pthread_cond_broadcast(&p->cv);
