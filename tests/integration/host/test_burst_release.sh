@@ -107,8 +107,8 @@ for name, strag in (("burst", 0), ("burst and a straggler's 10 scrapes", 10)):
     for attempt in range(5):
         idle = 0 if san else idle_level()
         a, ov, late = burst(strag)
-        if ov and late < 0.5:
-            break
+        if san or (ov and late < 0.5):
+            break	# (under sanitizers only the answers count)
         print("# attempt %d: overlapped %s, stragglers took %.2f s: again" % (attempt + 1, ov, late))
     else:
         print("FAIL %s: no overlapping burst in 5 attempts" % name)
