@@ -18,8 +18,10 @@
 # every library host-exporter loads), and memory again 5 s after the
 # scrapers stopped.  Prints ratios.
 # The "8 scrapers" rows end with the memory read as the last answer arrives
-# ("RSS/PSS after warm-up": right after the burst); host-exporter lets at
-# most --collector.max-concurrent scrapes (default: the CPUs) collect at once.
+# ("RSS/PSS after warm-up": right after the burst), and again 0.5 s later;
+# host-exporter lets at most --collector.max-concurrent scrapes (default: the
+# CPUs) collect at once and gives back what a burst made when its last scrape
+# is over (exporters/host/main.c, "The end of a burst").
 # Never fails on speed.  SCRAPES (default 300) sets the sequential count;
 # HOST_EXPORTER=PATH benchmarks another build (A/B: run two builds in turn).
 set -u
@@ -194,6 +196,11 @@ for name, port, pid in (("host-exporter", hp, hpid), ("node_exporter", np_, npid
     r["rss"] = rss(pid)
     r["rssanon"] = rss(pid, "RssAnon:")
     r["pss"] = rss(pid, "Pss:", "smaps_rollup")
+    # and half a second later (labelled): what a release still under way
+    # as the last answer arrived would give back
+    time.sleep(0.5)
+    r["anon05"] = rss(pid, "RssAnon:")
+    r["pss05"] = rss(pid, "Pss:", "smaps_rollup")
     r["plain"], r["gzip"] = plain, gz
     res[name] = r
 
@@ -235,6 +242,8 @@ rows = [
     ("RSS after warm-up (MB)", "rss", None),
     ("  of which anonymous (MB)", "rssanon", None),
     ("PSS after warm-up (MB)", "pss", None),
+    ("anonymous 0.5 s after last answer (MB)", "anon05", None),
+    ("PSS 0.5 s after last answer (MB)", "pss05", None),
     ("anonymous, 5 s after the scrapers (MB)", "anonq", None),
     ("PSS, 5 s after the scrapers (MB)", "pssq", None),
     ("bytes per scrape, plain", "plain", "%d"),
@@ -249,7 +258,7 @@ print("%-38s %11s %11s %7s | %11s %11s %7s" % ("collectors", "16", "same 16", ""
                                                "defaults", "defaults", ""))
 for label, k, fmt in rows:
     a, b, c, e = h[k], n[k], hfull[k], full[k]
-    if k in ("rss", "rssanon", "pss", "anonq", "pssq"):
+    if k in ("rss", "rssanon", "pss", "anon05", "pss05", "anonq", "pssq"):
         sa, sb, sc, se = ("%.1f" % (x / 1e6) for x in (a, b, c, e))
     else:
         sa, sb, sc, se = (fmt % x for x in (a, b, c, e))

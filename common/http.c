@@ -12,7 +12,7 @@
  *   access_cb last    handler runs; its answer (recorded by http_respond*)
  *                     is queued here; a suspended request gets this call
  *                     again after http_request_resume()
- *   completed_cb      state returned to the cache, in_flight--
+ *   completed_cb      state returned to the cache, in_flight--, on_done
  * Responses are only ever queued from access_cb, i.e. on the connection's
  * own thread, which is what libmicrohttpd requires (MHD_queue_response).
  */
@@ -1060,6 +1060,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *s = cls;
 	struct http_request *r = *con_cls;
 	bool timed_out;
+	void *ud;
 
 	if (!r)
 		return;
@@ -1106,8 +1107,11 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && r->responded &&
 	    (r->too_large || r->must_close))
 		linger_add(&s->linger, conn);
+	ud = r->userdata;
 	request_put(r);
 	atomic_fetch_sub_explicit(&s->in_flight, 1, memory_order_release);
+	if (s->cfg.on_done)
+		s->cfg.on_done(ud);
 }
 
 static bool match_route(struct http_request *r, const struct route_rt *rt, const char *path)

@@ -80,6 +80,11 @@ struct http_config {
 	int gzip_level;			/* 1..9, 0 = default (6) */
 	const char *server_name;	/* for logs */
 	struct http_hooks hooks;
+	/* Called last for every request that reached the request line, when
+	 * it is over: its answer sent (or given up on) and its state, buffers
+	 * included, handed back; userdata is what the handler set (the
+	 * request itself is gone).  On the connection's thread.  NULL: none. */
+	void (*on_done)(void *userdata);
 };
 
 /* Fill cfg with the defaults above. */

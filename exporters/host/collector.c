@@ -285,6 +285,11 @@ struct scrape_pool {
 	unsigned nidle;		/* workers waiting for a ticket */
 	unsigned queued;	/* tickets in the queue */
 	bool stop;
+	/* pool_release: idle workers drop their read buffers and stack pages */
+	unsigned release_gen;	/* bumped by each release */
+	unsigned release_left;	/* idle workers that have not done it yet */
+	bool used;		/* a worker took a ticket since the last release */
+	pthread_cond_t released;	/* CLOCK_MONOTONIC; release_left reached 0 */
 };
 
 static void scrape_unref(struct scrape *s)
@@ -409,9 +414,11 @@ static void *worker_main(void *arg)
 {
 	struct scrape_pool *p = arg;
 	struct rbuf rb[CTX_RBUFS] = { { 0 } };
-	bool retire = false;
+	bool retire = false, used = false;
+	unsigned gen;
 
 	pthread_mutex_lock(&p->mu);
+	gen = p->release_gen;
 	for (;;) {
 		struct ticket *t;
 		struct scrape *s;
@@ -420,6 +427,22 @@ static void *worker_main(void *arg)
 		while (!p->head && !p->stop) {
 			struct timespec ts;
 			int w;
+
+			if (gen != p->release_gen) {
+				/* pool_release: now, not after an idle second
+				 * (nothing to do if no job ran since the last) */
+				gen = p->release_gen;
+				if (used) {
+					used = false;
+					pthread_mutex_unlock(&p->mu);
+					(void)worker_rbufs_free(rb);
+					mem_stack_release();
+					pthread_mutex_lock(&p->mu);
+				}
+				if (p->release_left && --p->release_left == 0)
+					pthread_cond_broadcast(&p->released);
+				continue;
+			}
 
 			/* 1 s, then 2 s (3 s idle: an extra worker retires),
 			 * then 3 s a wait, as many wake-ups as before */
@@ -451,6 +474,7 @@ static void *worker_main(void *arg)
 		if (retire || !p->head)
 			break;	/* retiring, or stop with the queue drained */
 		t = p->head;
+		used = p->used = true;
 		p->queued--;
 		p->head = t->next;
 		if (!p->head)
@@ -516,6 +540,50 @@ static void spare_release(void)
 		scrape_unref(atomic_exchange(&spare[i], NULL));
 }
 
+/*
+ * The workers' part of a release (mem_release_now at a burst's end, or the
+ * idle release): each idle worker frees its read buffers (up to ~60 kB
+ * each) and the stack pages its collectors touched (~25-40 kB), which a
+ * worker otherwise does itself only after an idle second -- and the extra
+ * workers a burst made are all idle then.  A worker's buffers and stack are
+ * its own, so the release wakes them to do it and waits for them (bounded:
+ * RELEASE_WAIT_NS), so that the heap trim after the hooks finds their
+ * buffers already freed.  A worker busy with a scrape does it when it next
+ * waits; one that ran no job since the last release has nothing to give,
+ * and with no job run by any, no worker is woken.  Once per burst or quiet
+ * period (and per scrape of a burst's stragglers: main.c), never per lone
+ * scrape.
+ */
+#define RELEASE_WAIT_NS 100000000ull
+static _Atomic(struct scrape_pool *) release_pool;
+
+static void pool_release(void)
+{
+	struct scrape_pool *p = atomic_load(&release_pool);
+	uint64_t until;
+	struct timespec ts;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (!p->used) {
+		pthread_mutex_unlock(&p->mu);
+		return;	/* no worker ran a job since the last release */
+	}
+	p->used = false;
+	p->release_gen++;
+	p->release_left = p->nidle;
+	pthread_cond_broadcast(&p->cv);
+	until = daemon_now_ns() + RELEASE_WAIT_NS;
+	ts = (struct timespec){ .tv_sec = (time_t)(until / 1000000000u),
+				.tv_nsec = (long)(until % 1000000000u) };
+	while (p->release_left > 0)
+		if (pthread_cond_timedwait(&p->released, &p->mu, &ts) == ETIMEDOUT)
+			break;
+	p->release_left = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
 static struct scrape *scrape_get(enum metrics_format fmt)
 {
 	struct scrape *s, *other[SPARE_SCRAPES];
@@ -559,6 +627,14 @@ struct scrape_pool *scrape_pool_new(unsigned nthreads)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	pthread_cond_init(&p->idle, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->released, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	p->base = nthreads ? nthreads : 1;
 	{
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -569,6 +645,8 @@ struct scrape_pool *scrape_pool_new(unsigned nthreads)
 	}
 	p->max = p->base + 64;
 	(void)mem_idle_hook_add(spare_release);
+	atomic_store(&release_pool, p);
+	(void)mem_idle_hook_add(pool_release);
 	pthread_mutex_lock(&p->mu);
 	for (unsigned i = 0; i < p->base; i++)
 		if (spawn_worker(p) < 0)
@@ -588,6 +666,11 @@ void scrape_pool_free(struct scrape_pool *p)
 
 	if (!p)
 		return;
+	{
+		struct scrape_pool *self = p;
+
+		(void)atomic_compare_exchange_strong(&release_pool, &self, NULL);
+	}
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
@@ -607,6 +690,7 @@ void scrape_pool_free(struct scrape_pool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	pthread_cond_destroy(&p->idle);
+	pthread_cond_destroy(&p->released);
 	free(p);
 }
 

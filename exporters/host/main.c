@@ -73,35 +73,95 @@ static long collect_nslots;
  * The end of a burst.  What overlapping scrapes made beyond the spares kept
  * for one scrape at a time is freed as each ends, but the freed memory stays
  * in malloc's heap until the idle release a quiet second later (buf.h).
- * When the last of overlapping scrapes has been answered (its gzip done, its
- * response queued: http hooks' on_complete), nothing else is collecting, so
- * the release runs there at once: the spares go as well (as they would a
- * second later; the next scrape allocates them afresh) and the heap is
- * trimmed.  Lone scrapes, one after another, never trigger it: they keep
- * reusing their spares.  scrapes_open counts /metrics requests from the
- * handler to on_complete (marked with burst_mark as their userdata).
+ * When the last of overlapping scrapes is over -- its answer sent and its
+ * request state handed back (http hooks' on_done, after libmicrohttpd's
+ * completion callback) -- nothing else is collecting, so the release runs
+ * there at once: the spares go as well (as they would a second later; the
+ * next scrape allocates them afresh), the collector workers drop their read
+ * buffers and stack pages (pool_release), and the heap is trimmed.  Run
+ * from on_complete instead (the answer queued, not yet sent), it came
+ * before the other overlapping scrapes' answers were sent and their buffers
+ * freed, and those stayed in the heap.
+ *
+ * A burst's stragglers: the scrapers of a burst rarely stop together, and
+ * the last of them may go on alone for a few more scrapes (in
+ * bench/host-exporter-bench.sh's 8-scraper run, 4 to 46 of them), each
+ * building the spares again; they stayed until the idle release.  So a lone
+ * scrape that starts within MEM_TRIM_QUIET_NS of a burst's release -- the
+ * second in which the idle release would have come -- releases too when it
+ * is over.  That costs such a scrape its releases (5 instead of 1.2 ms of
+ * CPU per gzip scrape on a 2-core VM: the trims' madvise, their TLB
+ * shoot-downs, and the page faults of allocating the spares afresh) and is
+ * bounded to that second: a lone scrape after it keeps its spares, as do
+ * all lone scrapes with no burst before them (the tail's own releases do
+ * not extend the window).
+ *
+ * Scrapes overlap when one starts while another is collecting (from the
+ * handler to on_complete, the answer queued): a client that scrapes one
+ * after another on new connections may start the next before the previous
+ * one's on_done, which is no burst.  The release waits for every scrape
+ * open (handler to on_done) to be over.  Both counts are of /metrics
+ * requests, marked with burst_mark (tail_mark for a straggler) as userdata.
  */
-static _Atomic long scrapes_open;
+static _Atomic long scrapes_open, scrapes_collecting;
 static atomic_bool overlapped;
-static char burst_mark;
+static _Atomic uint64_t tail_until;	/* daemon_now_ns() bound of the stragglers' second */
+static char burst_mark, tail_mark;
 
 static void scrape_opened(struct http_request *req)
 {
-	if (atomic_fetch_add(&scrapes_open, 1) > 0)
+	bool tail = false;
+
+	atomic_fetch_add(&scrapes_open, 1);
+	if (atomic_fetch_add(&scrapes_collecting, 1) > 0)
 		atomic_store_explicit(&overlapped, true, memory_order_relaxed);
-	http_request_set_userdata(req, &burst_mark);
+	else
+		tail = daemon_now_ns() < atomic_load_explicit(&tail_until, memory_order_relaxed);
+	http_request_set_userdata(req, tail ? &tail_mark : &burst_mark);
 }
 
+/* The answer is queued (or the request given up on): no longer collecting. */
 static void on_complete(void *ctx, struct http_request *req, int status, uint64_t duration_ns)
 {
+	void *ud = http_request_userdata(req);
+
 	(void)ctx;
 	(void)status;
 	(void)duration_ns;
-	if (http_request_userdata(req) != &burst_mark)
+	if (ud == &burst_mark || ud == &tail_mark)
+		atomic_fetch_sub(&scrapes_collecting, 1);
+}
+
+static void on_done(void *userdata)
+{
+	if (userdata != &burst_mark && userdata != &tail_mark)
 		return;
-	if (atomic_fetch_sub(&scrapes_open, 1) == 1 &&
-	    atomic_load_explicit(&overlapped, memory_order_relaxed) &&
-	    atomic_exchange(&overlapped, false))
+	if (atomic_fetch_sub(&scrapes_open, 1) != 1)
+		return;
+	if (atomic_load_explicit(&overlapped, memory_order_relaxed) &&
+	    atomic_exchange(&overlapped, false)) {
+		mem_release_now();
+		atomic_store_explicit(&tail_until, daemon_now_ns() + MEM_TRIM_QUIET_NS,
+				      memory_order_relaxed);
+	} else if (userdata == &tail_mark) {
+		mem_release_now();
+	}
+}
+
+/*
+ * The same release, before the answer is queued, by a scrape that will end
+ * a burst or is a straggler's and is the only one open: its body is built
+ * and its scrape object already given back, so all but its own answer can
+ * go before the client has it (the release takes ~1-2 ms, mostly waking the
+ * workers; run only after the answer was sent, it sometimes came after the
+ * client had read it).  on_done releases again for what the answer itself
+ * used: its request state, the gzip compressor.
+ */
+static void burst_release_early(struct http_request *req)
+{
+	if (atomic_load(&scrapes_open) == 1 &&
+	    (atomic_load_explicit(&overlapped, memory_order_relaxed) ||
+	     http_request_userdata(req) == &tail_mark))
 		mem_release_now();
 }
 
@@ -222,6 +282,7 @@ static void handle_metrics(struct http_request *req, void *ctx)
 		http_respond(req, 500, "text/plain; charset=utf-8", "metrics exposition failed\n", 26);
 		goto out;
 	}
+	burst_release_early(req);
 	http_respond_buf(req, 200, metrics_content_type(sr.fmt), true);
 out:
 	if (arg_max_requests > 0)
@@ -352,6 +413,7 @@ int main(int argc, char **argv)
 	 * 7% more bytes (6.4 kB instead of 6.0 kB; bench/host-exporter-bench.sh). */
 	hc.gzip_level = 1;
 	hc.hooks.on_complete = on_complete;
+	hc.on_done = on_done;
 	srv = http_server_new(&hc, routes, 3);
 	if (!srv) {
 		log_error("http server setup failed", NULL);
