@@ -143,8 +143,10 @@ static void on_done(void *userdata)
 		mem_release_now();
 		atomic_store_explicit(&tail_until, daemon_now_ns() + MEM_TRIM_QUIET_NS,
 				      memory_order_relaxed);
+		log_debug("burst of scrapes over: memory released", NULL);
 	} else if (userdata == &tail_mark) {
 		mem_release_now();
+		log_debug("scrape after a burst over: memory released", NULL);
 	}
 }
 
