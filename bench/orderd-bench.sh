@@ -96,7 +96,7 @@
 D=${BENCH_DURATION:-10}
 N=${BENCH_ORDERS:-100000}
 ORDERD=$BUILD_DIR/orderd
-POOL=8
+POOL=16	# orderd's default --db.pool-size
 SEED_DIR=$SRC_DIR/bench/seed003
 GUNICORN=/usr/bin/gunicorn
 HZ=$(getconf CLK_TCK)

@@ -159,9 +159,10 @@ ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 csw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 floor_label() { if [ "$1" = post ]; then echo floor; else echo "floor-$1"; fi; }
 
-# The floor (bench/orderd-floor.c): orderd's order query (POST: its
-# transaction) by a bare libmariadb client, 8 threads like
-# --db.pool-size=8, no HTTP, no hand-off: what the DB client side alone costs.
+# The floor (bench/orderd-floor.c): orderd's order query by a bare
+# libmariadb client, 8 threads (POST: its transaction, as many threads as
+# orderd's default --db.pool-size, 16), no HTTP, no hand-off: what the DB
+# client side alone costs.
 floor=
 if [ "${BENCH_FLOOR:-1}" != 0 ] && "${CC:-cc}" -O2 -o "$dir/floor" "$SRC_DIR/bench/orderd-floor.c" \
 	-I/usr/include/mariadb -lmariadb -lpthread; then
@@ -177,7 +178,7 @@ fi
 floor_run() {
 	local m0 m1 cm0 cm1 q t co
 	m0=$(ticks "$MARIADB_PID") cm0=$(csw "$MARIADB_PID")
-	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max" 8 "$D" "$2" >"$dir/floor.out"; } 2>"$dir/floor.time"
+	{ TIMEFORMAT='%U %S'; time "$dir/floor" "$MARIADB_DIR/orderd.cnf" "$max" "$([ "$2" = post ] && echo 16 || echo 8)" "$D" "$2" >"$dir/floor.out"; } 2>"$dir/floor.time"
 	m1=$(ticks "$MARIADB_PID") cm1=$(csw "$MARIADB_PID")
 	q=$(awk '/^(queries|transactions) / { print $2 }' "$dir/floor.out")
 	t=$(awk '{ print $1 + $2 }' "$dir/floor.time")
@@ -197,7 +198,7 @@ for round in $(seq "$ROUNDS"); do
 		IFS=, read -r -a spec <<<"${v#*=}"
 		port=$(free_port)
 		"${spec[0]}" --web.listen-address="127.0.0.1:$port" --metrics.listen-address="127.0.0.1:$(free_port)" \
-			--config.my-cnf="$MARIADB_DIR/orderd.cnf" --db.pool-size=8 --log.requests=none \
+			--config.my-cnf="$MARIADB_DIR/orderd.cnf" --log.requests=none \
 			"${spec[@]:1}" >"$dir/orderd.log" 2>&1 &
 		pid=$!
 		if ! wait_http "http://127.0.0.1:$port/health/readiness" 120; then

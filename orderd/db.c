@@ -17,10 +17,14 @@
  * costs four round trips; after COMMIT/ROLLBACK it holds no transaction, no
  * snapshot and no metadata lock while idle).  Mixing both kinds on one
  * connection would cost a mode switch (a round trip) whenever the kind
- * changes.  Total: 2 x --db.pool-size + 1 (the checker) connections, plus
- * one reader per libmicrohttpd thread that has run a GET itself
- * (db_job_run_here: a GET on the caller's thread, without the two thread
- * hand-offs; the workers still serve POSTs, and GETs while not ready).
+ * changes.  A worker's writer is opened ahead of traffic, its reader only
+ * when a GET reaches the worker: GETs run on the libmicrohttpd thread that
+ * read them, on a reader of that thread's own (db_job_run_here: without
+ * the two thread hand-offs), and reach the workers only while the DB is
+ * not ready or that reader backs off.  Total: --db.pool-size writers + 1
+ * (the checker) + one reader per libmicrohttpd thread that has run a GET,
+ * plus the workers' readers that were needed: at most 2 x --db.pool-size
+ * + threads + 1.
  *
  * Outcomes: a job ends with job->result (0 or -errno, db.h) and the order
  * JSON in job->out, handed to the configured callback; this file knows
@@ -1095,19 +1099,22 @@ static void *worker_main(void *arg)
 	struct db_pool *p = w->pool;
 
 	mysql_thread_init();
-	if (atomic_load(&p->ready)) {
-		conn_open(p, &w->rc);
+	/*
+	 * The writer is opened ahead of traffic; the reader only when a GET
+	 * comes here (job_run: conn_ensure), which happens only while the
+	 * database is not ready or an API thread's own reader backs off: GETs
+	 * run on the API threads.  So an idle orderd holds pool-size writers,
+	 * not twice as many connections.
+	 */
+	if (atomic_load(&p->ready))
 		conn_open(p, &w->wc);
-	}
 	for (;;) {
 		struct db_job *j;
 		struct timespec ts;
 
 		deadline_in(&ts, 0.2);
 		if (sem_timedwait(&p->queued, &ts) != 0) {
-			/* Idle: reconnect ahead of traffic once the DB answers. */
-			if (!w->rc.up && atomic_load(&p->ready) && daemon_now_ns() >= w->rc.next_try_ns)
-				conn_open(p, &w->rc);
+			/* Idle: reconnect the writer ahead of traffic once the DB answers. */
 			if (!w->wc.up && atomic_load(&p->ready) && daemon_now_ns() >= w->wc.next_try_ns)
 				conn_open(p, &w->wc);
 			continue;

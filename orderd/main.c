@@ -62,10 +62,12 @@ static const struct flag flags[] = {
 	  .check = check_readable },
 	{ .name = "db.name", .type = FLAG_STRING, .dst = &arg_db_name,
 	  .help = "Database name; without it, the my.cnf's database, else orders_db." },
-	{ .name = "db.pool-size", .type = FLAG_INT, .dst = &arg_pool_size, .def = "8",
-	  .help = "DB worker threads; each holds a read and a write connection, and each "
-		  "--web.threads thread a reader for GETs, so orderd opens up to 2 x N + "
-		  "web.threads + 1 connections: keep that below MariaDB's max_connections.",
+	{ .name = "db.pool-size", .type = FLAG_INT, .dst = &arg_pool_size, .def = "16",
+	  .help = "DB worker threads: the POSTs in flight at once. Each holds a write "
+		  "connection, and a read connection only once it has served a GET (while "
+		  "the database is not ready); each --web.threads thread opens a reader for "
+		  "its GETs. So orderd usually holds N + web.threads + 1 connections and at "
+		  "most 2 x N + web.threads + 1: keep that below MariaDB's max_connections.",
 	  .min = 1, .max = 1024 },
 	{ .name = "db.queue-size", .type = FLAG_INT, .dst = &arg_queue_size, .def = "1024",
 	  .help = "Requests waiting for a worker before answering 503 + Retry-After.", .min = 1,

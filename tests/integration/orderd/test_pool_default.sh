@@ -1,0 +1,73 @@
+#!/bin/bash
+# orderd's default pool: 16 workers, so 16 POSTs in flight at once (a
+# commit-bound POST load gains from the larger group commits: bench/
+# orderd-cpu.sh BENCH_METHOD=POST), the rest queued; and a worker opens its
+# reader only when a GET reaches it, so an idle orderd holds 16 writers and
+# the checker's connection, plus one reader per API thread that has served
+# a GET.  20 POSTs for a customer whose row a locker holds all wait, 16 of
+# them inside MariaDB, until the lock goes; then all are 201.  No timing:
+# each step waits for a state (bounded), and --db.timeout is long enough
+# that no POST gives up while it waits.
+. "$SRC_DIR/tests/lib/mariadb.sh"
+. "$SRC_DIR/tests/integration/orderd/lib.sh"
+
+dir=$(tmpdir_new)
+mariadb_start "$dir/db" || exit 1
+mariadb_load || exit 1
+orderd_start --db.timeout=60s --web.threads=1 --log.requests=errors || exit 1
+wait_http "$ORDERD_URL/health/readiness" 60 || { fail "not ready"; finish; }
+conns() { sql "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app_user' AND command <> 'Killed'"; }
+# wait_conns N: until MariaDB sees N of orderd's connections (bounded)
+wait_conns() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(conns)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "# orderd has $(conns) DB connections, not $1"
+	return 1
+}
+check "idle, before any GET: 16 writers + the checker" wait_conns 17
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$ORDERD_URL/api/order/1")
+check "GET 200 (got $code)" [ "$code" = 200 ]
+check "the API thread's reader: 18 connections" wait_conns 18
+
+# The locker holds customer 1's row until the KILL below.
+mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(120) AS pool_locker; COMMIT;" >/dev/null 2>&1 &
+locker=$!
+on_exit "kill $locker 2>/dev/null"
+locker_id=
+for ((i = 0; i < 300; i++)); do
+	locker_id=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE '%AS pool_locker%' AND info NOT LIKE '%processlist%'")
+	[ -n "$locker_id" ] && break
+	sleep 0.1
+done
+check "the locker holds customer 1's row" [ -n "$locker_id" ]
+pids=()
+for i in $(seq 1 20); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 90 -X POST -H 'Content-Type: application/json' \
+		--data-binary '{"customer_id":1,"items":[{"product_id":'"$((5000 + i))"',"quantity":1,"unit_price":"1.00"}]}' \
+		"$ORDERD_URL/api/order" >"$dir/post.$i" 2>&1 &
+	pids+=($!)
+done
+# a POST's INSERT waits for the lock (the foreign key's check of the row)
+waiting_inserts() { sql "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app_user' AND command = 'Execute' AND info LIKE 'INSERT INTO orders %'"; }
+waiting=
+for ((i = 0; i < 300; i++)); do
+	waiting=$(waiting_inserts)
+	[ "$waiting" -ge 16 ] && break
+	sleep 0.1
+done
+check "16 POSTs wait for the lock inside MariaDB at once (got $waiting)" [ "$waiting" = 16 ]
+sleep 1
+waiting=$(waiting_inserts)
+check "a second later still 16: the other 4 wait in orderd's queue (got $waiting)" [ "$waiting" = 16 ]
+check "nothing answered yet" [ "$(cat "$dir"/post.* | wc -c)" = 0 ]
+sql "KILL QUERY $locker_id"
+wait "${pids[@]}"
+wait "$locker" 2>/dev/null
+check "all 20 POSTs are 201 once the lock goes" [ "$(cat "$dir"/post.* | grep -c '^201$')" = 20 ]
+check "20 orders of customer 1 with those products" \
+	[ "$(sql "SELECT COUNT(*) FROM order_items i JOIN orders o ON o.order_id = i.order_id WHERE o.customer_id = 1 AND i.product_id BETWEEN 5001 AND 5020")" = 20 ]
+check "no worker opened a reader: still 18 connections" wait_conns 18
+finish
