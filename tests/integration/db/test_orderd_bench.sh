@@ -74,7 +74,9 @@ check "no quoted figure of the seed is left" test -z "$(grep -n 'SEED_GET=\|1300
 check "floor measured" grep -qE "floor: sysbench oltp_point_select threads=8: [0-9.]+ queries/s" <<<"$out"
 check "statements per GET measured" grep -qE "statements per GET .* [0-9]+\.[0-9]+$" <<<"$out"
 check "fraction of the floor reported" grep -q "as a fraction of that floor" <<<"$out"
-check "metrics on vs off reported" grep -q "request metrics on vs off" <<<"$out"
+# judged on orderd's CPU per GET, medians of 4 interleaved pairs
+check "metrics on vs off reported as CPU per GET and req/s" \
+	grep -qE "request metrics on vs off \(GET, 50 conns, 4 rounds interleaved, medians\): orderd CPU per GET [0-9]+\.[0-9] vs [0-9]+\.[0-9] us, on/off = [0-9]+\.[0-9]{3}; [0-9]+ vs [0-9]+ req/s \([0-9.]+\) +target within 3%: (met|NOT met)" <<<"$out"
 check "1000-connection check reported" grep -q "1000 conns (mix): socket errors" <<<"$out"
 check "generated the requested orders" grep -q "data: 2006 orders" <<<"$out"
 # Processes whose command line names the bench's temp dir (mariadbd's
