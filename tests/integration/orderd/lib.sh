@@ -8,6 +8,18 @@
 #                             prints "STATUS BODY"; Content-Type JSON for bodies.
 #   json EXPR                 evaluates a Python expression over stdin's JSON (j)
 #   sql QUERY                 root query on orders_db, tab-separated, no header.
+#   db_conns                  orderd's connections (user app_user) MariaDB sees,
+#                             KILLed ones not counted.
+#   wait_db_conns N           until db_conns is N (bounded: 30 s); else says
+#                             how many and returns 1.
+#   lock_customer ID SECONDS TAG
+#                             a root session holds customer ID's row FOR
+#                             UPDATE for SECONDS (an orders INSERT for that
+#                             customer waits on its foreign key's check);
+#                             sets LOCKER_PID (the client, killed at exit)
+#                             and LOCKER_ID (its connection: KILL QUERY it to
+#                             let go); returns 1 if MariaDB never shows it
+#                             (bounded: 30 s).  TAG names the SLEEP's column.
 ORDERD=${ORDERD:-$BUILD_DIR/orderd}
 
 orderd_start() {
@@ -67,4 +79,32 @@ json() {
 
 sql() {
 	mariadb_root -N -B orders_db -e "$1"
+}
+
+db_conns() {
+	sql "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app_user' AND command <> 'Killed'"
+}
+
+wait_db_conns() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(db_conns)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "# orderd has $(db_conns) DB connections, not $1"
+	return 1
+}
+
+lock_customer() {
+	local id=$1 secs=$2 tag=$3 i
+	mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=$id FOR UPDATE; SELECT SLEEP($secs) AS $tag; COMMIT;" >/dev/null 2>&1 &
+	LOCKER_PID=$!
+	on_exit "kill $LOCKER_PID 2>/dev/null"
+	LOCKER_ID=
+	for ((i = 0; i < 300; i++)); do
+		LOCKER_ID=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE '%AS $tag%' AND info NOT LIKE '%processlist%'")
+		[ -n "$LOCKER_ID" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -16,30 +16,11 @@ mariadb_start "$dir/db" || exit 1
 mariadb_load || exit 1
 orderd_start --db.pool-size=1 --db.queue-size=4 --db.timeout=60s --web.threads=1 --log.requests=errors || exit 1
 wait_http "$ORDERD_URL/health/readiness" 60 || { fail "not ready"; finish; }
-conns() { sql "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app_user' AND command <> 'Killed'"; }
-# wait_conns N: until MariaDB sees N of orderd's connections (bounded)
-wait_conns() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(conns)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "# orderd has $(conns) DB connections, not $1"
-	return 1
-}
-check "before any GET: the only worker's writer + the checker (its reader is opened on need)" wait_conns 2
+check "before any GET: the only worker's writer + the checker (its reader is opened on need)" wait_db_conns 2
 
 # The only worker blocks on customer 1's row lock, held until the KILL below.
-mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(120) AS inline_locker; COMMIT;" >/dev/null 2>&1 &
-locker=$!
-on_exit "kill $locker 2>/dev/null"
-locker_id=
-for ((i = 0; i < 300; i++)); do
-	locker_id=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE '%AS inline_locker%' AND info NOT LIKE '%processlist%'")
-	[ -n "$locker_id" ] && break
-	sleep 0.1
-done
-check "the locker holds customer 1's row" [ -n "$locker_id" ]
+lock_customer 1 120 inline_locker
+check "the locker holds customer 1's row" [ -n "$LOCKER_ID" ]
 curl -sS -o "$dir/post.body" -w '%{http_code}' --max-time 90 -X POST -H 'Content-Type: application/json' \
 	--data-binary '{"customer_id":1,"items":[{"product_id":4242,"quantity":1,"unit_price":"1.00"}]}' \
 	"$ORDERD_URL/api/order" >"$dir/post" 2>"$dir/post.err" &
@@ -58,12 +39,12 @@ code=$(curl -s -o "$dir/get" -w '%{http_code}' --max-time 30 "$ORDERD_URL/api/or
 check "GET answered while the only worker is busy: 200 (got $code)" [ "$code" = 200 ]
 check "GET body is order 1" grep -q '"order_id": *1[,}]' "$dir/get"
 check "the POST is still waiting when the GET is answered" kill -0 "$pa"
-check "the GET's API thread opened its own reader (3 connections)" wait_conns 3
+check "the GET's API thread opened its own reader (3 connections)" wait_db_conns 3
 
-sql "KILL QUERY $locker_id"
+sql "KILL QUERY $LOCKER_ID"
 wait "$pa"
 check "the POST completes once the lock is gone: 201 (got $(cat "$dir/post"))" [ "$(cat "$dir/post")" = 201 ]
-wait "$locker" 2>/dev/null
+wait "$LOCKER_PID" 2>/dev/null
 
 # the reader is reused: more GETs open no more connections
 for i in 1 2 3 4 5; do
@@ -71,7 +52,7 @@ for i in 1 2 3 4 5; do
 	[ "$code" = 200 ] || break
 done
 check "five more GETs: 200" [ "$code" = 200 ]
-check "still 3 connections" wait_conns 3
+check "still 3 connections" wait_db_conns 3
 
 # KILL the API thread's reader: the next GET is retried on a fresh one
 rid=$(sql "SELECT MAX(id) FROM information_schema.processlist WHERE user = 'app_user'")
@@ -81,5 +62,5 @@ check "GET after its reader was killed: 200 (got $code)" [ "$code" = 200 ]
 
 orderd_stop; rc=$?
 check "SIGTERM: exit 0" [ "$rc" = 0 ]
-check "every connection closed at exit" wait_conns 0
+check "every connection closed at exit" wait_db_conns 0
 finish

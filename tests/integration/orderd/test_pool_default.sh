@@ -17,18 +17,7 @@ mariadb_start "$dir/db" || exit 1
 mariadb_load || exit 1
 orderd_start --db.timeout=60s --web.threads=1 --log.requests=errors || exit 1
 wait_http "$ORDERD_URL/health/readiness" 60 || { fail "not ready"; finish; }
-conns() { sql "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app_user' AND command <> 'Killed'"; }
-# wait_conns N: until MariaDB sees N of orderd's connections (bounded)
-wait_conns() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(conns)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "# orderd has $(conns) DB connections, not $1"
-	return 1
-}
-check "idle, before any GET: 16 writers + the checker" wait_conns 17
+check "idle, before any GET: 16 writers + the checker" wait_db_conns 17
 # Idle workers sleep until a job comes: no periodic wake-up (16 workers
 # polling 5 times a second were 86 context switches a second in all; now
 # the checker's ping once a second and little else: 6).  Counted over 3 s
@@ -38,19 +27,11 @@ a=$(csw); sleep 3; b=$(csw)
 check "idle: under 30 context switches a second in all threads (got $(( (b - a) / 3 )))" [ $(( (b - a) / 3 )) -lt 30 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$ORDERD_URL/api/order/1")
 check "GET 200 (got $code)" [ "$code" = 200 ]
-check "the API thread's reader: 18 connections" wait_conns 18
+check "the API thread's reader: 18 connections" wait_db_conns 18
 
 # The locker holds customer 1's row until the KILL below.
-mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(120) AS pool_locker; COMMIT;" >/dev/null 2>&1 &
-locker=$!
-on_exit "kill $locker 2>/dev/null"
-locker_id=
-for ((i = 0; i < 300; i++)); do
-	locker_id=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE '%AS pool_locker%' AND info NOT LIKE '%processlist%'")
-	[ -n "$locker_id" ] && break
-	sleep 0.1
-done
-check "the locker holds customer 1's row" [ -n "$locker_id" ]
+lock_customer 1 120 pool_locker
+check "the locker holds customer 1's row" [ -n "$LOCKER_ID" ]
 pids=()
 for i in $(seq 1 20); do
 	curl -s -o /dev/null -w '%{http_code}\n' --max-time 90 -X POST -H 'Content-Type: application/json' \
@@ -71,11 +52,11 @@ sleep 1
 waiting=$(waiting_inserts)
 check "a second later still 16: the other 4 wait in orderd's queue (got $waiting)" [ "$waiting" = 16 ]
 check "nothing answered yet" [ "$(cat "$dir"/post.* | wc -c)" = 0 ]
-sql "KILL QUERY $locker_id"
+sql "KILL QUERY $LOCKER_ID"
 wait "${pids[@]}"
-wait "$locker" 2>/dev/null
+wait "$LOCKER_PID" 2>/dev/null
 check "all 20 POSTs are 201 once the lock goes" [ "$(cat "$dir"/post.* | grep -c '^201$')" = 20 ]
 check "20 orders of customer 1 with those products" \
 	[ "$(sql "SELECT COUNT(*) FROM order_items i JOIN orders o ON o.order_id = i.order_id WHERE o.customer_id = 1 AND i.product_id BETWEEN 5001 AND 5020")" = 20 ]
-check "no worker opened a reader: still 18 connections" wait_conns 18
+check "no worker opened a reader: still 18 connections" wait_db_conns 18
 finish

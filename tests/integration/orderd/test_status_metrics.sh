@@ -95,15 +95,8 @@ want[/api/order|POST|499]=$(( ${want[/api/order|POST|499]:-0} + 1 ))
 # orders insert needs customer 1's row, locked here until the test KILLs the
 # locker's SLEEP); a second POST waits in the one-slot queue; a third
 # request is shed with 503.
-mariadb_root orders_db -e "BEGIN; SELECT customer_id FROM customer WHERE customer_id=1 FOR UPDATE; SELECT SLEEP(60) AS sqlfault_locker; COMMIT;" >/dev/null 2>&1 &
-locker=$!
-locker_id=
-for ((i = 0; i < 100; i++)); do
-	locker_id=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE '%AS sqlfault_locker%' AND info NOT LIKE '%processlist%'")
-	[ -n "$locker_id" ] && break
-	sleep 0.1
-done
-check "the locker holds customer 1's row" [ -n "$locker_id" ]
+lock_customer 1 60 sqlfault_locker
+check "the locker holds customer 1's row" [ -n "$LOCKER_ID" ]
 post1() { curl -s -o /dev/null -w '%{http_code}' --max-time 60 "${J[@]}" --data-binary "{\"customer_id\":1,\"items\":[$item]}" "$ORDERD_URL/api/order"; }
 post1 >"$dir/a" &
 pa=$!
@@ -147,8 +140,8 @@ req 503 /api/order/:id GET "$ORDERD_URL/api/order/1"
 # hold both over a second (the queued one was in flight when the gauge read
 # 2), so both durations fall above the le="1" bucket
 while (( ${EPOCHREALTIME/./} - queued_since < 1100000 )); do sleep 0.1; done
-sql "KILL QUERY $locker_id"	# the locker ends (error 1317) and its transaction rolls back
-wait "$pa" "$pb" "$locker"
+sql "KILL QUERY $LOCKER_ID"	# the locker ends (error 1317) and its transaction rolls back
+wait "$pa" "$pb" "$LOCKER_PID"
 check "the POST that waited for the lock: 201" [ "$(cat "$dir/a")" = 201 ]
 check "the queued POST: 201" [ "$(cat "$dir/b")" = 201 ]
 want[/api/order|POST|201]=$(( ${want[/api/order|POST|201]:-0} + 2 ))
