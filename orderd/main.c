@@ -65,7 +65,7 @@ static const struct flag flags[] = {
 	{ .name = "db.pool-size", .type = FLAG_INT, .dst = &arg_pool_size, .def = "16",
 	  .help = "DB worker threads: the POSTs in flight at once. Each holds a write "
 		  "connection, and a read connection only once it has served a GET (while "
-		  "the database is not ready); each --web.threads thread opens a reader for "
+		  "the database is not ready or an I/O thread's reader cannot connect); each --web.threads thread opens a reader for "
 		  "its GETs. So orderd usually holds N + web.threads + 1 connections and at "
 		  "most 2 x N + web.threads + 1: keep that below MariaDB's max_connections.",
 	  .min = 1, .max = 1024 },
